@@ -1,0 +1,469 @@
+"""The ASGI application: authentication, limits, content negotiation and routing to the registry.
+
+Thin by design: it parses a request, calls the registry, and renders either the object (JSON,
+or a `meta.k8s.io/v1` Table when asked) or a `Status`.  Anything unexpected is logged with its
+traceback and answered with a 500 `Status`, never a bare error page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import traceback
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+import orjson
+
+from kubeferry.apiserver import codec, discovery, filters, routes, watch
+from kubeferry.machinery import status as st
+from kubeferry.machinery.resources import Resource
+from kubeferry.registry.patching import APPLY_PATCH, PATCH_TYPES
+from kubeferry.registry.registry import RETURNS_DELETED_OBJECT, Registry
+
+log = logging.getLogger("kubeferry.apiserver")
+
+ANONYMOUS_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
+NOT_FOUND_MESSAGE = "the server could not find the requested resource"
+DEFAULT_MAX_INFLIGHT = 400
+UNSERVED_SUBRESOURCES = frozenset({"exec", "attach", "portforward"})
+
+VERSION_INFO = {
+    "major": "1",
+    "minor": "37",
+    "emulationMajor": "1",
+    "emulationMinor": "37",
+    "minCompatibilityMajor": "1",
+    "minCompatibilityMinor": "36",
+    "gitVersion": "v1.37.1-kubeferry",
+    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitTreeState": "clean",
+    "buildDate": "2026-11-01T00:00:00Z",
+    "goVersion": "go1.25.0",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+
+class Request:
+    """What a handler needs from an ASGI request."""
+
+    __slots__ = ("scope", "receive", "method", "path", "query", "headers", "_body")
+
+    def __init__(self, scope: dict, receive: Callable):
+        self.scope = scope
+        self.receive = receive
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        self.query = {k: v[-1] for k, v in parse_qs(raw_query, keep_blank_values=True).items()}
+        self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        self._body: bytes | None = None
+
+    def param(self, name: str, default: str = "") -> str:
+        return self.query.get(name, default)
+
+    def flag(self, name: str) -> bool:
+        return self.query.get(name, "").lower() in ("true", "1")
+
+    async def body(self) -> bytes:
+        if self._body is None:
+            declared = self.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > codec.MAX_BODY:
+                raise st.too_large()
+            chunks, size = [], 0
+            while True:
+                message = await self.receive()
+                if message["type"] == "http.disconnect":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > codec.MAX_BODY:
+                    raise st.too_large()
+                chunks.append(chunk)
+                if not message.get("more_body"):
+                    break
+            self._body = codec.inflate(b"".join(chunks), self.headers.get("content-encoding"))
+        return self._body
+
+    async def decoded(self) -> object:
+        return codec.decode(await self.body(), self.headers.get("content-type"))
+
+    def wants_table(self) -> bool:
+        accept = self.headers.get("accept", "")
+        return "as=Table" in accept and "g=meta.k8s.io" in accept
+
+
+async def send_bytes(
+    send: Callable, code: int, body: bytes, content_type: str = codec.JSON, headers: list | None = None
+) -> None:
+    raw_headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    for name, value in headers or ():
+        raw_headers.append((name.encode(), value.encode()))
+    await send({"type": "http.response.start", "status": code, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def status_body(error: st.StatusError) -> bytes:
+    return orjson.dumps(error.to_status())
+
+
+class ApiServer:
+    """The ASGI callable serving the Kubernetes API over one `Registry`."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        tokens: frozenset[str] | set[str] = frozenset(),
+        max_inflight: int = DEFAULT_MAX_INFLIGHT,
+        server_address: str = "",
+        extra_routes: dict[str, Callable] | None = None,
+    ):
+        self.registry = registry
+        self.tokens = frozenset(tokens)
+        self.max_inflight = max_inflight
+        self.inflight = 0
+        self.server_address = server_address
+        self.extra_routes = extra_routes or {}
+        self.ready = True
+        self.on_startup: list[Callable] = []
+        self.on_shutdown: list[Callable] = []
+
+    # ---- ASGI entry point --------------------------------------------------------------------
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        long_running = request.flag("watch") or "/proxy" in request.path or request.path.endswith("/log")
+        if not long_running:
+            if self.inflight >= self.max_inflight:
+                await send_bytes(send, 429, status_body(st.too_many_requests()), headers=[("retry-after", "1")])
+                return
+            self.inflight += 1
+        try:
+            await self._route(request, send)
+        except st.StatusError as e:
+            await send_bytes(send, e.code, status_body(e))
+        except Exception:  # noqa: BLE001 - the last line of defence: a Status, never a bare 500 page
+            log.error("internal error serving %s %s:\n%s", request.method, request.path, traceback.format_exc())
+            await send_bytes(send, 500, status_body(st.internal("an unexpected error; see the server log")))
+        finally:
+            if not long_running:
+                self.inflight -= 1
+
+    async def _lifespan(self, receive: Callable, send: Callable) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                for hook in self.on_startup:
+                    result = hook()
+                    if asyncio.iscoroutine(result):
+                        await result
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for hook in self.on_shutdown:
+                    result = hook()
+                    if asyncio.iscoroutine(result):
+                        await result
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # ---- routing -----------------------------------------------------------------------------
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        if header[:7].lower() == "bearer " and header[7:].strip() in self.tokens:
+            return
+        raise st.unauthorized()
+
+    async def _route(self, request: Request, send: Callable) -> None:
+        path = request.path.rstrip("/") or "/"
+        if path in ("/livez", "/readyz", "/healthz"):
+            ok = self.ready or path == "/livez"
+            await send_bytes(send, 200 if ok else 500, b"ok" if ok else b"not ready", "text/plain; charset=utf-8")
+            return
+        if path == "/version":
+            await send_bytes(send, 200, orjson.dumps(VERSION_INFO))
+            return
+        self._authenticate(request)
+        handler = self.extra_routes.get(path)
+        if handler is not None:
+            await handler(request, send)
+            return
+        if path in ("/api", "/apis") or path.startswith("/api/") or path.startswith("/apis/"):
+            document = discovery.document(path, request.headers.get("accept", ""), self.server_address)
+            if document is not None:
+                content_type, body = document
+                if request.method != "GET":
+                    raise st.method_not_allowed()
+                await send_bytes(send, 200, body, content_type)
+                return
+        if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+            from kubeferry.apiserver import openapi
+
+            if path == "/openapi/v3":
+                body = openapi.index_bytes()
+            else:
+                gv = openapi.parse_path(path)
+                body = openapi.group_version_document(*gv) if gv else None
+            if body is None:
+                raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+            await send_bytes(send, 200, body, "application/json")
+            return
+        target = routes.parse(path)
+        if target is None or target.resource is None:
+            raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+        await self._resource(request, send, target)
+
+    async def _resource(self, request: Request, send: Callable, target: routes.ResourcePath) -> None:
+        res = target.resource
+        assert res is not None
+        method = request.method
+        namespace = target.namespace or ""
+        if res.namespaced and target.namespace is None and (target.name is not None or method != "GET"):
+            raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+        sub = target.subresource
+        if sub:
+            if sub in UNSERVED_SUBRESOURCES or res.subresource(sub) is None:
+                raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+            if sub in ("status", "scale") and len(target.sub) > 1:
+                raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+            subhandler = self.extra_routes.get(f"subresource:{sub}")
+            if subhandler is not None:
+                await subhandler(request, send, target)
+                return
+            if sub not in ("status", "scale"):
+                raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+        if target.name is None:
+            if method == "GET":
+                if request.flag("watch"):
+                    await watch.serve(self.registry, request, send, res, target.namespace)
+                else:
+                    await self._list(request, send, res, target.namespace)
+            elif method == "POST":
+                await self._create(request, send, res, namespace)
+            elif method == "DELETE":
+                await self._delete_collection(request, send, res, target.namespace)
+            else:
+                raise st.method_not_allowed()
+            return
+        name = target.name
+        if method == "GET":
+            entry = self.registry.get(res, namespace, name)
+            if sub == "scale":
+                await send_bytes(send, 200, orjson.dumps(self.registry.scale_of(res, entry)))
+            else:
+                await self._send_object(request, send, res, entry.obj, entry.raw)
+        elif method == "PUT":
+            body = await request.decoded()
+            dry_run = self._dry_run(request)
+            warnings = self._field_validation(request, res, body, sub)
+            if sub == "scale":
+                scale = self.registry.update_scale(res, namespace, name, body, dry_run=dry_run)
+                await send_bytes(send, 200, orjson.dumps(scale))
+                return
+            result = self.registry.update(res, namespace, name, body, subresource=sub, dry_run=dry_run)
+            await self._send_object(
+                request, send, res, result.entry.obj, result.entry.raw, 201 if result.created else 200, warnings
+            )
+        elif method == "PATCH":
+            patch_type = codec.media_type(request.headers.get("content-type"))
+            if patch_type == APPLY_PATCH or patch_type not in PATCH_TYPES:
+                accepted = ", ".join(PATCH_TYPES)
+                raise st.StatusError(
+                    415,
+                    "UnsupportedMediaType",
+                    f"the body of the request was in an unknown format - accepted media types include: {accepted}",
+                )
+            body = await request.decoded()
+            result = self.registry.patch(
+                res, namespace, name, patch_type, body, subresource=sub, dry_run=self._dry_run(request)
+            )
+            if sub == "scale":
+                await send_bytes(send, 200, orjson.dumps(result.entry.obj))
+                return
+            warnings = self._field_validation(request, res, result.entry.obj, sub)
+            await self._send_object(request, send, res, result.entry.obj, result.entry.raw, 200, warnings)
+        elif method == "DELETE":
+            if sub:
+                raise st.method_not_allowed()
+            options = await self._delete_options(request)
+            entry, removed = self.registry.delete(res, namespace, name, options)
+            if removed and res.kind not in RETURNS_DELETED_OBJECT:
+                meta = entry.obj["metadata"]
+                await send_bytes(
+                    send, 200, orjson.dumps(st.success_status(name, res.group, res.plural, meta.get("uid", "")))
+                )
+            else:
+                await self._send_object(request, send, res, entry.obj, entry.raw)
+        elif method == "POST":
+            raise st.method_not_allowed()
+        else:
+            raise st.method_not_allowed()
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _dry_run(request: Request) -> bool:
+        value = request.query.get("dryRun")
+        if value is None:
+            return False
+        if value != "All":
+            raise st.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
+        return True
+
+    def _field_validation(self, request: Request, res: Resource, body: object, sub: str) -> list[str]:
+        """Apply `fieldValidation` (Strict → 400, Warn → warnings) to a create/update body."""
+        mode = request.query.get("fieldValidation", "Warn")
+        if mode not in ("Strict", "Warn", "Ignore"):
+            raise st.bad_request(
+                f'fieldValidation: Unsupported value: "{mode}": supported values: "Ignore", "Strict", "Warn"'
+            )
+        if mode == "Ignore" or sub == "scale" or not isinstance(body, dict):
+            return []
+        from kubeferry.machinery import fieldcheck
+
+        problems = fieldcheck.check(
+            res, body, request._body if codec.media_type(request.headers.get("content-type")) == codec.JSON else None
+        )
+        if not problems:
+            return []
+        if mode == "Strict":
+            raise st.bad_request(fieldcheck.strict_message(problems))
+        return fieldcheck.warnings(problems)
+
+    async def _delete_options(self, request: Request) -> dict:
+        body = await request.body()
+        options: dict = {}
+        if body.strip():
+            decoded = codec.decode(body, request.headers.get("content-type"))
+            if not isinstance(decoded, dict):
+                raise st.bad_request("the body of a DELETE must be a DeleteOptions object")
+            options = decoded
+        for name in ("gracePeriodSeconds",):
+            if name in request.query:
+                try:
+                    options[name] = int(request.query[name])
+                except ValueError:
+                    raise st.bad_request(f"{name}: invalid integer {request.query[name]!r}")
+        if "propagationPolicy" in request.query:
+            options["propagationPolicy"] = request.query["propagationPolicy"]
+        if "dryRun" in request.query and self._dry_run(request):
+            options["dryRun"] = ["All"]
+        return options
+
+    async def _send_object(
+        self,
+        request: Request,
+        send: Callable,
+        res: Resource,
+        obj: dict,
+        raw: bytes,
+        code: int = 200,
+        warnings: list[str] | None = None,
+    ) -> None:
+        headers = [("warning", f'299 - "{w}"') for w in warnings or ()]
+        if request.wants_table():
+            from kubeferry.apiserver import tables
+
+            table = tables.to_table(
+                res, [obj], self.registry.now(), include_object=request.param("includeObject", "Metadata")
+            )
+            await send_bytes(send, code, orjson.dumps(table), headers=headers)
+            return
+        await send_bytes(send, code, raw or orjson.dumps(obj), headers=headers)
+
+    async def _create(self, request: Request, send: Callable, res: Resource, namespace: str) -> None:
+        if res.namespaced and not namespace:
+            raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+        body = await request.decoded()
+        warnings = self._field_validation(request, res, body, "")
+        result = self.registry.create(res, namespace, body, dry_run=self._dry_run(request))  # type: ignore[arg-type]
+        await self._send_object(request, send, res, result.entry.obj, result.entry.raw, 201, warnings)
+
+    async def _list(self, request: Request, send: Callable, res: Resource, namespace: str | None) -> None:
+        predicate = filters.predicate(res, request.param("labelSelector"), request.param("fieldSelector"))
+        entries = self.registry.list(res, namespace, predicate)
+        rv = str(self.registry.store.resource_version)
+        limit_text = request.param("limit")
+        token = request.param("continue")
+        cont = ""
+        if token:
+            start = _decode_continue(token)
+            entries = [e for e in entries if _entry_key(e) > start]
+        if limit_text:
+            try:
+                limit = int(limit_text)
+            except ValueError:
+                raise st.bad_request(f"limit: invalid integer {limit_text!r}")
+            if 0 < limit < len(entries):
+                entries = entries[:limit]
+                cont = _encode_continue(_entry_key(entries[-1]), rv)
+        if request.wants_table():
+            from kubeferry.apiserver import tables
+
+            table = tables.to_table(
+                res,
+                [e.obj for e in entries],
+                self.registry.now(),
+                resource_version=rv,
+                continue_token=cont,
+                include_object=request.param("includeObject", "Metadata"),
+            )
+            await send_bytes(send, 200, orjson.dumps(table))
+            return
+        meta = b'{"resourceVersion":"' + rv.encode() + b'"'
+        if cont:
+            meta += b',"continue":"' + cont.encode() + b'"'
+        meta += b"}"
+        body = b"".join(
+            (
+                b'{"kind":"',
+                res.list_kind.encode(),
+                b'","apiVersion":"',
+                res.api_version.encode(),
+                b'","metadata":',
+                meta,
+                b',"items":[',
+                b",".join(e.raw for e in entries),
+                b"]}",
+            )
+        )
+        await send_bytes(send, 200, body)
+
+    async def _delete_collection(self, request: Request, send: Callable, res: Resource, namespace: str | None) -> None:
+        if "deletecollection" not in res.verbs:
+            raise st.method_not_allowed()
+        predicate = filters.predicate(res, request.param("labelSelector"), request.param("fieldSelector"))
+        options = await self._delete_options(request)
+        removed = self.registry.delete_collection(res, namespace, predicate, options)
+        body = {
+            "kind": res.list_kind,
+            "apiVersion": res.api_version,
+            "metadata": {"resourceVersion": str(self.registry.store.resource_version)},
+            "items": [e.obj for e in removed],
+        }
+        await send_bytes(send, 200, orjson.dumps(body))
+
+
+def _entry_key(entry) -> str:
+    meta = entry.obj["metadata"]
+    return f"{meta.get('namespace', '')}\x00{meta['name']}"
+
+
+def _encode_continue(start: str, rv: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps({"v": "meta.k8s.io/v1", "rv": int(rv), "start": start})).decode()
+
+
+def _decode_continue(token: str) -> str:
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+        return str(data["start"])
+    except Exception:  # noqa: BLE001 - any malformed token is the client's error
+        raise st.bad_request("continue key is not valid: the token could not be decoded")

@@ -1,0 +1,1 @@
+"""The kubeferry command line: one module per command, lazy imports."""

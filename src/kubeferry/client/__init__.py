@@ -1,0 +1,1 @@
+"""The client core (sans-I/O requests and decoding) and its transports."""

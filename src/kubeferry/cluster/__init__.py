@@ -1,0 +1,1 @@
+"""Composition root: the server process, the in-process Cluster, cluster lifecycle commands."""

@@ -1,0 +1,148 @@
+"""The embedded control plane as a process: store, registry, HTTPS API server.
+
+`python -m kubeferry.cluster.server --data-dir D ...` (what `kubeferry cluster up` runs) opens the
+store in D, creates the system objects on first start, binds the address, records
+`server.json` (pid, address, port) for `cluster status|down|kubeconfig`, and serves until
+SIGTERM/SIGINT.  One server per data dir, enforced with a lock held for the process lifetime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from kubeferry.cluster import bootstrap, certs
+
+SERVER_INFO = "server.json"
+STATE_DB = "state.db"
+LOCK_FILE = "server.lock"
+LOG_FILE = "server.log"
+
+log = logging.getLogger("kubeferry.server")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kubeferry-server", description="Run the kubeferry embedded control plane.")
+    parser.add_argument("--name", default="kubeferry")
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--address", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--durability", choices=["normal", "full"], default="normal")
+    parser.add_argument("--memory", action="store_true", help="keep the store in memory only (tests, benchmarks)")
+    parser.add_argument("--watch-history", type=int, default=20000, help="events kept for watches to resume from")
+    parser.add_argument("--max-inflight", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=None)
+    return parser
+
+
+def _bind(address: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((address, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _hold_lock(data_dir: Path):
+    handle = open(data_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held for the process lifetime
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(f"error: another kubeferry server is already using {data_dir}")
+    return handle
+
+
+def serve(args: argparse.Namespace) -> int:
+    from kubeferry.apiserver.app import ApiServer
+    from kubeferry.registry.registry import Registry
+    from kubeferry.storage.store import StorageFault, Store
+
+    data_dir = Path(args.data_dir).expanduser()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = _hold_lock(data_dir)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[logging.FileHandler(data_dir / LOG_FILE), logging.StreamHandler(sys.stderr)],
+    )
+    certs.ensure(data_dir, args.address)
+    try:
+        store = Store(None if args.memory else str(data_dir / STATE_DB), durability=args.durability, history=args.watch_history)
+    except StorageFault as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    rng = random.Random(args.seed)
+    registry = Registry(store, rng=rng)
+    bootstrap.ensure_system_objects(registry)
+    sock = _bind(args.address, args.port)
+    host, port = sock.getsockname()[:2]
+    app = ApiServer(
+        registry,
+        tokens={certs.admin_token(data_dir)},
+        max_inflight=args.max_inflight,
+        server_address=f"{host}:{port}",
+    )
+    info = {"pid": os.getpid(), "address": host, "port": port, "name": args.name, "url": _url(host, port)}
+    tmp = data_dir / (SERVER_INFO + ".tmp")
+    tmp.write_text(json.dumps(info))
+    os.replace(tmp, data_dir / SERVER_INFO)
+    try:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
+    try:
+        asyncio.run(_run(app, sock, data_dir))
+    finally:
+        (data_dir / SERVER_INFO).unlink(missing_ok=True)
+        store.close()
+        lock.close()
+    return 0
+
+
+def _url(host: str, port: int) -> str:
+    return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+
+
+async def _run(app, sock: socket.socket, data_dir: Path) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        http="httptools",
+        loop="none",
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+        ssl_certfile=str(data_dir / certs.SERVER_CERT),
+        ssl_keyfile=str(data_dir / certs.SERVER_KEY),
+        timeout_graceful_shutdown=2,
+        timeout_keep_alive=30,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
+    server = uvicorn.Server(config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    await server.serve(sockets=[sock])
+
+
+def main(argv: list[str] | None = None) -> int:
+    return serve(build_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

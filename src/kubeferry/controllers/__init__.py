@@ -1,0 +1,1 @@
+"""Level-based workload controllers: pure decisions, one executor, one runner."""

@@ -1,0 +1,169 @@
+"""The table of resources kubeferry serves: group, version, kind, plural, scope, short names.
+
+One `Resource` per REST collection.  Discovery, routing, OpenAPI, the registry and the CLI's
+resource mapping all read this table, so adding a kind starts here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+SUB_VERBS = ("get", "patch", "update")
+
+
+@dataclass(frozen=True)
+class Subresource:
+    name: str
+    group: str
+    version: str
+    kind: str
+    verbs: tuple[str, ...] = SUB_VERBS
+
+
+@dataclass(frozen=True)
+class Resource:
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    subresources: tuple[Subresource, ...] = ()
+    verbs: tuple[str, ...] = ALL_VERBS
+    singular: str = field(default="")
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def group_version(self) -> tuple[str, str]:
+        return (self.group, self.version)
+
+    @property
+    def singular_name(self) -> str:
+        return self.singular or self.kind.lower()
+
+    @property
+    def qualified(self) -> str:
+        """`deployments.apps`, `pods`: the name used in error messages."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def list_kind(self) -> str:
+        return self.kind + "List"
+
+    def subresource(self, name: str) -> Subresource | None:
+        for sub in self.subresources:
+            if sub.name == name:
+                return sub
+        return None
+
+    def prefix(self, namespace: str | None) -> str:
+        """The collection URL path, e.g. `/apis/apps/v1/namespaces/default/deployments`."""
+        root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            return f"{root}/namespaces/{namespace}/{self.plural}"
+        return f"{root}/{self.plural}"
+
+
+def _status(group: str, version: str, kind: str) -> Subresource:
+    return Subresource("status", group, version, kind)
+
+
+def _scale() -> Subresource:
+    return Subresource("scale", "autoscaling", "v1", "Scale")
+
+
+def _r(group, version, kind, plural, namespaced, short=(), cats=(), subs=(), verbs=ALL_VERBS) -> Resource:
+    return Resource(group, version, kind, plural, namespaced, tuple(short), tuple(cats), tuple(subs), verbs)
+
+
+_CORE_NS_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
+
+RESOURCES: tuple[Resource, ...] = (
+    _r("", "v1", "Namespace", "namespaces", False, ["ns"], subs=[_status("", "v1", "Namespace")], verbs=_CORE_NS_VERBS),
+    _r("", "v1", "Node", "nodes", False, ["no"], subs=[_status("", "v1", "Node")]),
+    _r(
+        "",
+        "v1",
+        "Pod",
+        "pods",
+        True,
+        ["po"],
+        ["all"],
+        [
+            _status("", "v1", "Pod"),
+            Subresource("log", "", "v1", "Pod", ("get",)),
+            Subresource("eviction", "policy", "v1", "Eviction", ("create",)),
+            Subresource("binding", "", "v1", "Binding", ("create",)),
+            Subresource("proxy", "", "v1", "PodProxyOptions", ("create", "delete", "get", "patch", "update")),
+        ],
+    ),
+    _r(
+        "",
+        "v1",
+        "Service",
+        "services",
+        True,
+        ["svc"],
+        ["all"],
+        [
+            _status("", "v1", "Service"),
+            Subresource("proxy", "", "v1", "ServiceProxyOptions", ("create", "delete", "get", "patch", "update")),
+        ],
+    ),
+    _r("", "v1", "Endpoints", "endpoints", True, ["ep"]),
+    _r("", "v1", "ConfigMap", "configmaps", True, ["cm"]),
+    _r("", "v1", "Secret", "secrets", True),
+    _r("", "v1", "ServiceAccount", "serviceaccounts", True, ["sa"]),
+    _r("", "v1", "Event", "events", True, ["ev"]),
+    _r("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, ["pvc"], subs=[_status("", "v1", "PersistentVolumeClaim")]),
+    _r("", "v1", "PersistentVolume", "persistentvolumes", False, ["pv"], subs=[_status("", "v1", "PersistentVolume")]),
+    _r("apps", "v1", "Deployment", "deployments", True, ["deploy"], ["all"], [_scale(), _status("apps", "v1", "Deployment")]),
+    _r("apps", "v1", "ReplicaSet", "replicasets", True, ["rs"], ["all"], [_scale(), _status("apps", "v1", "ReplicaSet")]),
+    _r("apps", "v1", "DaemonSet", "daemonsets", True, ["ds"], ["all"], [_status("apps", "v1", "DaemonSet")]),
+    _r("apps", "v1", "StatefulSet", "statefulsets", True, ["sts"], ["all"], [_scale(), _status("apps", "v1", "StatefulSet")]),
+    _r("apps", "v1", "ControllerRevision", "controllerrevisions", True),
+    _r("batch", "v1", "Job", "jobs", True, [], ["all"], [_status("batch", "v1", "Job")]),
+    _r("coordination.k8s.io", "v1", "Lease", "leases", True),
+    _r("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
+    _r("events.k8s.io", "v1", "Event", "events", True, ["ev"]),
+    _r("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ["pdb"], subs=[_status("policy", "v1", "PodDisruptionBudget")]),
+    _r("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, ["sc"]),
+)
+
+_BY_GVR = {(r.group, r.version, r.plural): r for r in RESOURCES}
+_BY_GVK = {}
+for _res in RESOURCES:
+    # events.k8s.io/v1 Event and v1 Event share a kind name but not a group: key by group too.
+    _BY_GVK.setdefault((_res.group, _res.version, _res.kind), _res)
+
+
+def by_gvr(group: str, version: str, plural: str) -> Resource | None:
+    return _BY_GVR.get((group, version, plural))
+
+
+def by_gvk(group: str, version: str, kind: str) -> Resource | None:
+    return _BY_GVK.get((group, version, kind))
+
+
+def by_api_version_kind(api_version: str, kind: str) -> Resource | None:
+    group, _, version = api_version.rpartition("/")
+    return by_gvk(group, version, kind)
+
+
+def group_versions() -> list[tuple[str, str]]:
+    """Every served (group, version), core first, in a stable order."""
+    seen: list[tuple[str, str]] = []
+    for res in RESOURCES:
+        if res.group_version not in seen:
+            seen.append(res.group_version)
+    return seen
+
+
+def storage_key(res: Resource) -> str:
+    """The name objects of this resource are stored under: `apps/deployments`, `pods`."""
+    return f"{res.group}/{res.plural}" if res.group else res.plural

@@ -1,0 +1,1 @@
+"""Per-resource strategies and the request pipeline: decode, default, admit, validate, store."""

@@ -1,0 +1,379 @@
+"""The request pipeline for every resource: default → admit → validate → store.
+
+`Registry` is what the HTTP layer and the in-process client both call.  Each write follows
+kube-apiserver's generic registry:
+
+- create: metadata filled in (uid, creationTimestamp, generateName), strategy, admission,
+  defaulting, validation, then the store (409 AlreadyExists on a taken name);
+- update (PUT and the result of every PATCH): optimistic concurrency on
+  `metadata.resourceVersion`, strategy (status or spec kept), defaulting, validation; a write
+  that changes nothing is not stored and keeps its resourceVersion;
+- delete: preconditions, finalizers and graceful deletion set `deletionTimestamp` instead of
+  removing; `propagationPolicy` is recorded as the `foregroundDeletion`/`orphan` finalizer;
+- dryRun runs everything but the store.
+
+Errors are `StatusError`s worded as upstream words them.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from kubeferry.api import defaults as api_defaults
+from kubeferry.api import validation as api_validation
+from kubeferry.machinery import status as st
+from kubeferry.machinery.resources import Resource, storage_key
+from kubeferry.registry import admission, allocator, strategy
+from kubeferry.storage.store import Entry, Store
+
+FOREGROUND_FINALIZER = "foregroundDeletion"
+ORPHAN_FINALIZER = "orphan"
+# PUT may create these kinds when the object is missing (AllowCreateOnUpdate upstream).
+CREATE_ON_UPDATE = frozenset({"Endpoints", "Event", "Lease", "Node", "EndpointSlice"})
+# Kinds whose DELETE answers with the object itself rather than a Success Status.
+RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim"})
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class WriteResult:
+    entry: Entry
+    created: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+class Registry:
+    """The API's behaviour, independent of HTTP."""
+
+    def __init__(self, store: Store, now: Callable[[], datetime] | None = None, rng: random.Random | None = None):
+        self.store = store
+        self.now = now or (lambda: datetime.now(UTC))
+        self.rng = rng or random.Random()
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def get(self, res: Resource, namespace: str, name: str) -> Entry:
+        entry = self.store.get(storage_key(res), namespace if res.namespaced else "", name)
+        if entry is None:
+            raise st.not_found(res.plural, res.group, name)
+        return entry
+
+    def list(self, res: Resource, namespace: str | None, predicate: Callable[[dict], bool] | None = None) -> list[Entry]:
+        ns = namespace if res.namespaced and namespace else None
+        entries = self.store.list(storage_key(res), ns)
+        if predicate is None:
+            return list(entries)
+        return [e for e in entries if predicate(e.obj)]
+
+    # ---- create ------------------------------------------------------------------------------
+
+    def create(self, res: Resource, namespace: str, obj: dict, *, dry_run: bool = False) -> WriteResult:
+        obj = self._check_type(res, obj)
+        meta = obj.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise st.bad_request("metadata must be an object")
+        self._settle_namespace(res, namespace, meta)
+        if not meta.get("name"):
+            generate = meta.get("generateName")
+            if generate:
+                meta["name"] = self._generate_name(res, meta)
+            else:
+                raise st.invalid_object(res.kind, res.group, "", [st.required("metadata.name", "name or generateName is required")])
+        name = meta["name"]
+        for dropped in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
+            meta.pop(dropped, None)
+        meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        meta["creationTimestamp"] = rfc3339(self.now())
+        admission.check_namespace(self.store, res, meta.get("namespace", ""), creating=True)
+        strategy.prepare_create(res, obj)
+        admission.admit_create(self.store, res, obj)
+        api_defaults.apply_defaults(obj)
+        errors = api_validation.validate_create(obj)
+        if res.kind == "Service" and not errors:
+            errors = allocator.allocate_service(obj.setdefault("spec", {}), [e.obj for e in self.store.list("services")], self.rng)
+        if errors:
+            raise st.invalid_object(res.kind, res.group, name, errors)
+        key = storage_key(res)
+        if self.store.get(key, meta.get("namespace", ""), name) is not None:
+            raise st.already_exists(res.plural, res.group, name)
+        if dry_run:
+            return WriteResult(Entry(obj, b"", self.store.resource_version), created=True)
+        try:
+            entry = self.store.put(key, obj, create=True)
+        except KeyError:
+            raise st.already_exists(res.plural, res.group, name)
+        return WriteResult(entry, created=True)
+
+    def _generate_name(self, res: Resource, meta: dict) -> str:
+        alphabet = "bcdfghjklmnpqrstvwxz2456789"
+        base = meta["generateName"][:58]
+        for _ in range(8):
+            candidate = base + "".join(self.rng.choice(alphabet) for _ in range(5))
+            if self.store.get(storage_key(res), meta.get("namespace", ""), candidate) is None:
+                return candidate
+        return candidate
+
+    def _check_type(self, res: Resource, obj: object) -> dict:
+        if not isinstance(obj, dict):
+            raise st.bad_request(f"the object provided is not a valid {res.kind}: expected an object")
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if api_version is None and kind is None:
+            obj = dict(obj)
+            obj["apiVersion"], obj["kind"] = res.api_version, res.kind
+        elif api_version != res.api_version or kind != res.kind:
+            raise st.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API version ({res.api_version})"
+                if api_version != res.api_version
+                else f"the kind in the data ({kind}) does not match the expected kind ({res.kind})"
+            )
+        return obj
+
+    def _settle_namespace(self, res: Resource, namespace: str, meta: dict) -> None:
+        if res.namespaced:
+            given = meta.get("namespace")
+            if given and given != namespace:
+                raise st.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+
+    # ---- update ------------------------------------------------------------------------------
+
+    def update(
+        self, res: Resource, namespace: str, name: str, obj: dict, *, subresource: str = "", dry_run: bool = False
+    ) -> WriteResult:
+        obj = self._check_type(res, obj)
+        meta = obj.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise st.bad_request("metadata must be an object")
+        if meta.get("name") and meta["name"] != name:
+            raise st.bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+        meta["name"] = name
+        self._settle_namespace(res, namespace, meta)
+        key = storage_key(res)
+        ns = namespace if res.namespaced else ""
+        current = self.store.get(key, ns, name)
+        if current is None:
+            if res.kind in CREATE_ON_UPDATE and not subresource:
+                meta.pop("resourceVersion", None)
+                return self.create(res, namespace, obj, dry_run=dry_run)
+            raise st.not_found(res.plural, res.group, name)
+        expect = meta.get("resourceVersion")
+        if expect and expect != current.obj["metadata"].get("resourceVersion"):
+            raise st.conflict(res.plural, res.group, name, st.MODIFIED)
+        old = current.obj
+        # Identity the client cannot change.
+        for kept in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+            if kept in old["metadata"]:
+                meta[kept] = old["metadata"][kept]
+            else:
+                meta.pop(kept, None)
+        meta["resourceVersion"] = old["metadata"].get("resourceVersion")
+        if subresource == "status":
+            strategy.prepare_status_update(res, obj, old)
+            errors = api_validation.validate_status_update(obj, old)
+        else:
+            strategy.prepare_update(res, obj, old)
+            api_defaults.apply_defaults(obj)
+            errors = api_validation.validate_update(obj, old)
+        if errors:
+            raise st.invalid_object(res.kind, res.group, name, errors)
+        if obj == old:
+            return WriteResult(current)
+        if dry_run:
+            return WriteResult(Entry(obj, b"", current.rv))
+        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers"):
+            entry = self.store.remove(key, ns, name)
+            return WriteResult(entry)
+        try:
+            entry = self.store.put(key, obj, expect_rv=current.rv)
+        except ValueError:
+            raise st.conflict(res.plural, res.group, name, st.MODIFIED)
+        return WriteResult(entry)
+
+    # ---- delete ------------------------------------------------------------------------------
+
+    def delete(self, res: Resource, namespace: str, name: str, options: dict | None = None) -> tuple[Entry, bool]:
+        """Delete (or start deleting) an object.  Returns (final or pending state, removed?)."""
+        options = options or {}
+        if not isinstance(options, dict):
+            raise st.bad_request("DeleteOptions must be an object")
+        key = storage_key(res)
+        ns = namespace if res.namespaced else ""
+        current = self.store.get(key, ns, name)
+        if current is None:
+            raise st.not_found(res.plural, res.group, name)
+        admission.check_delete(res, name)
+        pre = options.get("preconditions") or {}
+        meta = current.obj["metadata"]
+        if pre.get("uid") and pre["uid"] != meta.get("uid"):
+            raise st.conflict(
+                res.plural,
+                res.group,
+                name,
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: {meta.get('uid')}",
+            )
+        if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
+            raise st.conflict(
+                res.plural,
+                res.group,
+                name,
+                f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, ResourceVersion in object meta: {meta.get('resourceVersion')}",
+            )
+        dry_run = "All" in (options.get("dryRun") or [])
+        policy = options.get("propagationPolicy")
+        if policy is None and options.get("orphanDependents") is True:
+            policy = "Orphan"
+        if policy not in (None, "Foreground", "Background", "Orphan"):
+            raise st.invalid_object(
+                "DeleteOptions", "meta.k8s.io", "", [st.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])]
+            )
+        obj = copy.deepcopy(current.obj)
+        m = obj["metadata"]
+        finalizers = list(m.get("finalizers") or [])
+        if policy == "Foreground" and FOREGROUND_FINALIZER not in finalizers:
+            finalizers.append(FOREGROUND_FINALIZER)
+            finalizers = [f for f in finalizers if f != ORPHAN_FINALIZER]
+        elif policy == "Orphan" and ORPHAN_FINALIZER not in finalizers:
+            finalizers.append(ORPHAN_FINALIZER)
+            finalizers = [f for f in finalizers if f != FOREGROUND_FINALIZER]
+        grace = self._grace_period(res, obj, options)
+        if res.kind == "Namespace":
+            finalizers = finalizers or []
+            obj.setdefault("status", {})["phase"] = "Terminating"
+        graceful = grace > 0
+        if finalizers or graceful or (res.kind == "Namespace" and (obj.get("spec") or {}).get("finalizers")):
+            if m.get("deletionTimestamp"):
+                # Already being deleted: a shorter grace period may still be applied.
+                if graceful and grace < (m.get("deletionGracePeriodSeconds") or 0):
+                    m["deletionGracePeriodSeconds"] = grace
+                elif finalizers == (m.get("finalizers") or []):
+                    return current, False
+            else:
+                m["deletionTimestamp"] = rfc3339(self.now() + timedelta(seconds=grace))
+                m["deletionGracePeriodSeconds"] = grace
+            if finalizers:
+                m["finalizers"] = finalizers
+            if m.get("generation") is not None and strategy.tracks_generation(res):
+                m["generation"] += 1
+            if dry_run:
+                return Entry(obj, b"", current.rv), False
+            try:
+                entry = self.store.put(key, obj, expect_rv=current.rv)
+            except ValueError:
+                raise st.conflict(res.plural, res.group, name, st.MODIFIED)
+            return entry, False
+        if dry_run:
+            return current, True
+        return self.store.remove(key, ns, name), True
+
+    @staticmethod
+    def _grace_period(res: Resource, obj: dict, options: dict) -> int:
+        """Seconds of graceful deletion: only scheduled pods get any (an unbound pod goes at once)."""
+        if res.kind != "Pod":
+            return 0
+        spec = obj.get("spec") or {}
+        given = options.get("gracePeriodSeconds")
+        grace = spec.get("terminationGracePeriodSeconds", 30) if given is None else given
+        if not isinstance(grace, int) or grace < 0:
+            grace = 0
+        if not spec.get("nodeName") or (obj.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
+            return 0
+        return grace
+
+    def delete_collection(self, res: Resource, namespace: str | None, predicate, options: dict | None) -> list[Entry]:
+        removed = []
+        for entry in self.list(res, namespace, predicate):
+            meta = entry.obj["metadata"]
+            try:
+                final, _ = self.delete(res, meta.get("namespace", ""), meta["name"], options)
+            except st.StatusError as e:
+                if e.code == 404:
+                    continue
+                raise
+            removed.append(final)
+        return removed
+
+    # ---- scale subresource -------------------------------------------------------------------
+
+    def scale_of(self, res: Resource, entry: Entry) -> dict:
+        from kubeferry.machinery.selectors import from_label_selector
+
+        obj = entry.obj
+        meta = obj["metadata"]
+        scale_meta = {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta}
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": scale_meta,
+            "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
+            "status": {
+                "replicas": (obj.get("status") or {}).get("replicas", 0),
+                "selector": str(from_label_selector((obj.get("spec") or {}).get("selector"))),
+            },
+        }
+
+    def update_scale(self, res: Resource, namespace: str, name: str, scale: dict, *, dry_run: bool = False) -> dict:
+        if not isinstance(scale, dict) or not isinstance(scale.get("spec", {}), dict):
+            raise st.bad_request("the body of the request must be a Scale object")
+        current = self.get(res, namespace, name)
+        wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
+        if wanted_rv and wanted_rv != current.obj["metadata"].get("resourceVersion"):
+            raise st.conflict(res.plural, res.group, name, st.MODIFIED)
+        replicas = (scale.get("spec") or {}).get("replicas", 0)
+        if not isinstance(replicas, int) or isinstance(replicas, bool):
+            raise st.bad_request(f"Scale in version \"v1\" cannot be handled as a Scale: spec.replicas: expected an integer, got {replicas!r}")
+        if replicas < 0:
+            raise st.invalid_object("Scale", "autoscaling", name, [st.invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
+        obj = copy.deepcopy(current.obj)
+        obj.setdefault("spec", {})["replicas"] = replicas
+        obj["metadata"]["resourceVersion"] = current.obj["metadata"].get("resourceVersion")
+        result = self.update(res, namespace, name, obj, dry_run=dry_run)
+        return self.scale_of(res, result.entry)
+
+    # ---- patch -------------------------------------------------------------------------------
+
+    def patch(
+        self,
+        res: Resource,
+        namespace: str,
+        name: str,
+        patch_type: str,
+        patch: object,
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+    ) -> WriteResult:
+        """Apply a JSON, merge or strategic merge patch to the stored object, then update it.
+
+        A `metadata.resourceVersion` inside the patch is a precondition, as upstream.
+        """
+        from kubeferry.registry import patching
+
+        if subresource == "scale":
+            current = self.get(res, namespace, name)
+            patched = patching.apply(patch_type, self.scale_of(res, current), patch, None)
+            scale = self.update_scale(res, namespace, name, patched, dry_run=dry_run)
+            return WriteResult(Entry(scale, b"", current.rv))
+        current = self.get(res, namespace, name)
+        patched = patching.apply(patch_type, current.obj, patch, res)
+        if not isinstance(patched, dict):
+            raise st.bad_request("the patch did not produce an object")
+        meta = patched.get("metadata")
+        if not isinstance(meta, dict):
+            raise st.bad_request("the patch removed metadata")
+        if meta.get("name") != name or (res.namespaced and meta.get("namespace", namespace) != namespace):
+            raise st.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})")
+        if meta.get("uid") != current.obj["metadata"].get("uid"):
+            raise st.conflict(
+                res.plural, res.group, name, f"Precondition failed: UID in precondition: {meta.get('uid')}, UID in object meta: {current.obj['metadata'].get('uid')}"
+            )
+        return self.update(res, namespace, name, patched, subresource=subresource, dry_run=dry_run)

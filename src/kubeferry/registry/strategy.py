@@ -1,0 +1,150 @@
+"""Per-kind write rules kube-apiserver applies before validation (its registry "strategies").
+
+- which kinds track `metadata.generation`, and what counts as a change that bumps it
+  (spec for all; for Deployments also annotations, since they are copied to ReplicaSets);
+- `status` is cleared on create and kept on main-resource updates; `spec` is kept on status
+  updates;
+- DaemonSet `templateGeneration` (`deprecated.daemonset.template.generation`) follows template edits;
+- Namespace phase, finalizers and the `kubernetes.io/metadata.name` label;
+- Service cluster IPs and node ports are carried over on updates that omit them.
+
+Pure functions over JSON dicts: each `prepare_*` mutates the new object in place.
+"""
+
+from __future__ import annotations
+
+from kubeferry.machinery.resources import Resource
+
+# Kinds whose registry strategy sets metadata.generation (1 on create, +1 on spec change).
+GENERATION_KINDS = frozenset(
+    {
+        ("apps", "Deployment"),
+        ("apps", "ReplicaSet"),
+        ("apps", "DaemonSet"),
+        ("apps", "StatefulSet"),
+        ("batch", "Job"),
+        ("policy", "PodDisruptionBudget"),
+        ("", "Pod"),
+    }
+)
+
+DS_TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def tracks_generation(res: Resource) -> bool:
+    return (res.group, res.kind) in GENERATION_KINDS
+
+
+def has_status(res: Resource) -> bool:
+    return res.subresource("status") is not None
+
+
+def prepare_create(res: Resource, obj: dict) -> None:
+    meta = obj["metadata"]
+    if has_status(res) and res.kind not in ("Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim"):
+        obj.pop("status", None)
+    if tracks_generation(res):
+        meta["generation"] = 1
+    else:
+        meta.pop("generation", None)
+    if res.kind == "DaemonSet":
+        spec = obj.setdefault("spec", {})
+        spec.pop("templateGeneration", None)
+        meta.setdefault("annotations", {})[DS_TEMPLATE_GENERATION] = "1"
+    elif res.kind == "Namespace":
+        meta.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = meta["name"]
+        obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]
+        obj["status"] = {"phase": "Active"}
+    elif res.kind == "Node":
+        obj["status"] = obj.get("status") or {}
+    elif res.kind == "PersistentVolumeClaim" or res.kind == "PersistentVolume":
+        obj["status"] = {"phase": "Pending"}
+    elif res.kind == "Pod":
+        obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj.get("spec") or {})}
+
+
+def prepare_update(res: Resource, new: dict, old: dict) -> None:
+    """Main-resource update: status stays as stored; generation follows spec changes."""
+    if has_status(res):
+        if "status" in old:
+            new["status"] = old["status"]
+        else:
+            new.pop("status", None)
+    meta, old_meta = new["metadata"], old["metadata"]
+    if res.kind == "Namespace":
+        meta.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = meta["name"]
+        new.setdefault("spec", {})["finalizers"] = (old.get("spec") or {}).get("finalizers", [])
+    if res.kind == "DaemonSet":
+        annotations = meta.setdefault("annotations", {})
+        generation = int((old_meta.get("annotations") or {}).get(DS_TEMPLATE_GENERATION, "1") or 1)
+        if (new.get("spec") or {}).get("template") != (old.get("spec") or {}).get("template"):
+            generation += 1
+        annotations[DS_TEMPLATE_GENERATION] = str(generation)
+    if res.kind == "Service":
+        _carry_service_allocations(new, old)
+    if tracks_generation(res):
+        generation = old_meta.get("generation", 1)
+        changed = new.get("spec") != old.get("spec")
+        if res.kind == "Deployment" and (meta.get("annotations") or {}) != (old_meta.get("annotations") or {}):
+            changed = True
+        meta["generation"] = generation + 1 if changed else generation
+    else:
+        meta.pop("generation", None)
+
+
+def prepare_status_update(res: Resource, new: dict, old: dict) -> None:
+    """Status update: everything but status comes from the stored object."""
+    status = new.get("status")
+    merged = dict(old)
+    merged_meta = dict(old["metadata"])
+    # Labels, annotations, finalizers and owner references may change through status writes too
+    # (kubelets and controllers rely on it for pods); spec never does.
+    for key in ("labels", "annotations", "finalizers", "ownerReferences"):
+        if res.kind == "Pod" and key in new["metadata"]:
+            merged_meta[key] = new["metadata"][key]
+    merged["metadata"] = merged_meta
+    if status is None:
+        merged.pop("status", None)
+    else:
+        merged["status"] = status
+    new.clear()
+    new.update(merged)
+
+
+def _carry_service_allocations(new: dict, old: dict) -> None:
+    """A PUT that omits clusterIP(s) or nodePorts keeps what was allocated (v1.37 behaviour)."""
+    spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
+    if not spec.get("clusterIP") and old_spec.get("clusterIP") and spec.get("type", "ClusterIP") != "ExternalName":
+        spec["clusterIP"] = old_spec["clusterIP"]
+    if (
+        not spec.get("clusterIPs")
+        and old_spec.get("clusterIPs")
+        and spec.get("type", "ClusterIP") != "ExternalName"
+        and spec.get("clusterIP") in (None, "", old_spec["clusterIPs"][0])
+    ):
+        spec["clusterIPs"] = list(old_spec["clusterIPs"])
+    if spec.get("type") in ("NodePort", "LoadBalancer"):
+        old_ports = {(p.get("port"), p.get("protocol", "TCP")): p for p in old_spec.get("ports") or []}
+        for port in spec.get("ports") or []:
+            previous = old_ports.get((port.get("port"), port.get("protocol", "TCP")))
+            if not port.get("nodePort") and previous and previous.get("nodePort"):
+                port["nodePort"] = previous["nodePort"]
+
+
+def _qos_class(spec: dict) -> str:
+    """The pod's QoS class as the apiserver computes it on create (Guaranteed, Burstable, BestEffort)."""
+    containers = list(spec.get("containers") or []) + list(spec.get("initContainers") or [])
+    any_set = False
+    guaranteed = True
+    for container in containers:
+        resources = container.get("resources") or {}
+        requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
+        if requests or limits:
+            any_set = True
+        for name in ("cpu", "memory"):
+            if name not in limits or name in requests and requests[name] != limits[name]:
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed and containers else "Burstable"

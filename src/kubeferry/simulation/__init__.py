@@ -1,0 +1,1 @@
+"""Simulated scheduler, nodes and kubelets whose pod behaviour is data."""

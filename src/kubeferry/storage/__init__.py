@@ -1,0 +1,1 @@
+"""Object storage: one interface, SQLite (WAL) for durability and memory for tests, with watch history."""

@@ -1,0 +1,296 @@
+"""The object store: one global resourceVersion, optimistic concurrency, watch history.
+
+Every object lives in memory (as a dict and as its encoded JSON bytes, so reads never re-encode)
+and, unless the store is in-memory only, in SQLite.  A write is acknowledged only after its SQLite
+transaction commits (WAL mode): `synchronous=NORMAL` survives a crash of the process, `FULL` also
+survives power loss.  The in-memory maps are updated after the commit, so a failed commit leaves
+no trace.
+
+resourceVersion is one counter for the whole store, bumped by every create, update and delete:
+
+    create pod a   -> rv 7
+    update pod a   -> rv 8   (a watch from rv 7 sees MODIFIED a@8)
+    delete pod a   -> rv 9   (DELETED carries the last object with rv 9)
+
+Watches are fed from a bounded history of recent events; a watch that starts before the window
+is told `410 Expired`, as kube-apiserver does once etcd has compacted.
+
+The store is not thread-safe: it is owned by the server's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import orjson
+
+from kubeferry.machinery import status as st
+
+FORMAT_VERSION = 1
+DEFAULT_HISTORY = 20000
+
+ADDED = "ADDED"
+MODIFIED = "MODIFIED"
+DELETED = "DELETED"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A stored object: its decoded form (never mutated) and its JSON encoding."""
+
+    obj: dict
+    raw: bytes
+    rv: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    kind: str
+    namespace: str
+    name: str
+    entry: Entry
+    rv: int
+    prev: Entry | None = None
+
+
+@dataclass
+class Watcher:
+    """One open watch: the events for `kind` (optionally one namespace) newer than its start."""
+
+    kind: str
+    namespace: str | None
+    queue: deque = field(default_factory=deque)
+    wakeup: asyncio.Event | None = None
+    closed: bool = False
+    expired: bool = False
+
+    def push(self, event: Event) -> None:
+        if self.namespace is not None and event.namespace != self.namespace:
+            return
+        self.queue.append(event)
+        if self.wakeup is not None:
+            self.wakeup.set()
+
+
+class StorageFault(Exception):
+    """The disk refused a write (full, read-only, corrupt)."""
+
+
+class Store:
+    """In-memory object maps, backed by SQLite unless `path` is None."""
+
+    def __init__(self, path: str | None = None, *, durability: str = "normal", history: int = DEFAULT_HISTORY):
+        self._objects: dict[str, dict[tuple[str, str], Entry]] = {}
+        self._history: deque[Event] = deque(maxlen=max(1, history))
+        self._watchers: dict[str, list[Watcher]] = {}
+        self._rv = 0
+        self._meta_mem: dict[str, str] = {}
+        self._db: sqlite3.Connection | None = None
+        self.listeners: list[Callable[[Event], None]] = []
+        if path is not None:
+            self._open(path, durability)
+
+    # ---- persistence -------------------------------------------------------------------------
+
+    def _open(self, path: str, durability: str) -> None:
+        fresh = not os.path.exists(path) or os.path.getsize(path) == 0
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=" + ("FULL" if durability == "full" else "NORMAL"))
+            if fresh:
+                db.executescript(
+                    """
+                    BEGIN;
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS objects (
+                        kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+                        rv INTEGER NOT NULL, data BLOB NOT NULL,
+                        PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID;
+                    COMMIT;
+                    """
+                )
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT_VERSION),))
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('rv', '0')")
+            row = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+            if row is None:
+                raise StorageFault(f"{path} is not a kubeferry store (no format version)")
+            if int(row[0]) != FORMAT_VERSION:
+                raise StorageFault(
+                    f"{path} has store format {row[0]}, this kubeferry reads format {FORMAT_VERSION}; "
+                    "use a matching kubeferry or a new --data-dir"
+                )
+            self._rv = int(db.execute("SELECT value FROM meta WHERE key='rv'").fetchone()[0])
+            for kind, namespace, name, rv, data in db.execute("SELECT kind, namespace, name, rv, data FROM objects"):
+                self._objects.setdefault(kind, {})[(namespace, name)] = Entry(orjson.loads(data), bytes(data), rv)
+        except sqlite3.DatabaseError as e:
+            raise StorageFault(f"cannot open the store {path}: {e}") from e
+        self._db = db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def meta_get(self, key: str) -> str | None:
+        if self._db is None:
+            return self._meta_mem.get(key)
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def meta_set(self, key: str, value: str) -> None:
+        if self._db is None:
+            self._meta_mem[key] = value
+            return
+        self._commit([("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))])
+
+    def _commit(self, statements: list[tuple[str, tuple]]) -> None:
+        db = self._db
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, args in statements:
+                    db.execute(sql, args)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as e:
+            text = str(e)
+            if "full" in text or "readonly" in text or "disk" in text or "I/O" in text:
+                raise st.insufficient_storage(f"the store cannot take the write: {text}") from e
+            raise st.internal(f"storage error: {text}") from e
+        except sqlite3.DatabaseError as e:
+            raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    @property
+    def resource_version(self) -> int:
+        return self._rv
+
+    def get(self, kind: str, namespace: str, name: str) -> Entry | None:
+        return self._objects.get(kind, {}).get((namespace, name))
+
+    def list(self, kind: str, namespace: str | None = None) -> Iterator[Entry]:
+        """Entries of `kind` (in one namespace when given), sorted by namespace then name."""
+        bucket = self._objects.get(kind)
+        if not bucket:
+            return iter(())
+        keys = sorted(bucket) if namespace is None else sorted(k for k in bucket if k[0] == namespace)
+        return (bucket[k] for k in keys)
+
+    def count(self, kind: str) -> int:
+        return len(self._objects.get(kind, ()))
+
+    def kinds(self) -> list[str]:
+        return list(self._objects)
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    def _next_rv(self) -> int:
+        return self._rv + 1
+
+    def put(self, kind: str, obj: dict, *, expect_rv: int | None = None, create: bool = False) -> Entry:
+        """Store `obj` under a new resourceVersion (set in obj.metadata) and announce it.
+
+        `create=True` refuses an existing name; `expect_rv` refuses a stale update.  Errors are
+        StatusErrors already worded for the API (the caller fills in resource names).
+        """
+        meta = obj["metadata"]
+        namespace = meta.get("namespace", "") or ""
+        name = meta["name"]
+        key = (namespace, name)
+        bucket = self._objects.setdefault(kind, {})
+        old = bucket.get(key)
+        if create and old is not None:
+            raise KeyError("exists")
+        if not create and old is None:
+            raise LookupError("missing")
+        if expect_rv is not None and old is not None and old.rv != expect_rv:
+            raise ValueError("conflict")
+        rv = self._next_rv()
+        meta["resourceVersion"] = str(rv)
+        raw = orjson.dumps(obj)
+        self._commit(
+            [
+                ("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", (kind, namespace, name, rv, raw)),
+                ("UPDATE meta SET value=? WHERE key='rv'", (str(rv),)),
+            ]
+        )
+        self._rv = rv
+        entry = Entry(obj, raw, rv)
+        bucket[key] = entry
+        self._announce(Event(ADDED if old is None else MODIFIED, kind, namespace, name, entry, rv, old))
+        return entry
+
+    def remove(self, kind: str, namespace: str, name: str, *, expect_rv: int | None = None) -> Entry:
+        """Delete an object; the DELETED event carries its last state under a new resourceVersion."""
+        bucket = self._objects.get(kind, {})
+        old = bucket.get((namespace, name))
+        if old is None:
+            raise LookupError("missing")
+        if expect_rv is not None and old.rv != expect_rv:
+            raise ValueError("conflict")
+        rv = self._next_rv()
+        self._commit(
+            [
+                ("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name)),
+                ("UPDATE meta SET value=? WHERE key='rv'", (str(rv),)),
+            ]
+        )
+        self._rv = rv
+        del bucket[(namespace, name)]
+        last = orjson.loads(old.raw)
+        last["metadata"]["resourceVersion"] = str(rv)
+        entry = Entry(last, orjson.dumps(last), rv)
+        self._announce(Event(DELETED, kind, namespace, name, entry, rv, old))
+        return entry
+
+    # ---- watch -------------------------------------------------------------------------------
+
+    def _announce(self, event: Event) -> None:
+        self._history.append(event)
+        for watcher in self._watchers.get(event.kind, ()):
+            watcher.push(event)
+        for listener in self.listeners:
+            listener(event)
+
+    def oldest_watchable_rv(self) -> int:
+        """The smallest resourceVersion a watch may start from (events after it are all kept)."""
+        if not self._history:
+            return self._rv
+        return self._history[0].rv - 1
+
+    def watch(self, kind: str, namespace: str | None, since_rv: int | None) -> Watcher:
+        """Open a watch.  `since_rv=None` means from now; otherwise replay events with rv > since_rv.
+
+        A start before the history window gives a watcher with `expired=True`.
+        """
+        watcher = Watcher(kind, namespace)
+        if since_rv is not None and since_rv < self._rv:
+            if since_rv < self.oldest_watchable_rv():
+                watcher.expired = True
+                return watcher
+            for event in self._history:
+                if event.rv > since_rv and event.kind == kind:
+                    watcher.push(event)
+        self._watchers.setdefault(kind, []).append(watcher)
+        return watcher
+
+    def unwatch(self, watcher: Watcher) -> None:
+        watcher.closed = True
+        watchers = self._watchers.get(watcher.kind)
+        if watchers and watcher in watchers:
+            watchers.remove(watcher)
+
+    def watcher_count(self) -> int:
+        return sum(len(w) for w in self._watchers.values())
