@@ -319,24 +319,52 @@ class ApiServer:
         return True
 
     def _field_validation(self, request: Request, res: Resource, body: object, sub: str) -> list[str]:
-        """Apply `fieldValidation` (Strict → 400, Warn → warnings) to a create/update body."""
-        mode = request.query.get("fieldValidation", "Warn")
-        if mode not in ("Strict", "Warn", "Ignore"):
-            raise st.bad_request(
-                f'fieldValidation: Unsupported value: "{mode}": supported values: "Ignore", "Strict", "Warn"'
-            )
+        """Apply `fieldValidation` to a create/update body: Strict → 400, Warn → warning texts."""
+        mode = self._validation_mode(request)
         if mode == "Ignore" or sub == "scale" or not isinstance(body, dict):
             return []
-        from kubeferry.machinery import fieldcheck
+        from kubeferry.machinery import fieldcheck, schema
 
-        problems = fieldcheck.check(
-            res, body, request._body if codec.media_type(request.headers.get("content-type")) == codec.JSON else None
-        )
-        if not problems:
+        node = schema.for_kind(res.group, res.version, res.kind)
+        if node is None:
             return []
-        if mode == "Strict":
-            raise st.bad_request(fieldcheck.strict_message(problems))
-        return fieldcheck.warnings(problems)
+        raw = request._body if codec.media_type(request.headers.get("content-type")) == codec.JSON else None
+        errors = fieldcheck.strict_errors(raw, node) if raw else fieldcheck.unknown_fields(body, node)
+        if raw is None:
+            errors = [f'unknown field "{path}"' for path in errors]
+        if errors and mode == "Strict":
+            api_version = str(body.get("apiVersion", ""))
+            raise fieldcheck.decode_error(str(body.get("kind", "")), api_version.rpartition("/")[2], res.kind, errors)
+        return fieldcheck.warnings(errors)
+
+    @staticmethod
+    def _validation_mode(request: Request) -> str:
+        mode = request.query.get("fieldValidation", "Warn")
+        if mode not in ("Strict", "Warn", "Ignore"):
+            raise st.bad_request(f'fieldValidation: Unsupported value: "{mode}": supported values: "Ignore", "Strict", "Warn"')
+        return mode
+
+    def _patch_checker(self, request: Request, res: Resource, patch_type: str, patch: object, warnings: list[str]):
+        """A check of the patched object for unknown fields, run before it is stored."""
+        mode = self._validation_mode(request)
+        if mode == "Ignore":
+            return None
+
+        def check(patched: dict) -> None:
+            from kubeferry.machinery import fieldcheck, schema
+
+            node = schema.for_kind(res.group, res.version, res.kind)
+            if node is None:
+                return
+            errors = [f'unknown field "{path}"' for path in fieldcheck.unknown_fields(patched, node)]
+            if not errors:
+                return
+            if mode == "Strict":
+                shown = fieldcheck.go_repr(patch) if patch_type.startswith("application/strategic") else orjson.dumps(patched).decode()
+                raise fieldcheck.patch_error(shown, errors)
+            warnings.extend(fieldcheck.warnings(errors))
+
+        return check
 
     async def _delete_options(self, request: Request) -> dict:
         body = await request.body()
@@ -368,7 +396,9 @@ class ApiServer:
         code: int = 200,
         warnings: list[str] | None = None,
     ) -> None:
-        headers = [("warning", f'299 - "{w}"') for w in warnings or ()]
+        from kubeferry.machinery.fieldcheck import warning_header
+
+        headers = [("warning", warning_header(w)) for w in warnings or ()]
         if request.wants_table():
             from kubeferry.apiserver import tables
 

@@ -351,6 +351,7 @@ class Registry:
         *,
         subresource: str = "",
         dry_run: bool = False,
+        check: Callable[[dict], None] | None = None,
     ) -> WriteResult:
         """Apply a JSON, merge or strategic merge patch to the stored object, then update it.
 
@@ -376,4 +377,6 @@ class Registry:
             raise st.conflict(
                 res.plural, res.group, name, f"Precondition failed: UID in precondition: {meta.get('uid')}, UID in object meta: {current.obj['metadata'].get('uid')}"
             )
+        if check is not None:
+            check(patched)
         return self.update(res, namespace, name, patched, subresource=subresource, dry_run=dry_run)

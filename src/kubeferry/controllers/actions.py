@@ -1,0 +1,81 @@
+"""What a controller decides to do, as plain data: the executor performs it, tests compare it.
+
+Every reconciler is a pure function `(object, owned objects, now) -> list[Action]`.  Actions
+are applied in order by one executor; a failed action (a 409 conflict, a 404) ends that pass
+and the key is requeued, exactly as an upstream sync that returns an error.
+
+    [CreateObject(ReplicaSet my-app-5d9c7b5f6, replicas 0),
+     RecordEvent(Deployment my-app, Normal, ScalingReplicaSet, "Scaled up replica set ... to 3"),
+     UpdateObject(ReplicaSet ..., replicas 3),
+     UpdateStatus(Deployment my-app, ...),
+     RequeueAfter(30.0)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CreateObject:
+    """Create `obj` (apiVersion/kind/metadata.namespace say where)."""
+
+    obj: dict
+
+
+@dataclass(frozen=True)
+class UpdateObject:
+    """PUT the whole object; `obj.metadata.resourceVersion` is the optimistic-concurrency guard."""
+
+    obj: dict
+
+
+@dataclass(frozen=True)
+class UpdateStatus:
+    """PUT the object's status subresource."""
+
+    obj: dict
+
+
+@dataclass(frozen=True)
+class PatchObject:
+    """A strategic merge patch of one object (adoption and release of owner references)."""
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    patch: dict
+    subresource: str = ""
+
+
+@dataclass(frozen=True)
+class DeleteObject:
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    uid: str = ""
+    propagation: str = "Background"
+    grace_period_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordEvent:
+    """An Event about `regarding` (a full object or an ObjectReference-like dict)."""
+
+    regarding: dict
+    type: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RequeueAfter:
+    """Look at this key again after `seconds` of cluster time (deadlines, minReadySeconds)."""
+
+    seconds: float
+
+
+Action = CreateObject | UpdateObject | UpdateStatus | PatchObject | DeleteObject | RecordEvent | RequeueAfter
+
