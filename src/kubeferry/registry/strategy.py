@@ -117,13 +117,12 @@ def _carry_service_allocations(new: dict, old: dict) -> None:
     spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
     if not spec.get("clusterIP") and old_spec.get("clusterIP") and spec.get("type", "ClusterIP") != "ExternalName":
         spec["clusterIP"] = old_spec["clusterIP"]
-    if (
-        not spec.get("clusterIPs")
-        and old_spec.get("clusterIPs")
-        and spec.get("type", "ClusterIP") != "ExternalName"
-        and spec.get("clusterIP") in (None, "", old_spec["clusterIPs"][0])
-    ):
-        spec["clusterIPs"] = list(old_spec["clusterIPs"])
+    old_ips = old_spec.get("clusterIPs") or []
+    if not spec.get("clusterIPs") and old_ips and spec.get("type", "ClusterIP") != "ExternalName":
+        # clusterIPs omitted: follow clusterIP, so a changed clusterIP is refused on clusterIPs[0].
+        spec["clusterIPs"] = [spec.get("clusterIP") or old_ips[0], *old_ips[1:]]
+    elif spec.get("clusterIP") and spec.get("clusterIPs") == old_ips and old_ips and spec["clusterIP"] != old_ips[0]:
+        spec["clusterIPs"] = [spec["clusterIP"], *old_ips[1:]]
     if spec.get("type") in ("NodePort", "LoadBalancer"):
         old_ports = {(p.get("port"), p.get("protocol", "TCP")): p for p in old_spec.get("ports") or []}
         for port in spec.get("ports") or []:

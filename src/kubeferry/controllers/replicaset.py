@@ -1,0 +1,387 @@
+"""The ReplicaSet controller's decisions: one upstream `syncReplicaSet` as a pure function returning actions.
+
+`reconcile(rs, pods, now)` does what one sync of kube-controller-manager v1.37 does, in the same order:
+
+1. **Claim.**  Among the namespace's *active* pods (not Succeeded/Failed, not being deleted), adopt
+   matching orphans and release owned pods whose labels no longer match (ownership.py, PatchObjects).
+2. **Manage replicas** — only when expectations are satisfied and the ReplicaSet is not being deleted.
+   `diff = len(claimed active pods) - spec.replicas`, capped at ±500 (`BURST_REPLICAS`).
+   * diff < 0: one CreateObject per missing pod, from the template (`podutil.pod_from_template`:
+     `generateName` `<rs-name>-`, owner apps/v1 ReplicaSet with controller and blockOwnerDeletion).
+     The executor sends them in slow-start batches (`slow_start_batches`: 1, 2, 4, … — 10 pods go out
+     as 1+2+4+3) and stops after the first batch with a failure; the rest are retried next sync.
+   * diff > 0: one DeleteObject per pod chosen for deletion.  All of them when diff equals the number
+     of active pods (list order); otherwise the first `diff` in `podutil.ranked_pods_less` order, where
+     a pod's rank is the number of active *related* pods on its node — pods selected by any ReplicaSet
+     with the same controller (e.g. every ReplicaSet of one Deployment).  Worked example: RS `a` and RS
+     `b` of one Deployment have pods a1, a2 on node n1 and b1 on n1, a3 on n2; scaling `a` from 3 to 2
+     ranks a1 and a2 at 3, a3 at 1, so (all else equal) a pod on n1 goes first.
+3. **Status**: replicas (claimed active pods), fullyLabeledReplicas (their labels contain every template
+   label), readyReplicas, availableReplicas (ready for minReadySeconds at `now`), terminatingReplicas
+   (owned, matching pods being deleted but not terminal), observedGeneration; a `ReplicaFailure`
+   condition exists only after a failed create/delete and is removed by the next sync whose management
+   did not fail.  UpdateStatus is emitted only when one of these changed (or observedGeneration lags).
+4. **Requeue**: with minReadySeconds > 0 and readyReplicas != availableReplicas, RequeueAfter the time
+   until the next ready pod turns available (falling back to minReadySeconds).
+
+Failures happen in the executor, after this function returned: when a CreateObject/DeleteObject of the
+pass fails (other than a 404 on delete, or a create refused because the namespace is terminating), the
+runner skips the rest of the pass and applies `manage_error_status(...)` with the error text, which adds
+`ReplicaFailure` (reason FailedCreate or FailedDelete) as upstream does; a failed claim patch just ends
+the pass.  Pod events (`SuccessfulCreate` "Created pod: <name>", `FailedCreate` "Error creating: <err>",
+`SuccessfulDelete` "Deleted pod: <name>", `FailedDelete` "Error deleting: <err>") depend on the outcome,
+so the executor records them; the reasons and message formats are named below.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kubeferry.controllers import ownership, podutil
+from kubeferry.controllers.actions import Action, CreateObject, DeleteObject, RequeueAfter, UpdateStatus
+from kubeferry.machinery.selectors import from_label_selector
+from kubeferry.machinery.status import StatusError
+
+API_VERSION = "apps/v1"
+KIND = "ReplicaSet"
+POD_API_VERSION = "v1"
+POD_KIND = "Pod"
+
+# A ReplicaSet creates or deletes at most this many pods per sync (upstream BurstReplicas).
+BURST_REPLICAS = 500
+# The first slow-start batch; each successful batch doubles the next one.
+SLOW_START_INITIAL_BATCH_SIZE = 1
+# status.terminatingReplicas is reported (DeploymentReplicaSetTerminatingReplicas, on by default in v1.37).
+STATUS_TERMINATING_REPLICAS = True
+
+CONDITION_REPLICA_FAILURE = "ReplicaFailure"
+REASON_FAILED_CREATE = "FailedCreate"
+REASON_FAILED_DELETE = "FailedDelete"
+REASON_SUCCESSFUL_CREATE = "SuccessfulCreate"
+REASON_SUCCESSFUL_DELETE = "SuccessfulDelete"
+MESSAGE_CREATED_POD = "Created pod: {name}"
+MESSAGE_ERROR_CREATING = "Error creating: {error}"
+MESSAGE_DELETED_POD = "Deleted pod: {name}"
+MESSAGE_ERROR_DELETING = "Error deleting: {error}"
+
+DEFAULT_REPLICAS = 1
+
+
+def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH_SIZE) -> list[int]:
+    """Batch sizes for `count` creates: start at `initial`, then min(2 × previous, remaining).
+
+    10 → [1, 2, 4, 3]; 500 → [1, 2, 4, 8, 16, 32, 64, 128, 245].  If the 6th of 10 creates fails, the
+    batches [1, 2, 4] have been sent (7 calls) and the remaining 3 wait for the next sync.
+    """
+    batches: list[int] = []
+    remaining = count
+    size = min(remaining, initial)
+    while size > 0:
+        batches.append(size)
+        remaining -= size
+        size = min(2 * size, remaining)
+    return batches
+
+
+def expected_changes(actions: Sequence[Action]) -> tuple[int, int]:
+    """(pod creates, pod deletes) among `actions`, for the runner's expectations bookkeeping."""
+    creates = sum(1 for a in actions if isinstance(a, CreateObject))
+    deletes = sum(1 for a in actions if isinstance(a, DeleteObject))
+    return creates, deletes
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def _spec(rs: Mapping[str, Any]) -> Mapping[str, Any]:
+    return rs.get("spec") or {}
+
+
+def _replicas(rs: Mapping[str, Any]) -> int:
+    value = _spec(rs).get("replicas")
+    return DEFAULT_REPLICAS if value is None else int(value)
+
+
+def _min_ready_seconds(rs: Mapping[str, Any]) -> int:
+    return int(_spec(rs).get("minReadySeconds") or 0)
+
+
+def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
+    return _meta(obj).get("labels") or {}
+
+
+def _template_labels(rs: Mapping[str, Any]) -> Mapping[str, str]:
+    return ((_spec(rs).get("template") or {}).get("metadata") or {}).get("labels") or {}
+
+
+def _in_namespace(pods: Sequence[dict], namespace: str) -> list[dict]:
+    return [p for p in pods if (_meta(p).get("namespace") or "") == namespace]
+
+
+class _Pass:
+    """What one sync learns before deciding: the selector, the claimed active pods and the terminating ones."""
+
+    def __init__(self, rs: dict, pods: Sequence[dict]) -> None:
+        self.rs = rs
+        self.selector = from_label_selector(_spec(rs).get("selector"))
+        namespace = _meta(rs).get("namespace") or ""
+        in_namespace = _in_namespace(list(pods), namespace)
+        self.active, self.claim_actions = ownership.claim(
+            rs,
+            KIND,
+            API_VERSION,
+            self.matches,
+            podutil.filter_active_pods(in_namespace),
+            candidate_api_version=POD_API_VERSION,
+            candidate_kind=POD_KIND,
+        )
+        self.terminating = [
+            p
+            for p in podutil.filter_terminating_pods(in_namespace)
+            if ownership.is_controlled_by(p, rs) and self.matches(p)
+        ]
+
+    def matches(self, pod: Mapping[str, Any]) -> bool:
+        return self.selector.matches(_labels(pod))
+
+
+# --- managing replicas -----------------------------------------------------------------------------
+
+
+def _create_actions(rs: dict, count: int) -> list[Action]:
+    template = _spec(rs).get("template") or {}
+    controller_ref = ownership.new_controller_ref(rs, API_VERSION, KIND)
+    return [CreateObject(podutil.pod_from_template(template, rs, controller_ref)) for _ in range(count)]
+
+
+def _related_pods(rs: dict, pods: Sequence[dict], related_replica_sets: Sequence[dict] | None) -> list[dict]:
+    """Pods selected by any ReplicaSet sharing `rs`'s controller (each pod once); none when `rs` has no controller."""
+    controller = ownership.get_controller_of(rs)
+    if controller is None:
+        return []
+    candidates = related_replica_sets if related_replica_sets is not None else [rs]
+    namespace = _meta(rs).get("namespace") or ""
+    siblings = [
+        other
+        for other in candidates
+        if (_meta(other).get("namespace") or "") == namespace
+        and (ownership.get_controller_of(other) or {}).get("uid") == controller.get("uid")
+    ]
+    if not any(_meta(s).get("uid") == _meta(rs).get("uid") for s in siblings):
+        siblings.append(rs)
+    related: list[dict] = []
+    seen: set[str] = set()
+    in_namespace = _in_namespace(list(pods), namespace)
+    for sibling in siblings:
+        try:
+            selector = from_label_selector(_spec(sibling).get("selector"))
+        except StatusError:
+            continue  # an invalid selector selects nothing
+        for pod in in_namespace:
+            if not selector.matches(_labels(pod)):
+                continue
+            uid = _meta(pod).get("uid") or ""
+            if uid and uid in seen:
+                continue
+            seen.add(uid)
+            related.append(pod)
+    return related
+
+
+def pods_to_delete(active: Sequence[dict], related: Sequence[dict], count: int, now: _dt.datetime | None) -> list[dict]:
+    """The `count` pods to delete: all (in order) when `count` covers them, else the first in ranked order."""
+    if count >= len(active):
+        return list(active[:count])
+    per_node: dict[str, int] = {}
+    for pod in related:
+        if podutil.is_pod_active(pod):
+            per_node[podutil.node_name(pod)] = per_node.get(podutil.node_name(pod), 0) + 1
+    ranks = [per_node.get(podutil.node_name(pod), 0) for pod in active]
+    return podutil.sort_pods_with_ranks(active, ranks, now)[:count]
+
+
+def _delete_actions(rs: dict, victims: Sequence[dict]) -> list[Action]:
+    namespace = _meta(rs).get("namespace") or ""
+    return [DeleteObject(POD_API_VERSION, POD_KIND, namespace, _meta(p).get("name") or "") for p in victims]
+
+
+def manage_replicas(
+    rs: dict,
+    active: Sequence[dict],
+    pods: Sequence[dict],
+    now: _dt.datetime,
+    related_replica_sets: Sequence[dict] | None,
+) -> list[Action]:
+    """The creates or deletes that bring the active pod count to spec.replicas, at most BURST_REPLICAS of them."""
+    diff = len(active) - _replicas(rs)
+    if diff < 0:
+        return _create_actions(rs, min(-diff, BURST_REPLICAS))
+    if diff > 0:
+        related = _related_pods(rs, pods, related_replica_sets)
+        return _delete_actions(rs, pods_to_delete(active, related, min(diff, BURST_REPLICAS), now))
+    return []
+
+
+# --- status ----------------------------------------------------------------------------------------
+
+
+def _get_condition(status: Mapping[str, Any], cond_type: str) -> Mapping[str, Any] | None:
+    for condition in status.get("conditions") or ():
+        if condition.get("type") == cond_type:
+            return condition
+    return None
+
+
+def calculate_status(
+    rs: dict,
+    active: Sequence[dict],
+    terminating: Sequence[dict],
+    now: _dt.datetime,
+    manage_error: str | None = None,
+) -> dict:
+    """The ReplicaSet's new status (upstream calculateStatus); observedGeneration is left as it was.
+
+    `manage_error` is the error text of a failed create/delete: it adds ReplicaFailure (True, reason
+    FailedCreate when pods were missing, FailedDelete when there were too many, message = the text) unless
+    the condition is already there; without an error an existing ReplicaFailure is removed.
+    """
+    status = copy.deepcopy(dict(rs.get("status") or {}))
+    template_labels = _template_labels(rs)
+    min_ready = _min_ready_seconds(rs)
+    fully_labeled = ready = available = 0
+    for pod in active:
+        labels = _labels(pod)
+        if all(labels.get(k) == v for k, v in template_labels.items()):
+            fully_labeled += 1
+        if podutil.is_pod_ready(pod):
+            ready += 1
+            if podutil.is_pod_available(pod, min_ready, now):
+                available += 1
+
+    failure = _get_condition(status, CONDITION_REPLICA_FAILURE)
+    conditions = list(status.get("conditions") or [])
+    if manage_error is not None and failure is None:
+        diff = len(active) - _replicas(rs)
+        reason = REASON_FAILED_CREATE if diff < 0 else REASON_FAILED_DELETE if diff > 0 else ""
+        conditions.append(
+            {
+                "type": CONDITION_REPLICA_FAILURE,
+                "status": podutil.CONDITION_TRUE,
+                "lastTransitionTime": podutil.format_time(now),
+                "reason": reason,
+                "message": manage_error,
+            }
+        )
+    elif manage_error is None and failure is not None:
+        conditions = [c for c in conditions if c.get("type") != CONDITION_REPLICA_FAILURE]
+
+    status["replicas"] = len(active)
+    _set_or_omit(status, "fullyLabeledReplicas", fully_labeled)
+    _set_or_omit(status, "readyReplicas", ready)
+    _set_or_omit(status, "availableReplicas", available)
+    if STATUS_TERMINATING_REPLICAS:
+        status["terminatingReplicas"] = len(terminating)
+    else:
+        status.pop("terminatingReplicas", None)
+    if conditions:
+        status["conditions"] = conditions
+    else:
+        status.pop("conditions", None)
+    return status
+
+
+def _set_or_omit(status: dict, key: str, value: int) -> None:
+    """Integer fields tagged omitempty upstream are absent when zero."""
+    if value:
+        status[key] = value
+    else:
+        status.pop(key, None)
+
+
+def _status_unchanged(rs: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Upstream's steady-state test: counts, terminatingReplicas, conditions equal and observedGeneration current."""
+    old = rs.get("status") or {}
+    for key in ("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
+        if int(old.get(key) or 0) != int(new.get(key) or 0):
+            return False
+    if old.get("terminatingReplicas") != new.get("terminatingReplicas"):
+        return False
+    if int(_meta(rs).get("generation") or 0) != int(old.get("observedGeneration") or 0):
+        return False
+    return (old.get("conditions") or []) == (new.get("conditions") or [])
+
+
+def status_actions(rs: dict, new_status: dict) -> list[Action]:
+    """UpdateStatus with observedGeneration = metadata.generation, or nothing when the status is unchanged."""
+    if _status_unchanged(rs, new_status):
+        return []
+    updated = copy.deepcopy(rs)
+    status = dict(new_status)
+    generation = int(_meta(rs).get("generation") or 0)
+    _set_or_omit(status, "observedGeneration", generation)
+    updated["status"] = status
+    return [UpdateStatus(updated)]
+
+
+def _requeue_actions(rs: dict, status: Mapping[str, Any], active: Sequence[dict], now: _dt.datetime) -> list[Action]:
+    """RequeueAfter for pods that are ready but not yet available (they turn available without any event)."""
+    min_ready = _min_ready_seconds(rs)
+    if min_ready <= 0 or int(status.get("readyReplicas") or 0) == int(status.get("availableReplicas") or 0):
+        return []
+    next_check = podutil.find_min_next_pod_availability_check(active, min_ready, now)
+    return [RequeueAfter(float(min_ready) if next_check is None else next_check)]
+
+
+# --- the sync --------------------------------------------------------------------------------------
+
+
+def reconcile(
+    rs: dict,
+    pods: list[dict],
+    now: _dt.datetime,
+    *,
+    expectations_satisfied: bool = True,
+    rng: Any = None,
+    related_replica_sets: Sequence[dict] | None = None,
+) -> list[Action]:
+    """One upstream sync of `rs`: claim patches, pod creates or deletes, status update, requeue.
+
+    `pods` are all pods of the ReplicaSet's namespace.  `related_replica_sets` are the namespace's
+    ReplicaSets (those sharing `rs`'s controller rank pods for deletion); when omitted only `rs`'s own
+    selector counts.  `rng` is accepted for symmetry with the other reconcilers: every choice here is
+    deterministic.  A selector that cannot be parsed yields no actions (upstream logs and gives up).
+    """
+    del rng
+    try:
+        sync = _Pass(rs, pods)
+    except StatusError:
+        return []
+    actions: list[Action] = list(sync.claim_actions)
+    if expectations_satisfied and not _meta(rs).get("deletionTimestamp"):
+        actions.extend(manage_replicas(rs, sync.active, pods, now, related_replica_sets))
+    status = calculate_status(rs, sync.active, sync.terminating, now)
+    actions.extend(status_actions(rs, status))
+    actions.extend(_requeue_actions(rs, status, sync.active, now))
+    return actions
+
+
+def manage_error_status(rs: dict, pods: list[dict], now: _dt.datetime, error: str) -> list[Action]:
+    """The status update upstream writes when creating or deleting pods failed with `error` (ReplicaFailure).
+
+    Call it with the same `rs` and `pods` the failed pass was decided from; it returns an UpdateStatus or
+    nothing.  The key is then retried with backoff (no RequeueAfter).
+    """
+    try:
+        sync = _Pass(rs, pods)
+    except StatusError:
+        return []
+    return status_actions(rs, calculate_status(rs, sync.active, sync.terminating, now, manage_error=error))
