@@ -370,8 +370,6 @@ class Registry:
             raise st.bad_request("the patch did not produce an object")
         # The engines share unchanged subtrees with the stored object; the update path mutates.
         patched = copy.deepcopy(patched)
-        if not isinstance(patched, dict):
-            raise st.bad_request("the patch did not produce an object")
         meta = patched.get("metadata")
         if not isinstance(meta, dict):
             raise st.bad_request("the patch removed metadata")
