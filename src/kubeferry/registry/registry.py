@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from kubeferry.api import defaults as api_defaults
 from kubeferry.api import validation as api_validation
 from kubeferry.machinery import status as st
+from kubeferry.machinery import typecheck
 from kubeferry.machinery.resources import Resource, storage_key
 from kubeferry.registry import admission, allocator, strategy
 from kubeferry.storage.store import Entry, Store
@@ -134,6 +135,9 @@ class Registry:
                 if api_version != res.api_version
                 else f"the kind in the data ({kind}) does not match the expected kind ({res.kind})"
             )
+        mistyped = typecheck.first_type_error(obj, res.group, res.version, res.kind)
+        if mistyped:
+            raise st.bad_request(f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: {mistyped}')
         return obj
 
     def _settle_namespace(self, res: Resource, namespace: str, meta: dict) -> None:

@@ -1,0 +1,112 @@
+"""JSON type checks against the kind's schema: what Go's decoder refuses before validation runs.
+
+kube-apiserver decodes a body into typed Go structs, so `"replicas": "three"` never reaches
+validation; it is a 400:
+
+    Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal
+    string into Go struct field DeploymentSpec.spec.replicas of type int32
+
+`first_type_error` walks a decoded object with its schema and reports the first such mismatch
+in that wording.  Unknown fields are not its business (see `fieldcheck`).
+"""
+
+from __future__ import annotations
+
+from kubeferry.machinery import schema
+
+_JSON_NAMES = {dict: "object", list: "array", str: "string", bool: "bool", int: "number", float: "number"}
+_INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+_OPEN = ("io.k8s.apimachinery.pkg.runtime.RawExtension", "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1")
+
+
+def _json_name(value: object) -> str:
+    return _JSON_NAMES.get(type(value), "value")
+
+
+def _go_type(node: dict) -> str:
+    kinds = schema.types_of(node)
+    fmt = (schema.resolve(node) or {}).get("format", "")
+    if "integer" in kinds:
+        return fmt or "int64"
+    if "number" in kinds:
+        return "float64"
+    if "boolean" in kinds:
+        return "bool"
+    if "string" in kinds:
+        return "string"
+    if "array" in kinds:
+        return "[]" + _go_type(node.get("items") or {}) if isinstance(node.get("items"), dict) else "[]interface {}"
+    return "map[string]interface {}"
+
+
+def _ref_name(node: dict | None) -> str:
+    if not node:
+        return ""
+    ref = node.get("$ref") or ((node.get("allOf") or [{}])[0]).get("$ref") or ""
+    return ref.rsplit("/", 1)[-1]
+
+
+def _check(value: object, node: dict | None, path: str, struct: str) -> str | None:
+    if node is None or value is None:
+        return None
+    ref = _ref_name(node)
+    if ref in _OPEN:
+        return None
+    if ref == _INT_OR_STRING:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            return f"json: cannot unmarshal {_json_name(value)} into Go struct field {struct}.{path} of type intstr.IntOrString"
+        return None
+    if ref == _QUANTITY:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            return f"json: cannot unmarshal {_json_name(value)} into Go struct field {struct}.{path} of type resource.Quantity"
+        return None
+    resolved = schema.resolve(node) or {}
+    kinds = schema.types_of(resolved)
+    if not kinds:
+        return None
+    ok = (
+        (isinstance(value, dict) and "object" in kinds)
+        or (isinstance(value, list) and "array" in kinds)
+        or (isinstance(value, str) and "string" in kinds)
+        or (isinstance(value, bool) and "boolean" in kinds)
+        or (isinstance(value, int) and not isinstance(value, bool) and ("integer" in kinds or "number" in kinds))
+        or (isinstance(value, float) and ("number" in kinds or ("integer" in kinds and value.is_integer())))
+    )
+    if not ok:
+        return f"json: cannot unmarshal {_json_name(value)} into Go struct field {struct}.{path} of type {_go_type(resolved)}"
+    if isinstance(value, dict):
+        props = resolved.get("properties")
+        if props is not None:
+            inner = ref.rsplit(".", 1)[-1] if ref else struct
+            for key, item in value.items():
+                found = _check(item, props.get(key), f"{path}.{key}" if path else key, inner)
+                if found:
+                    return found
+        else:
+            extra = resolved.get("additionalProperties")
+            if isinstance(extra, dict):
+                for key, item in value.items():
+                    found = _check(item, extra, f"{path}.{key}" if path else key, struct)
+                    if found:
+                        return found
+    elif isinstance(value, list):
+        items = resolved.get("items")
+        if isinstance(items, dict):
+            for item in value:
+                found = _check(item, items, path, struct)
+                if found:
+                    return found
+    return None
+
+
+def first_type_error(obj: dict, group: str, version: str, kind: str) -> str | None:
+    """The Go decoder's complaint about the first mistyped field of `obj`, or None."""
+    node = schema.for_kind(group, version, kind)
+    if node is None:
+        return None
+    for key, item in obj.items():
+        found = _check(item, (node.get("properties") or {}).get(key), key, kind)
+        if found:
+            return found
+    return None
