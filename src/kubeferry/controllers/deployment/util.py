@@ -208,7 +208,9 @@ def resolve_fenceposts(max_surge: int | str | None, max_unavailable: int | str |
     unavailable becomes 1 (a rollout must be able to move).
     """
     surge = get_scaled_value_from_int_or_percent(0 if max_surge is None else max_surge, desired, True)
-    unavailable = get_scaled_value_from_int_or_percent(0 if max_unavailable is None else max_unavailable, desired, False)
+    unavailable = get_scaled_value_from_int_or_percent(
+        0 if max_unavailable is None else max_unavailable, desired, False
+    )
     if surge == 0 and unavailable == 0:
         unavailable = 1
     return surge, unavailable
@@ -245,7 +247,9 @@ def min_available(d: Mapping[str, Any]) -> int:
     return replicas(d) - max_unavailable(d)
 
 
-def new_rs_new_replicas(d: Mapping[str, Any], all_rss: Iterable[Mapping[str, Any] | None], new_rs: Mapping[str, Any]) -> int:
+def new_rs_new_replicas(
+    d: Mapping[str, Any], all_rss: Iterable[Mapping[str, Any] | None], new_rs: Mapping[str, Any]
+) -> int:
     """The size the new ReplicaSet may grow to in this sync (upstream NewRSNewReplicas).
 
     RollingUpdate: with maxTotal = R + surge and current = Σ spec.replicas, the new RS grows by
@@ -451,7 +455,9 @@ def get_max_replicas_annotation(rs: Mapping[str, Any]) -> int | None:
     return _int32_annotation(rs, MAX_REPLICAS_ANNOTATION)
 
 
-def append_revision_history(history: str, old_revision: str, limit: int = MAX_REV_HISTORY_LENGTH_IN_CHARS) -> str | None:
+def append_revision_history(
+    history: str, old_revision: str, limit: int = MAX_REV_HISTORY_LENGTH_IN_CHARS
+) -> str | None:
     """revision-history with `old_revision` appended, oldest entries dropped to stay within `limit` chars.
 
     Returns None when even dropping everything cannot make room (the annotation is left alone).
@@ -702,7 +708,11 @@ def set_condition(st: dict, condition: dict) -> None:
     """Upstream SetDeploymentCondition: same status and reason → no-op; same status → keep lastTransitionTime;
     otherwise the condition of that type is replaced and moves to the end."""
     current = get_condition(st, condition["type"])
-    if current is not None and current.get("status") == condition["status"] and current.get("reason") == condition.get("reason"):
+    if (
+        current is not None
+        and current.get("status") == condition["status"]
+        and current.get("reason") == condition.get("reason")
+    ):
         return
     condition = dict(condition)
     if current is not None and current.get("status") == condition["status"]:
