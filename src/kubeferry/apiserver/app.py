@@ -282,13 +282,14 @@ class ApiServer:
                     f"the body of the request was in an unknown format - accepted media types include: {accepted}",
                 )
             body = await request.decoded()
+            warnings: list[str] = []
+            check = self._patch_checker(request, res, patch_type, body, warnings) if sub != "scale" else None
             result = self.registry.patch(
-                res, namespace, name, patch_type, body, subresource=sub, dry_run=self._dry_run(request)
+                res, namespace, name, patch_type, body, subresource=sub, dry_run=self._dry_run(request), check=check
             )
             if sub == "scale":
                 await send_bytes(send, 200, orjson.dumps(result.entry.obj))
                 return
-            warnings = self._field_validation(request, res, result.entry.obj, sub)
             await self._send_object(request, send, res, result.entry.obj, result.entry.raw, 200, warnings)
         elif method == "DELETE":
             if sub:
@@ -318,8 +319,21 @@ class ApiServer:
             raise st.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
         return True
 
+    @staticmethod
+    def _type_check(res: Resource, body: object, baseline: dict | None = None) -> None:
+        """Refuse mistyped fields as Go's decoder does, before anything else looks at the body."""
+        if not isinstance(body, dict):
+            return
+        from kubeferry.machinery import typecheck
+
+        mistyped = typecheck.first_type_error(body, res.group, res.version, res.kind, baseline)
+        if mistyped:
+            raise st.bad_request(f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: {mistyped}')
+
     def _field_validation(self, request: Request, res: Resource, body: object, sub: str) -> list[str]:
         """Apply `fieldValidation` to a create/update body: Strict → 400, Warn → warning texts."""
+        if sub != "scale":
+            self._type_check(res, body)
         mode = self._validation_mode(request)
         if mode == "Ignore" or sub == "scale" or not isinstance(body, dict):
             return []
@@ -347,16 +361,17 @@ class ApiServer:
     def _patch_checker(self, request: Request, res: Resource, patch_type: str, patch: object, warnings: list[str]):
         """A check of the patched object for unknown fields, run before it is stored."""
         mode = self._validation_mode(request)
-        if mode == "Ignore":
-            return None
 
-        def check(patched: dict) -> None:
+        def check(patched: dict, original: dict) -> None:
             from kubeferry.machinery import fieldcheck, schema
 
+            self._type_check(res, patched, original)
+            if mode == "Ignore":
+                return
             node = schema.for_kind(res.group, res.version, res.kind)
             if node is None:
                 return
-            errors = [f'unknown field "{path}"' for path in fieldcheck.unknown_fields(patched, node)]
+            errors = [f'unknown field "{path}"' for path in fieldcheck.unknown_fields(patched, node, original)]
             if not errors:
                 return
             if mode == "Strict":

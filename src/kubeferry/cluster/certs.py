@@ -18,6 +18,7 @@ CA_KEY = "ca.key"
 SERVER_CERT = "server.crt"
 SERVER_KEY = "server.key"
 ADMIN_TOKEN = "admin.token"
+SERVER_NAMES = "server.names"  # the IPs the serving certificate covers, so a restart needs no X.509 parsing
 VALIDITY = dt.timedelta(days=3650)
 
 
@@ -27,11 +28,39 @@ def _write_private(path: Path, data: bytes) -> None:
         f.write(data)
 
 
+def _wanted_ips(address: str) -> set[str]:
+    wanted = {"127.0.0.1", "::1"}
+    try:
+        if address not in ("", "0.0.0.0", "::"):
+            wanted.add(str(ipaddress.ip_address(address)))
+    except ValueError:
+        pass
+    return wanted
+
+
 def ensure(directory: Path, address: str) -> None:
     """Create the CA, serving certificate and admin token in `directory` unless they exist.
 
-    The serving certificate is re-issued when the bind address is not among its names.
+    The serving certificate is re-issued when the bind address is not among its names.  When
+    everything is already in place this reads two small files and imports nothing heavy.
     """
+    names = directory / SERVER_NAMES
+    present = all((directory / f).exists() for f in (CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY, ADMIN_TOKEN, SERVER_NAMES))
+    if present and _wanted_ips(address) <= set(names.read_text().split()):
+        return
+    _generate(directory, address)
+    (directory / SERVER_NAMES).write_text("\n".join(sorted(_read_cert_ips(directory))) + "\n")
+
+
+def _read_cert_ips(directory: Path) -> set[str]:
+    from cryptography import x509
+
+    current = x509.load_pem_x509_certificate((directory / SERVER_CERT).read_bytes())
+    names = current.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return {str(ip) for ip in names.get_values_for_type(x509.IPAddress)}
+
+
+def _generate(directory: Path, address: str) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -66,18 +95,9 @@ def ensure(directory: Path, address: str) -> None:
         for stale in (SERVER_CERT, SERVER_KEY):
             (directory / stale).unlink(missing_ok=True)
 
-    wanted_ips = {"127.0.0.1", "::1"}
-    try:
-        if address not in ("", "0.0.0.0", "::"):
-            wanted_ips.add(str(ipaddress.ip_address(address)))
-    except ValueError:
-        pass
-    if (directory / SERVER_CERT).exists() and (directory / SERVER_KEY).exists():
-        current = x509.load_pem_x509_certificate((directory / SERVER_CERT).read_bytes())
-        names = current.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        have = {str(ip) for ip in names.get_values_for_type(x509.IPAddress)}
-        if wanted_ips <= have:
-            wanted_ips = set()
+    wanted_ips = _wanted_ips(address)
+    if (directory / SERVER_CERT).exists() and (directory / SERVER_KEY).exists() and wanted_ips <= _read_cert_ips(directory):
+        wanted_ips = set()
     if wanted_ips:
         ca_key = serialization.load_pem_private_key((directory / CA_KEY).read_bytes(), None)
         ca_cert = x509.load_pem_x509_certificate((directory / CA_CERT).read_bytes())

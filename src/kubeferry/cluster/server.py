@@ -129,6 +129,9 @@ async def _run(app, sock: socket.socket, data_dir: Path) -> None:
         ssl_certfile=str(data_dir / certs.SERVER_CERT),
         ssl_keyfile=str(data_dir / certs.SERVER_KEY),
         timeout_graceful_shutdown=2,
+        proxy_headers=False,
+        server_header=False,
+        date_header=False,
         timeout_keep_alive=30,
         h11_max_incomplete_event_size=64 * 1024,
     )

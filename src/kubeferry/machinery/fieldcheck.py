@@ -83,10 +83,21 @@ def _ref_name(node: dict) -> str | None:
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
 
 
+_SHAPES: dict[int, tuple[str, dict | None]] = {}
+
+
 def _classify(node: dict | None) -> tuple[str, dict | None]:
-    """What a schema node expects: (shape, resolved node)."""
+    """What a schema node expects: (shape, resolved node), memoised per (long-lived) schema node."""
     if node is None:
         return _OPEN, None
+    key = id(node)
+    found = _SHAPES.get(key)
+    if found is None:
+        found = _SHAPES[key] = _classify_uncached(node)
+    return found
+
+
+def _classify_uncached(node: dict) -> tuple[str, dict | None]:
     if node.get(PRESERVE_UNKNOWN):
         return _OPEN, node
     name = _ref_name(node)
@@ -122,8 +133,16 @@ def _join(path: str, key: str) -> str:
 # --- the walk ------------------------------------------------------------------------------------
 
 
-def _walk(value: object, node: dict | None, path: str, *, unknown: bool, duplicates: bool) -> Iterator[str]:
-    """Yield strict errors in document order for `value` (parsed with `parse_pairs` or plain)."""
+def _walk(
+    value: object, node: dict | None, path: str, *, unknown: bool, duplicates: bool, baseline: object = None
+) -> Iterator[str]:
+    """Yield strict errors in document order for `value` (parsed with `parse_pairs` or plain).
+
+    Subtrees that are `baseline`'s own objects (shared, unchanged by a patch) are skipped: they
+    were checked when they were stored.
+    """
+    if baseline is not None and value is baseline:
+        return
     shape, resolved = _classify(node)
     if shape == _RAW:
         return
@@ -145,11 +164,14 @@ def _walk(value: object, node: dict | None, path: str, *, unknown: bool, duplica
                 child_node = schema.additional_schema(resolved)
             else:
                 child_node = None
-            yield from _walk(child, child_node, _join(path, key), unknown=unknown, duplicates=duplicates)
+            base = baseline.get(key) if isinstance(baseline, dict) else None
+            yield from _walk(child, child_node, _join(path, key), unknown=unknown, duplicates=duplicates, baseline=base)
     elif isinstance(value, list):
         item_node = schema.items_schema(resolved) if shape == _LIST else None
+        bases = baseline if isinstance(baseline, list) else ()
         for index, child in enumerate(value):
-            yield from _walk(child, item_node, f"{path}[{index}]", unknown=unknown, duplicates=duplicates)
+            base = bases[index] if index < len(bases) else None
+            yield from _walk(child, item_node, f"{path}[{index}]", unknown=unknown, duplicates=duplicates, baseline=base)
 
 
 def _collect(errors: Iterator[str]) -> list[str]:
@@ -169,14 +191,16 @@ def _strip(error: str, prefix: str) -> str:
     return json.loads(error[len(prefix) + 1 :])
 
 
-def unknown_fields(obj: dict, schema_node: dict) -> list[str]:
+def unknown_fields(obj: dict, schema_node: dict, baseline: dict | None = None) -> list[str]:
     """Paths of the fields in `obj` that `schema_node` does not know, in document order.
 
     `obj` is a decoded object (plain dicts and lists); `schema_node` the kind's schema, e.g.
     `schema.for_kind("apps", "v1", "Deployment")`.  Paths look like `spec.bogusField` and
-    `spec.template.spec.containers[0].imagex`.
+    `spec.template.spec.containers[0].imagex`.  With `baseline` (the stored object a patch was
+    applied to), subtrees the patch left untouched (the very same objects) are not walked again.
     """
-    return [_strip(e, UNKNOWN) for e in _collect(_walk(obj, schema_node, "", unknown=True, duplicates=False))]
+    walk = _walk(obj, schema_node, "", unknown=True, duplicates=False, baseline=baseline)
+    return [_strip(e, UNKNOWN) for e in _collect(walk)]
 
 
 def duplicate_fields(raw_json: bytes | str, schema_node: dict | None = None) -> list[str]:

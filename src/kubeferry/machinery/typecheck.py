@@ -47,10 +47,28 @@ def _ref_name(node: dict | None) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
-def _check(value: object, node: dict | None, path: str, struct: str) -> str | None:
-    if node is None or value is None:
+_NODE_INFO: dict[int, tuple[str, dict, frozenset[str]]] = {}
+
+
+def _info(node: dict) -> tuple[str, dict, frozenset[str]]:
+    """(referenced definition name, resolved schema, admitted JSON types), memoised per node.
+
+    Schema nodes live as long as the process (the definitions are loaded once), so their ids
+    are stable keys.
+    """
+    key = id(node)
+    found = _NODE_INFO.get(key)
+    if found is None:
+        resolved = schema.resolve(node) or {}
+        found = (_ref_name(node), resolved, frozenset(schema.types_of(resolved)))
+        _NODE_INFO[key] = found
+    return found
+
+
+def _check(value: object, node: dict | None, path: str, struct: str, base: object = None) -> str | None:
+    if node is None or value is None or (base is not None and value is base):
         return None
-    ref = _ref_name(node)
+    ref, resolved, kinds = _info(node)
     if ref in _OPEN:
         return None
     if ref == _INT_OR_STRING:
@@ -61,8 +79,6 @@ def _check(value: object, node: dict | None, path: str, struct: str) -> str | No
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             return f"json: cannot unmarshal {_json_name(value)} into Go struct field {struct}.{path} of type resource.Quantity"
         return None
-    resolved = schema.resolve(node) or {}
-    kinds = schema.types_of(resolved)
     if not kinds:
         return None
     ok = (
@@ -80,7 +96,8 @@ def _check(value: object, node: dict | None, path: str, struct: str) -> str | No
         if props is not None:
             inner = ref.rsplit(".", 1)[-1] if ref else struct
             for key, item in value.items():
-                found = _check(item, props.get(key), f"{path}.{key}" if path else key, inner)
+                below = base.get(key) if isinstance(base, dict) else None
+                found = _check(item, props.get(key), f"{path}.{key}" if path else key, inner, below)
                 if found:
                     return found
         else:
@@ -93,20 +110,26 @@ def _check(value: object, node: dict | None, path: str, struct: str) -> str | No
     elif isinstance(value, list):
         items = resolved.get("items")
         if isinstance(items, dict):
-            for item in value:
-                found = _check(item, items, path, struct)
+            bases = base if isinstance(base, list) else ()
+            for index, item in enumerate(value):
+                found = _check(item, items, path, struct, bases[index] if index < len(bases) else None)
                 if found:
                     return found
     return None
 
 
-def first_type_error(obj: dict, group: str, version: str, kind: str) -> str | None:
-    """The Go decoder's complaint about the first mistyped field of `obj`, or None."""
+def first_type_error(obj: dict, group: str, version: str, kind: str, baseline: dict | None = None) -> str | None:
+    """The Go decoder's complaint about the first mistyped field of `obj`, or None.
+
+    With `baseline` (the stored object a patch was applied to), subtrees the patch left
+    untouched (the very same objects) are skipped.
+    """
     node = schema.for_kind(group, version, kind)
     if node is None:
         return None
     for key, item in obj.items():
-        found = _check(item, (node.get("properties") or {}).get(key), key, kind)
+        below = baseline.get(key) if baseline is not None else None
+        found = _check(item, (node.get("properties") or {}).get(key), key, kind, below)
         if found:
             return found
     return None

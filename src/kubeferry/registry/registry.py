@@ -24,10 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import orjson
+
 from kubeferry.api import defaults as api_defaults
 from kubeferry.api import validation as api_validation
 from kubeferry.machinery import status as st
-from kubeferry.machinery import typecheck
 from kubeferry.machinery.resources import Resource, storage_key
 from kubeferry.registry import admission, allocator, strategy
 from kubeferry.storage.store import Entry, Store
@@ -135,9 +136,6 @@ class Registry:
                 if api_version != res.api_version
                 else f"the kind in the data ({kind}) does not match the expected kind ({res.kind})"
             )
-        mistyped = typecheck.first_type_error(obj, res.group, res.version, res.kind)
-        if mistyped:
-            raise st.bad_request(f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: {mistyped}')
         return obj
 
     def _settle_namespace(self, res: Resource, namespace: str, meta: dict) -> None:
@@ -355,7 +353,7 @@ class Registry:
         *,
         subresource: str = "",
         dry_run: bool = False,
-        check: Callable[[dict], None] | None = None,
+        check: Callable[[dict, dict], None] | None = None,
     ) -> WriteResult:
         """Apply a JSON, merge or strategic merge patch to the stored object, then update it.
 
@@ -372,8 +370,10 @@ class Registry:
         patched = patching.apply(patch_type, current.obj, patch, res)
         if not isinstance(patched, dict):
             raise st.bad_request("the patch did not produce an object")
+        if check is not None:
+            check(patched, current.obj)
         # The engines share unchanged subtrees with the stored object; the update path mutates.
-        patched = copy.deepcopy(patched)
+        patched = orjson.loads(orjson.dumps(patched))
         meta = patched.get("metadata")
         if not isinstance(meta, dict):
             raise st.bad_request("the patch removed metadata")
@@ -383,6 +383,4 @@ class Registry:
             raise st.conflict(
                 res.plural, res.group, name, f"Precondition failed: UID in precondition: {meta.get('uid')}, UID in object meta: {current.obj['metadata'].get('uid')}"
             )
-        if check is not None:
-            check(patched)
         return self.update(res, namespace, name, patched, subresource=subresource, dry_run=dry_run)
