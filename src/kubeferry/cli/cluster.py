@@ -18,9 +18,15 @@ def _run(verb: str):
     def handler(args: argparse.Namespace) -> int:
         from kubeferry.cluster import lifecycle
 
-        return {"up": lifecycle.up, "down": lifecycle.down, "status": lifecycle.status, "kubeconfig": lifecycle.print_kubeconfig}[
-            verb
-        ](args)
+        verbs = {
+            "up": lifecycle.up,
+            "down": lifecycle.down,
+            "status": lifecycle.status,
+            "kubeconfig": lifecycle.print_kubeconfig,
+            "advance": lifecycle.advance,
+            "settle": lifecycle.settle,
+        }
+        return verbs[verb](args)
 
     return handler
 
@@ -34,6 +40,10 @@ def add_parser(subparsers) -> None:
     up.add_argument("--address", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     up.add_argument("--port", type=int, default=0, help="port to bind (default: 0, a free port)")
     up.add_argument("--seed", type=int, default=None, help="seed for generated names and allocations")
+    up.add_argument("--nodes", type=int, default=3, help="simulated nodes to create on first start (default: 3)")
+    up.add_argument("--clock", choices=["real", "virtual"], default="real", help="real time, or virtual time moved only by `cluster advance`")
+    up.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second (real clock; default 1)")
+    up.add_argument("--start-time", default=None, help="RFC 3339 start of virtual time (default: when the data dir was created)")
     up.add_argument("--durability", choices=["normal", "full"], default="normal",
                     help="normal survives a crash of the server; full also survives power loss")
     up.add_argument("--kubeconfig", default=None, help="kubeconfig file to merge into (default: $KUBECONFIG or ~/.kube/config)")
@@ -53,3 +63,13 @@ def add_parser(subparsers) -> None:
     config = verbs.add_parser("kubeconfig", help="print a kubeconfig for the cluster")
     _common(config)
     config.set_defaults(handler=_run("kubeconfig"))
+
+    advance = verbs.add_parser("advance", help="move a virtual clock forward, e.g. `advance 30s`, and settle")
+    _common(advance)
+    advance.add_argument("duration", help="how far: 30s, 5m, 1h30m, or plain seconds")
+    advance.set_defaults(handler=_run("advance"))
+
+    settle = verbs.add_parser("settle", help="wait until no controller or kubelet work is pending")
+    _common(settle)
+    settle.add_argument("--timeout", default=None, help="give up after this long (e.g. 30s); exit 1")
+    settle.set_defaults(handler=_run("settle"))

@@ -65,3 +65,19 @@ def ensure_system_objects(registry) -> None:
             "volumeBindingMode": "Immediate",
         },
     )
+
+
+def node_name(index: int) -> str:
+    return f"kubeferry-node-{index + 1}"
+
+
+def ensure_nodes(registry, count: int) -> None:
+    """On a store with no nodes yet, create `count` simulated nodes."""
+    res = resources.by_gvk("", "v1", "Node")
+    if count <= 0 or registry.list(res, None):
+        return
+    from kubeferry.simulation import nodes
+
+    now = registry.now()
+    for index in range(count):
+        registry.create(res, "", nodes.make_node(node_name(index), index, now))

@@ -16,6 +16,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -63,6 +64,9 @@ def config_for(name: str, data_dir: Path, info: dict) -> dict:
 def server_argv(args) -> list[str]:
     argv = [sys.executable, "-m", "kubeferry.cluster.server", "--name", args.name, "--data-dir", str(args.data_dir)]
     argv += ["--address", args.address, "--port", str(args.port), "--durability", args.durability]
+    argv += ["--nodes", str(args.nodes), "--clock", args.clock, "--time-scale", str(args.time_scale)]
+    if args.start_time:
+        argv += ["--start-time", args.start_time]
     if args.seed is not None:
         argv += ["--seed", str(args.seed)]
     return argv
@@ -169,4 +173,67 @@ def print_kubeconfig(args) -> int:
         print(f"error: cluster {args.name!r} is not running (data dir {data_dir})", file=sys.stderr)
         return 1
     sys.stdout.write(kubeconfig.dump(config_for(args.name, data_dir, info)))
+    return 0
+
+
+def parse_duration(text: str) -> float:
+    """`30s`, `5m`, `1h30m`, `1.5s`, `90` (seconds) -> seconds; ValueError otherwise."""
+    import re
+
+    value = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        raise ValueError(f"invalid duration {text!r} (use e.g. 30s, 5m, 1h30m)")
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def _call(args, path: str, body: dict, timeout: float) -> tuple[int, dict]:
+    data_dir = data_dir_of(args.name, args.data_dir)
+    info = server_info(data_dir)
+    if not info:
+        raise SystemExit(f"error: cluster {args.name!r} is not running (data dir {data_dir})")
+    context = ssl.create_default_context(cafile=str(data_dir / certs.CA_CERT))
+    request = urllib.request.Request(
+        info["url"] + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {certs.admin_token(data_dir)}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def advance(args) -> int:
+    try:
+        seconds = parse_duration(args.duration)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
+    code, body = _call(args, "/kubeferry/v1/clock/advance", {"seconds": seconds}, timeout=600)
+    if code != 200:
+        print(f"error: {body.get('message', body)}", file=sys.stderr)
+        return 1
+    print(f"Cluster clock is now {body['now']}.")
+    return 0
+
+
+def settle(args) -> int:
+    body: dict = {}
+    if args.timeout:
+        try:
+            body["timeoutSeconds"] = parse_duration(args.timeout)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 3
+    code, answer = _call(args, "/kubeferry/v1/settle", body, timeout=(body.get("timeoutSeconds") or 3600) + 10)
+    if code != 200:
+        print(f"error: {answer.get('message', answer)}", file=sys.stderr)
+        return 1
+    print(f"Cluster settled at {answer['now']}.")
     return 0

@@ -18,9 +18,10 @@ import random
 import signal
 import socket
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from kubeferry.cluster import bootstrap, certs
+from kubeferry.cluster import certs
 
 SERVER_INFO = "server.json"
 STATE_DB = "state.db"
@@ -41,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--watch-history", type=int, default=20000, help="events kept for watches to resume from")
     parser.add_argument("--max-inflight", type=int, default=400)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--nodes", type=int, default=3, help="simulated nodes to create on first start")
+    parser.add_argument("--clock", choices=["real", "virtual"], default="real")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second (real clock)")
+    parser.add_argument("--start-time", default=None, help="RFC 3339 start of virtual time (default: data dir creation)")
+    parser.add_argument("--no-controllers", action="store_true", help="serve the API only (benchmarks of the API server)")
     return parser
 
 
@@ -65,6 +71,9 @@ def _hold_lock(data_dir: Path):
 
 def serve(args: argparse.Namespace) -> int:
     from kubeferry.apiserver.app import ApiServer
+    from kubeferry.cluster import bootstrap, controlplane, endpoints
+    from kubeferry.controllers import catalog
+    from kubeferry.machinery import clock as clocks
     from kubeferry.registry.registry import Registry
     from kubeferry.storage.store import StorageFault, Store
 
@@ -84,7 +93,19 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     rng = random.Random(args.seed)
     registry = Registry(store, rng=rng)
+    if store.meta_get(controlplane.CREATED_KEY) is None:
+        store.meta_set(controlplane.CREATED_KEY, clocks.rfc3339_micro(datetime.now(UTC)))
+    try:
+        clock = controlplane.make_clock(store, args.clock, args.time_scale, args.start_time)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    registry.now = clock.now
     bootstrap.ensure_system_objects(registry)
+    control = None
+    if not args.no_controllers:
+        control = controlplane.ControlPlane(registry, clock, catalog.all_controllers())
+        bootstrap.ensure_nodes(registry, args.nodes)
     sock = _bind(args.address, args.port)
     host, port = sock.getsockname()[:2]
     app = ApiServer(
@@ -92,7 +113,11 @@ def serve(args: argparse.Namespace) -> int:
         tokens={certs.admin_token(data_dir)},
         max_inflight=args.max_inflight,
         server_address=f"{host}:{port}",
+        extra_routes=endpoints.routes(control) if control is not None else {},
     )
+    if control is not None:
+        app.on_startup.append(control.start)
+        app.on_shutdown.append(control.stop)
     info = {"pid": os.getpid(), "address": host, "port": port, "name": args.name, "url": _url(host, port)}
     tmp = data_dir / (SERVER_INFO + ".tmp")
     tmp.write_text(json.dumps(info))

@@ -1,0 +1,116 @@
+"""Which controllers run, what wakes each one, and how each loads the state it decides on.
+
+Each entry pairs a pure reconciler with (a) a `sync(namespace, name, transport, now)` adapter
+that reads the objects it needs through the transport and (b) mappers from changed objects to
+the keys that must be looked at again:
+
+    Pod my-app-5d9c-x changed   -> ("replicaset", ns, "my-app-5d9c")   via its controllerRef
+    ReplicaSet my-app-5d9c      -> ("deployment", ns, "my-app")        via its controllerRef
+                                 + ("replicaset", ns, "my-app-5d9c")
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kubeferry.client.transport import Transport
+from kubeferry.controllers import replicaset
+from kubeferry.controllers.runner import Controller, Key
+
+
+def controller_of(obj: dict) -> dict | None:
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref
+    return None
+
+
+def _self(name: str):
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        meta = obj["metadata"]
+        return [(name, meta.get("namespace", ""), meta["name"])]
+
+    return mapper
+
+
+def _owner(name: str, owner_kind: str):
+    """Key the controlling owner of `owner_kind` (now or before the change: adoption and release)."""
+
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        keys = []
+        namespace = obj["metadata"].get("namespace", "")
+        for candidate in (obj, prev):
+            if candidate is None:
+                continue
+            ref = controller_of(candidate)
+            if ref and ref.get("kind") == owner_kind:
+                key = (name, namespace, ref["name"])
+                if key not in keys:
+                    keys.append(key)
+        return keys
+
+    return mapper
+
+
+def sync_deployment(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+    from kubeferry.controllers import deployment
+
+    d = transport.get("apps/v1", "Deployment", namespace, name)
+    if d is None:
+        return []
+    replica_sets = transport.list("apps/v1", "ReplicaSet", namespace)
+    pods = transport.list("v1", "Pod", namespace) if (d.get("spec") or {}).get("strategy", {}).get("type") == "Recreate" else []
+    return deployment.reconcile(d, replica_sets, pods, now)
+
+
+def sync_replicaset(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+    rs = transport.get("apps/v1", "ReplicaSet", namespace, name)
+    if rs is None:
+        return []
+    pods = transport.list("v1", "Pod", namespace)
+    owner = controller_of(rs)
+    related = None
+    if owner is not None:
+        related = [r for r in transport.list("apps/v1", "ReplicaSet", namespace) if (controller_of(r) or {}).get("uid") == owner.get("uid")]
+    return replicaset.reconcile(rs, pods, now, related_replica_sets=related)
+
+
+def workload_controllers() -> list[Controller]:
+    return [
+        Controller(
+            "deployment",
+            sync_deployment,
+            {
+                ("apps/v1", "Deployment"): _self("deployment"),
+                ("apps/v1", "ReplicaSet"): _owner("deployment", "Deployment"),
+                ("v1", "Pod"): _pods_to_deployment,
+            },
+            component="deployment-controller",
+        ),
+        Controller(
+            "replicaset",
+            sync_replicaset,
+            {
+                ("apps/v1", "ReplicaSet"): _self("replicaset"),
+                ("v1", "Pod"): _owner("replicaset", "ReplicaSet"),
+            },
+            component="replicaset-controller",
+        ),
+    ]
+
+
+def _pods_to_deployment(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+    """Recreate waits for old pods to be gone: a deleted pod wakes its Deployment (its RS name less the hash)."""
+    if event != "DELETED":
+        return []
+    ref = controller_of(obj)
+    if ref is None or ref.get("kind") != "ReplicaSet":
+        return []
+    rs_name = ref["name"]
+    deployment_name = rs_name.rsplit("-", 1)[0] if "-" in rs_name else rs_name
+    return [("deployment", obj["metadata"].get("namespace", ""), deployment_name)]
+
+
+def all_controllers() -> list[Controller]:
+    """Every controller the embedded control plane runs."""
+    return workload_controllers()

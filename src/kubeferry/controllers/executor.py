@@ -1,0 +1,175 @@
+"""Perform a reconcile's actions through a transport, in order.
+
+- Consecutive `CreateObject`s go out in slow-start batches (1, 2, 4, …) and stop after the first
+  batch with a failure, as upstream's ReplicaSet controller does; the rest wait for the next pass.
+- A 404 on delete is success (someone got there first).
+- Any other failure ends the pass with the `StatusError`, and the runner retries the key.
+- `RecordEvent` writes a core/v1 Event; repeats of the same (object, reason, message) bump
+  `count` and `lastTimestamp` of one Event instead of creating another, as EventRecorder does.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from kubeferry.client.transport import STRATEGIC, Transport
+from kubeferry.controllers.actions import (
+    CreateObject,
+    DeleteObject,
+    PatchObject,
+    RecordEvent,
+    RequeueAfter,
+    UpdateObject,
+    UpdateStatus,
+)
+from kubeferry.controllers.replicaset import slow_start_batches
+from kubeferry.machinery import status as st
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Controllers whose pod creations and deletions are reported on the owner, as upstream's are.
+POD_EVENT_COMPONENTS = frozenset({"replicaset-controller", "daemonset-controller", "job-controller"})
+
+
+class EventRecorder:
+    """Writes Events for controllers, aggregating repeats into one object with a count."""
+
+    def __init__(self, transport: Transport, rng: random.Random | None = None):
+        self.transport = transport
+        self.rng = rng or random.Random(0)
+        self._names: dict[tuple, tuple[str, str]] = {}
+
+    def record(self, action: RecordEvent, component: str, now: datetime) -> None:
+        regarding = action.regarding
+        meta = regarding.get("metadata") or {}
+        involved = {
+            "kind": regarding.get("kind", ""),
+            "namespace": meta.get("namespace", regarding.get("namespace", "")),
+            "name": meta.get("name", regarding.get("name", "")),
+            "uid": meta.get("uid", regarding.get("uid", "")),
+            "apiVersion": regarding.get("apiVersion", ""),
+            "resourceVersion": meta.get("resourceVersion", regarding.get("resourceVersion", "")),
+        }
+        if regarding.get("fieldPath"):
+            involved["fieldPath"] = regarding["fieldPath"]
+        namespace = involved["namespace"] or "default"
+        key = (namespace, involved["kind"], involved["name"], involved["uid"], action.type, action.reason, action.message, component)
+        known = self._names.get(key)
+        if known is not None:
+            existing = self.transport.get("v1", "Event", namespace, known[0])
+            if existing is not None:
+                updated = dict(existing)
+                updated["count"] = int(existing.get("count", 1)) + 1
+                updated["lastTimestamp"] = _time(now)
+                try:
+                    self.transport.update(updated)
+                    return
+                except st.StatusError:
+                    pass
+        name = f"{involved['name']}.{int(now.timestamp() * 1e9) + self.rng.randrange(1 << 20):x}"
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": name, "namespace": namespace},
+            "involvedObject": {k: v for k, v in involved.items() if v},
+            "reason": action.reason,
+            "message": action.message,
+            "type": action.type,
+            "source": {"component": component},
+            "firstTimestamp": _time(now),
+            "lastTimestamp": _time(now),
+            "count": 1,
+            "eventTime": None,
+            "reportingComponent": component,
+            "reportingInstance": "",
+        }
+        try:
+            self.transport.create(event)
+        except st.StatusError:
+            return  # events are best effort, as upstream
+        self._names[key] = (name, namespace)
+
+
+def _pod_event(recorder: EventRecorder, pod: dict, kind: str, reason: str, message: str, component: str, now: datetime) -> None:
+    """ReplicaSet-style events about a pod, recorded on the pod's controlling owner."""
+    if pod.get("kind") != "Pod" or component not in POD_EVENT_COMPONENTS:
+        return
+    meta = pod.get("metadata") or {}
+    for ref in meta.get("ownerReferences") or ():
+        if ref.get("controller"):
+            owner = {
+                "apiVersion": ref.get("apiVersion", ""),
+                "kind": ref.get("kind", ""),
+                "metadata": {"name": ref.get("name", ""), "namespace": meta.get("namespace", ""), "uid": ref.get("uid", "")},
+            }
+            recorder.record(RecordEvent(owner, kind, reason, message), component, now)
+            return
+
+
+def execute(
+    actions: list,
+    transport: Transport,
+    recorder: EventRecorder,
+    component: str,
+    now: datetime,
+    requeue: Callable[[float], None],
+) -> None:
+    i = 0
+    while i < len(actions):
+        action = actions[i]
+        if isinstance(action, CreateObject):
+            run = i
+            while run < len(actions) and isinstance(actions[run], CreateObject):
+                run += 1
+            creates = actions[i:run]
+            done = 0
+            for batch in slow_start_batches(len(creates)):
+                failure = None
+                for create in creates[done : done + batch]:
+                    try:
+                        made = transport.create(create.obj)
+                    except st.StatusError as e:
+                        if e.reason == "Forbidden" and "being terminated" in e.message:
+                            continue
+                        failure = e
+                        _pod_event(recorder, create.obj, "Warning", "FailedCreate", f"Error creating: {e.message}", component, now)
+                    else:
+                        _pod_event(recorder, made, "Normal", "SuccessfulCreate", f"Created pod: {made['metadata']['name']}", component, now)
+                done += batch
+                if failure is not None:
+                    raise failure
+            i = run
+            continue
+        if isinstance(action, UpdateObject):
+            transport.update(action.obj)
+        elif isinstance(action, UpdateStatus):
+            transport.update(action.obj, subresource="status")
+        elif isinstance(action, PatchObject):
+            transport.patch(action.api_version, action.kind, action.namespace, action.name, action.patch, STRATEGIC, action.subresource)
+        elif isinstance(action, DeleteObject):
+            options: dict = {"propagationPolicy": action.propagation}
+            if action.uid:
+                options["preconditions"] = {"uid": action.uid}
+            if action.grace_period_seconds is not None:
+                options["gracePeriodSeconds"] = action.grace_period_seconds
+            pod = transport.get("v1", "Pod", action.namespace, action.name) if action.kind == "Pod" else None
+            try:
+                transport.delete(action.api_version, action.kind, action.namespace, action.name, options)
+            except st.StatusError as e:
+                if e.code != 404:
+                    if pod is not None:
+                        _pod_event(recorder, pod, "Warning", "FailedDelete", f"Error deleting: {e.message}", component, now)
+                    raise
+            else:
+                if pod is not None:
+                    _pod_event(recorder, pod, "Normal", "SuccessfulDelete", f"Deleted pod: {action.name}", component, now)
+        elif isinstance(action, RecordEvent):
+            recorder.record(action, component, now)
+        elif isinstance(action, RequeueAfter):
+            requeue(action.seconds)
+        i += 1

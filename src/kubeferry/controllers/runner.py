@@ -1,0 +1,157 @@
+"""The one runner behind every controller: a deduplicating work queue, timers, retries.
+
+Controllers are level-based: a change to any object maps to keys `(controller, namespace, name)`;
+each key is reconciled from the current state, and the actions it returns are executed.  A key
+queued twice runs once.  `RequeueAfter` actions and retries become timers on the cluster clock.
+
+On the virtual clock nothing moves until `advance(seconds)`: due timers fire one at a time in
+timestamp order, the clock stepping to each, and all work they cause settles before the next.
+Work due at the current time always runs as soon as it arises, on either clock.
+
+    runner.advance(30)   # timers due in the next 30 s fire in order; the clock ends 30 s later
+    runner.settle()      # run until nothing is queued at the current time
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from kubeferry.client.transport import Transport
+from kubeferry.controllers import executor
+from kubeferry.machinery import status as st
+
+log = logging.getLogger("kubeferry.controllers")
+
+Key = tuple[str, str, str]
+# (api_version, kind, object, previous object or None, ADDED|MODIFIED|DELETED) -> keys to reconcile
+Mapper = Callable[[str, str, dict, dict | None, str], list[Key]]
+MAX_RETRIES_PER_SETTLE = 15
+RETRY_DELAY = 1.0
+
+
+@dataclass
+class Controller:
+    """A named reconciler and the kinds whose changes wake it."""
+
+    name: str
+    reconcile: Callable[[str, str, Transport, datetime], list]
+    watches: dict[tuple[str, str], Mapper] = field(default_factory=dict)
+    component: str = ""
+
+
+class Runner:
+    def __init__(self, transport: Transport, clock, controllers: list[Controller]):
+        self.transport = transport
+        self.clock = clock
+        self.controllers = {c.name: c for c in controllers}
+        self._mappers: dict[tuple[str, str], list[Mapper]] = {}
+        for c in controllers:
+            for kind, mapper in c.watches.items():
+                self._mappers.setdefault(kind, []).append(mapper)
+        self.queue: deque[Key] = deque()
+        self.queued: set[Key] = set()
+        self.timers: list[tuple[datetime, int, Key]] = []
+        self._seq = itertools.count()
+        self._failures: dict[Key, int] = {}
+        self.recorder = executor.EventRecorder(transport)
+        self.on_work: Callable[[], None] | None = None
+        self.processing = False
+
+    # ---- inputs ------------------------------------------------------------------------------
+
+    def notify(self, api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> None:
+        """A stored object changed: queue every key a controller derives from it."""
+        for mapper in self._mappers.get((api_version, kind), ()):
+            for key in mapper(api_version, kind, obj, prev, event):
+                self.enqueue(key)
+
+    def enqueue(self, key: Key) -> None:
+        if key in self.queued:
+            return
+        self.queued.add(key)
+        self.queue.append(key)
+        if self.on_work is not None:
+            self.on_work()
+
+    def schedule(self, key: Key, seconds: float) -> None:
+        due = self.clock.now() + timedelta(seconds=max(0.0, seconds))
+        heapq.heappush(self.timers, (due, next(self._seq), key))
+        if self.on_work is not None:
+            self.on_work()
+
+    # ---- processing --------------------------------------------------------------------------
+
+    def next_due(self) -> datetime | None:
+        return self.timers[0][0] if self.timers else None
+
+    def fire_due(self) -> int:
+        """Queue every timer due at the current time."""
+        now = self.clock.now()
+        fired = 0
+        while self.timers and self.timers[0][0] <= now:
+            _, _, key = heapq.heappop(self.timers)
+            self.enqueue(key)
+            fired += 1
+        return fired
+
+    def run_one(self) -> bool:
+        if not self.queue:
+            return False
+        key = self.queue.popleft()
+        self.queued.discard(key)
+        controller = self.controllers.get(key[0])
+        if controller is None:
+            return True
+        now = self.clock.now()
+        try:
+            actions = controller.reconcile(key[1], key[2], self.transport, now)
+            executor.execute(actions, self.transport, self.recorder, controller.component or controller.name, now, lambda s: self.schedule(key, s))
+        except st.StatusError as e:
+            self._retry(key, e)
+        except Exception:  # noqa: BLE001 - a controller bug must not stop the control plane
+            log.exception("controller %s failed on %s/%s", *key)
+            self.schedule(key, RETRY_DELAY)
+        else:
+            self._failures.pop(key, None)
+        return True
+
+    def _retry(self, key: Key, error: st.StatusError) -> None:
+        """Conflicts and races retry at once (the next pass sees fresher state); repeated failures back off."""
+        count = self._failures.get(key, 0) + 1
+        self._failures[key] = count
+        if count <= MAX_RETRIES_PER_SETTLE:
+            self.enqueue(key)
+        else:
+            log.info("controller %s: %s/%s keeps failing (%s); retrying in %ss", key[0], key[1], key[2], error.message, RETRY_DELAY)
+            self._failures[key] = 0
+            self.schedule(key, RETRY_DELAY)
+
+    def settle(self, limit: int = 10_000_000) -> int:
+        """Run until nothing is queued or due at the current time.  Returns the passes run."""
+        passes = 0
+        while passes < limit:
+            self.fire_due()
+            if not self.run_one():
+                break
+            passes += 1
+        return passes
+
+    def advance(self, seconds: float) -> None:
+        """Virtual clock: process every timer due within `seconds`, in order, then settle."""
+        target = self.clock.now() + timedelta(seconds=seconds)
+        self.settle()
+        while self.timers and self.timers[0][0] <= target:
+            self.clock.advance_to(self.timers[0][0])
+            self.settle()
+        self.clock.advance_to(target)
+        self.settle()
+
+    def idle(self) -> bool:
+        now = self.clock.now()
+        return not self.queue and not (self.timers and self.timers[0][0] <= now)
