@@ -75,6 +75,7 @@ def serve(args: argparse.Namespace) -> int:
     from kubeferry.controllers import catalog
     from kubeferry.machinery import clock as clocks
     from kubeferry.registry.registry import Registry
+    from kubeferry.simulation import catalog as simulation
     from kubeferry.storage.store import StorageFault, Store
 
     data_dir = Path(args.data_dir).expanduser()
@@ -104,7 +105,7 @@ def serve(args: argparse.Namespace) -> int:
     bootstrap.ensure_system_objects(registry)
     control = None
     if not args.no_controllers:
-        control = controlplane.ControlPlane(registry, clock, catalog.all_controllers())
+        control = controlplane.ControlPlane(registry, clock, catalog.workload_controllers() + simulation.simulation_controllers())
         bootstrap.ensure_nodes(registry, args.nodes)
     sock = _bind(args.address, args.port)
     host, port = sock.getsockname()[:2]

@@ -109,8 +109,3 @@ def _pods_to_deployment(api_version: str, kind: str, obj: dict, prev: dict | Non
     rs_name = ref["name"]
     deployment_name = rs_name.rsplit("-", 1)[0] if "-" in rs_name else rs_name
     return [("deployment", obj["metadata"].get("namespace", ""), deployment_name)]
-
-
-def all_controllers() -> list[Controller]:
-    """Every controller the embedded control plane runs."""
-    return workload_controllers()

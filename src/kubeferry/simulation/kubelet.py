@@ -1,0 +1,881 @@
+"""The simulated kubelet: one level-based look at one pod bound to a node → status writes, events, next look.
+
+Owns what a kubelet shows about a pod without running anything: the pod status (phase, conditions,
+container states, IPs, restart counts), the events a kubelet records (Pulling, Pulled, Created, Started,
+Killing, Unhealthy, BackOff, Failed) and the deletion hand-off (containers stop, then the kubelet deletes
+the pod with grace 0).  Container logs derived from the status (`container_log_lines`) live here too.
+
+**Level-based and deterministic.**  Nothing is remembered between looks.  The pod's whole history is
+*replayed* on every look from its anchors: the bind time (the `PodScheduled` condition's
+`lastTransitionTime`), its behaviour (behaviour.py) and the stage profile (profiles.py, the order and the
+delays), up to `now`.  Every transition is stamped with the time it is *due*, not the time it is looked
+at, so the result does not depend on when the looks happen:
+
+    bound 10:00:00, startup-seconds 2, ready-seconds 3
+    → 10:00:00 Accepted (startTime, IPs, ContainerCreating; event Pulling)
+    → 10:00:02 Running  (running.startedAt 10:00:02; events Pulled, Created, Started)
+    → 10:00:05 Ready    (Ready condition True since 10:00:05)
+    a look at 10:00:01 writes the Accepted status and answers "look again in 1.0 s".
+
+The replay yields one status snapshot per transition.  The snapshot the current status equals tells which
+transitions are already written; the events of the later ones are recorded now (a status matching no
+snapshot — rules changed, a foreign writer — falls back to "events newer than the newest timestamp in
+the status").
+
+**Upstream facts used** (kubelet v1.37):
+
+* Conditions in the order PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled;
+  not-ready messages `containers with unready status: [a b]`, init `containers with incomplete status:
+  [init]`; terminal pods get reason `PodCompleted`.
+* Phase: Pending until the init containers are done and a container has run; Running while a container
+  runs or restarts; Succeeded / Failed once every container terminated and none will restart (a deleted
+  pod ends terminal too: Succeeded when every container exited 0).
+* Crash-loop backoff (per container): the first exit restarts at once; later exits wait the current
+  backoff, measured from the container's `finishedAt`: 10 s, doubled on each restart up to 300 s
+  (worked example: exits at 0 s, 1 s after the restart … → waits 0, 10, 20, 40, 80, 160, 300, 300 s).
+  A container that ran more than 600 s (2 × the 300 s cap) since the last restart starts over at 0.
+  While waiting: state `waiting.reason CrashLoopBackOff`, message `back-off 20s restarting failed
+  container=app pod=web-1_default(<uid>)`, Warning event BackOff `Back-off restarting failed container
+  app in pod web-1_default(<uid>)`.
+* Image pulls: a failed pull is `ErrImagePull` (Warning Failed `Failed to pull image "x": <error>` and
+  `Error: ErrImagePull`), then `ImagePullBackOff` (Normal BackOff `Back-off pulling image "x"`, Warning
+  Failed `Error: ImagePullBackOff`); the next attempt comes 10 s after the failure, doubling up to 300 s.
+* Liveness: failing `failureThreshold` (default 3) probes `periodSeconds` (default 10) apart → Warning
+  Unhealthy `Liveness probe failed: …`, Normal Killing `Container app failed liveness probe, will be
+  restarted`, then the container restarts under the same backoff.
+* Deletion: `deletionTimestamp` = request time + grace, so the request was at `deletionTimestamp -
+  deletionGracePeriodSeconds`.  Ready turns False at the request (the pod leaves endpoints), Killing
+  `Stopping container app` is recorded, and the containers stop after preStop (`sleep.seconds`) +
+  stop-seconds, or are killed at the grace deadline (exit 137).  Then the pod is deleted with grace 0.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubeferry.controllers.actions import Action, DeleteObject, RecordEvent, UpdateStatus
+from kubeferry.controllers.podutil import format_time, parse_time
+from kubeferry.simulation import behaviour as _behaviour
+from kubeferry.simulation import profiles as _profiles
+
+# --- names ------------------------------------------------------------------------------------------
+
+NORMAL, WARNING = "Normal", "Warning"
+EVENT_PULLING, EVENT_PULLED, EVENT_CREATED, EVENT_STARTED = "Pulling", "Pulled", "Created", "Started"
+EVENT_KILLING, EVENT_UNHEALTHY, EVENT_BACKOFF, EVENT_FAILED = "Killing", "Unhealthy", "BackOff", "Failed"
+
+COND_READY_TO_START = "PodReadyToStartContainers"
+COND_INITIALIZED = "Initialized"
+COND_READY = "Ready"
+COND_CONTAINERS_READY = "ContainersReady"
+COND_SCHEDULED = "PodScheduled"
+CONDITION_ORDER = (COND_READY_TO_START, COND_INITIALIZED, COND_READY, COND_CONTAINERS_READY)
+REASON_CONTAINERS_NOT_READY = "ContainersNotReady"
+REASON_CONTAINERS_NOT_INITIALIZED = "ContainersNotInitialized"
+REASON_POD_COMPLETED = "PodCompleted"
+
+WAIT_CONTAINER_CREATING = "ContainerCreating"
+WAIT_POD_INITIALIZING = "PodInitializing"
+WAIT_CRASH_LOOP = "CrashLoopBackOff"
+WAIT_ERR_IMAGE_PULL = "ErrImagePull"
+WAIT_IMAGE_PULL_BACKOFF = "ImagePullBackOff"
+TERM_COMPLETED, TERM_ERROR = "Completed", "Error"
+TERM_UNKNOWN = "ContainerStatusUnknown"
+TERM_UNKNOWN_MESSAGE = "The container could not be located when the pod was terminated"
+
+EXIT_CRASH = 1
+EXIT_KILLED = 137  # 128 + SIGKILL
+
+# Backoff (kubelet flowcontrol): initial 10 s, doubling, capped at 300 s; reset after 2 × the cap.
+BACKOFF_INITIAL = 10.0
+BACKOFF_MAX = 300.0
+BACKOFF_RESET_AFTER = 2 * BACKOFF_MAX
+
+DEFAULT_GRACE_SECONDS = 30
+DEFAULT_PROBE_PERIOD = 10
+DEFAULT_FAILURE_THRESHOLD = 3
+DEFAULT_POD_CIDR = "10.244.0.0/24"
+FIRST_POD_HOST = 2  # .0 is the network, .1 the bridge
+MAX_TRANSITIONS = 20_000  # a replay guard; a 300 s crash loop makes ~36 transitions an hour
+LIVENESS_HTTP_FAILURE = "HTTP probe failed with statuscode: 500"
+
+# Pod states with a status written (anything after Scheduled).
+STATE_SCHEDULED = "Scheduled"
+
+
+# --- the replay model -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Container:
+    name: str
+    image: str
+    init: bool = False
+    sidecar: bool = False
+    state: str = "waiting"  # waiting | running | terminated
+    reason: str = ""
+    message: str = ""
+    started_at: _dt.datetime | None = None
+    finished_at: _dt.datetime | None = None
+    exit_code: int = 0
+    ready: bool = False
+    restart_count: int = 0
+    last: dict | None = None
+    pulled: bool = False
+    created: bool = False
+    seed: str = ""
+
+    @property
+    def field_path(self) -> str:
+        return f"spec.{'initContainers' if self.init else 'containers'}{{{self.name}}}"
+
+
+@dataclass
+class _Model:
+    state: str = STATE_SCHEDULED
+    start_time: _dt.datetime | None = None
+    conditions: dict[str, list] = field(default_factory=dict)  # type -> [status, reason, message, time]
+    inits: list[_Container] = field(default_factory=list)
+    containers: list[_Container] = field(default_factory=list)
+    init_index: int = 0
+    terminal_phase: str = ""
+    pull_started: _dt.datetime | None = None
+    exit_code: int = 0
+    exited_at: _dt.datetime | None = None
+    restart_wait: float = 0.0
+    backoff: tuple[float, _dt.datetime] | None = None  # (current backoff, last update)
+    pull_backoff: tuple[float, _dt.datetime] | None = None
+    pull_failed_at: _dt.datetime | None = None
+    pull_attempts: int = 0
+
+    def set_condition(self, kind: str, status: str, at: _dt.datetime, reason: str = "", message: str = "") -> None:
+        old = self.conditions.get(kind)
+        since = old[3] if old and old[0] == status else at
+        self.conditions[kind] = [status, reason, message, since]
+
+
+@dataclass
+class _Snapshot:
+    at: _dt.datetime
+    status: dict
+    events: list[tuple[str, str, str, str]]  # (type, reason, message, fieldPath)
+
+
+@dataclass
+class _Context:
+    pod: Mapping[str, Any]
+    node: Mapping[str, Any]
+    behaviour: _behaviour.Behaviour
+    profile: _profiles.Profile
+    seed: str
+    host_ip: str
+    pod_ip: str
+
+
+# --- small helpers ----------------------------------------------------------------------------------
+
+
+def _aware(moment: _dt.datetime) -> _dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=_dt.UTC)
+
+
+def _plus(moment: _dt.datetime, seconds: float) -> _dt.datetime:
+    return moment + _dt.timedelta(seconds=seconds)
+
+
+def go_duration(seconds: float) -> str:
+    """Go's time.Duration text: 0s, 250ms, 1.5s, 10s, 1m20s, 5m0s, 1h0m0s."""
+    if seconds == 0:
+        return "0s"
+    if seconds < 1:
+        return f"{seconds * 1000:g}ms"
+    whole_minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(int(whole_minutes), 60)
+    text = f"{rest:.9f}".rstrip("0").rstrip(".") + "s"
+    if hours:
+        return f"{hours}h{minutes}m{text}"
+    if minutes:
+        return f"{minutes}m{text}"
+    return text
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+def normalized_image(image: str) -> str:
+    """A reference as containerd resolves it: `nginx` → `docker.io/library/nginx:latest`."""
+    name, tag = image, ""
+    if "@" in name:
+        return name if "/" in name.split("@")[0] else "docker.io/library/" + name
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name, tag = name.rsplit(":", 1)
+    first = name.split("/", 1)[0]
+    if "/" not in name:
+        name = "docker.io/library/" + name
+    elif "." not in first and ":" not in first and first != "localhost":
+        name = "docker.io/" + name
+    return f"{name}:{tag or 'latest'}"
+
+
+def image_id(image: str) -> str:
+    reference = normalized_image(image).rsplit(":", 1)[0] if "@" not in image else image.split("@")[0]
+    return f"{reference}@sha256:{_digest('image', normalized_image(image))}"
+
+
+def image_size(image: str) -> int:
+    """A deterministic, plausible compressed image size in bytes (10–100 MB)."""
+    return 10_000_000 + int(_digest("size", normalized_image(image))[:8], 16) % 90_000_000
+
+
+def pull_error(image: str) -> str:
+    ref = normalized_image(image)
+    return (
+        f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+        f'failed to resolve reference "{ref}": {ref}: not found'
+    )
+
+
+def pod_ip(pod: Mapping[str, Any], node: Mapping[str, Any]) -> str:
+    """A deterministic address in the node's podCIDR from the pod uid (or namespace/name).
+
+    Worked example: podCIDR 10.244.1.0/24 (254 usable hosts, .1 kept for the bridge) and a uid hash
+    of 1000 → host 2 + 1000 % 252 = 246 → 10.244.1.246.
+    """
+    spec = pod.get("spec") or {}
+    if spec.get("hostNetwork"):
+        return node_internal_ip(node)
+    cidr = (node.get("spec") or {}).get("podCIDR") or DEFAULT_POD_CIDR
+    network = ipaddress.ip_network(cidr, strict=False)
+    usable = max(1, network.num_addresses - FIRST_POD_HOST - 1)
+    meta = pod.get("metadata") or {}
+    key = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+    return str(network.network_address + FIRST_POD_HOST + int(_digest("ip", key)[:12], 16) % usable)
+
+
+def node_internal_ip(node: Mapping[str, Any]) -> str:
+    for address in (node.get("status") or {}).get("addresses") or ():
+        if address.get("type") == "InternalIP":
+            return address.get("address") or ""
+    return ""
+
+
+def _format_pod(pod: Mapping[str, Any]) -> str:
+    """Upstream format.Pod: `name_namespace(uid)`."""
+    meta = pod.get("metadata") or {}
+    return f"{meta.get('name', '')}_{meta.get('namespace', '')}({meta.get('uid', '')})"
+
+
+def _restart_policy(pod: Mapping[str, Any]) -> str:
+    return (pod.get("spec") or {}).get("restartPolicy") or "Always"
+
+
+def _is_job_pod(pod: Mapping[str, Any]) -> bool:
+    refs = (pod.get("metadata") or {}).get("ownerReferences") or ()
+    return any(r.get("kind") == "Job" and r.get("controller") for r in refs)
+
+
+def _containers_spec(pod: Mapping[str, Any], key: str) -> list[dict]:
+    return list((pod.get("spec") or {}).get(key) or ())
+
+
+def _liveness(pod: Mapping[str, Any]) -> Mapping[str, Any]:
+    for container in _containers_spec(pod, "containers"):
+        if container.get("livenessProbe"):
+            return container["livenessProbe"]
+    return {}
+
+
+def _bound_at(pod: Mapping[str, Any], now: _dt.datetime) -> _dt.datetime:
+    for condition in (pod.get("status") or {}).get("conditions") or ():
+        if condition.get("type") == COND_SCHEDULED and condition.get("status") == "True":
+            moment = parse_time(condition.get("lastTransitionTime"))
+            if moment is not None:
+                return moment
+    return parse_time((pod.get("metadata") or {}).get("creationTimestamp")) or now
+
+
+def _deletion_request(pod: Mapping[str, Any]) -> tuple[_dt.datetime, float] | None:
+    """(when the delete was requested, its grace seconds), or None when the pod is not being deleted."""
+    meta = pod.get("metadata") or {}
+    deadline = parse_time(meta.get("deletionTimestamp"))
+    if deadline is None:
+        return None
+    grace = meta.get("deletionGracePeriodSeconds")
+    if grace is None:
+        grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", DEFAULT_GRACE_SECONDS)
+    return _plus(deadline, -float(grace or 0)), float(grace or 0)
+
+
+def _pre_stop_seconds(pod: Mapping[str, Any]) -> float:
+    """The longest preStop `sleep.seconds` of the regular containers (exec/httpGet hooks take no time)."""
+    longest = 0.0
+    for container in _containers_spec(pod, "containers"):
+        hook = ((container.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}
+        longest = max(longest, float(hook.get("seconds") or 0))
+    return longest
+
+
+# --- facts and transitions --------------------------------------------------------------------------
+
+
+def _facts(model: _Model, ctx: _Context) -> dict[str, str]:
+    facts = {
+        "state": model.state,
+        "outcome": ctx.behaviour.outcome,
+        "restartPolicy": _restart_policy(ctx.pod),
+        "initPending": "true" if model.init_index < len(model.inits) else "false",
+        "jobPod": "true" if _is_job_pod(ctx.pod) else "false",
+    }
+    if model.state == "Exited":
+        facts["exitCode"] = str(model.exit_code)
+        facts["backoff"] = "none" if model.restart_wait == 0 else "waiting"
+    return facts
+
+
+def _computed_delays(model: _Model, ctx: _Context, at: _dt.datetime) -> dict[str, float]:
+    computed: dict[str, float] = {}
+    if model.exited_at is not None:
+        computed["crash-backoff"] = max(0.0, (_plus(model.exited_at, model.restart_wait) - at).total_seconds())
+    if model.pull_backoff is not None and model.pull_failed_at is not None:
+        due = _plus(model.pull_failed_at, model.pull_backoff[0])
+        computed["image-backoff"] = max(0.0, (due - at).total_seconds())
+    probe = _liveness(ctx.pod)
+    period = float(probe.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
+    threshold = int(probe.get("failureThreshold") or DEFAULT_FAILURE_THRESHOLD)
+    computed["liveness-kill"] = max(0, threshold - 1) * period
+    return computed
+
+
+def _names(containers: list[_Container]) -> str:
+    return "[" + " ".join(c.name for c in containers) + "]"
+
+
+def _not_ready(model: _Model, at: _dt.datetime) -> None:
+    message = f"containers with unready status: {_names(model.containers)}"
+    model.set_condition(COND_READY, "False", at, REASON_CONTAINERS_NOT_READY, message)
+    model.set_condition(COND_CONTAINERS_READY, "False", at, REASON_CONTAINERS_NOT_READY, message)
+
+
+Events = list[tuple[str, str, str, str]]
+
+
+def _start_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None) -> Events:
+    events: Events = []
+    policy = next(
+        (
+            s.get("imagePullPolicy")
+            for s in _containers_spec(ctx.pod, "initContainers" if c.init else "containers")
+            if s.get("name") == c.name
+        ),
+        None,
+    )
+    if c.pulled and policy != "Always":
+        events.append((NORMAL, EVENT_PULLED, f'Container image "{c.image}" already present on machine', c.field_path))
+    else:
+        if pull_started is None or c.pulled:
+            events.append((NORMAL, EVENT_PULLING, f'Pulling image "{c.image}"', c.field_path))
+            pull_started = at
+        took = go_duration(max(0.0, (at - pull_started).total_seconds()))
+        events.append(
+            (
+                NORMAL,
+                EVENT_PULLED,
+                f'Successfully pulled image "{c.image}" in {took} ({took} including waiting). '
+                f"Image size: {image_size(c.image)} bytes.",
+                c.field_path,
+            )
+        )
+    events.append((NORMAL, EVENT_CREATED, f"Created container: {c.name}", c.field_path))
+    events.append((NORMAL, EVENT_STARTED, f"Started container {c.name}", c.field_path))
+    return events
+
+
+def _run(c: _Container, at: _dt.datetime) -> None:
+    if c.state == "terminated":
+        c.last = _terminated(c)
+    if c.created:
+        c.restart_count += 1
+    c.state, c.reason, c.message = "running", "", ""
+    c.started_at, c.finished_at = at, None
+    c.pulled = c.created = True
+    c.ready = False
+
+
+def _terminate(c: _Container, at: _dt.datetime, exit_code: int, reason: str, message: str = "") -> None:
+    c.state, c.reason, c.message = "terminated", reason, message
+    c.exit_code, c.finished_at, c.ready = exit_code, at, False
+
+
+def _terminated(c: _Container) -> dict:
+    body: dict[str, Any] = {"exitCode": c.exit_code}
+    if c.created:
+        body["containerID"] = _container_id(c)
+    if c.finished_at is not None:
+        body["finishedAt"] = format_time(c.finished_at)
+    if c.message:
+        body["message"] = c.message
+    body["reason"] = c.reason
+    if c.started_at is not None:
+        body["startedAt"] = format_time(c.started_at)
+    return {"terminated": body}
+
+
+def _container_id(c: _Container) -> str:
+    return "containerd://" + _digest("container", c.seed, c.name, str(c.restart_count))
+
+
+def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context) -> Events:
+    """Apply one stage's `next` state to the model; returns the events a kubelet records for it."""
+    events: Events = []
+    model.state = next_state
+    if next_state == "Accepted":
+        model.start_time = at
+        model.set_condition(COND_READY_TO_START, "True", at)
+        if model.inits:
+            model.set_condition(
+                COND_INITIALIZED,
+                "False",
+                at,
+                REASON_CONTAINERS_NOT_INITIALIZED,
+                f"containers with incomplete status: {_names([c for c in model.inits if not c.sidecar] or model.inits)}",
+            )
+        else:
+            model.set_condition(COND_INITIALIZED, "True", at)
+        _not_ready(model, at)
+        waiting = WAIT_POD_INITIALIZING if model.inits else WAIT_CONTAINER_CREATING
+        for c in model.containers:
+            c.reason = waiting
+        for c in model.inits:
+            c.reason = WAIT_POD_INITIALIZING
+    elif next_state == "InitContainerRunning":
+        c = model.inits[model.init_index]
+        events += _start_events(c, ctx, at, None)
+        _run(c, at)
+        c.ready = c.sidecar
+    elif next_state == "InitContainerCompleted":
+        c = model.inits[model.init_index]
+        if not c.sidecar:
+            _terminate(c, at, 0, TERM_COMPLETED)
+        model.init_index += 1
+        if model.init_index >= len(model.inits):
+            model.set_condition(COND_INITIALIZED, "True", at)
+    elif next_state == "ContainerCreating":
+        model.pull_started = at
+        for c in model.containers:
+            c.reason = WAIT_CONTAINER_CREATING
+            events.append((NORMAL, EVENT_PULLING, f'Pulling image "{c.image}"', c.field_path))
+    elif next_state == "ErrImagePull":
+        backoff = model.pull_backoff
+        if backoff is None or (at - backoff[1]).total_seconds() > BACKOFF_RESET_AFTER:
+            model.pull_backoff = (BACKOFF_INITIAL, at)
+        else:
+            model.pull_backoff = (min(2 * backoff[0], BACKOFF_MAX), at)
+        model.pull_failed_at = at
+        model.pull_attempts += 1
+        for c in model.containers:
+            if model.pull_attempts > 1:
+                events.append((NORMAL, EVENT_PULLING, f'Pulling image "{c.image}"', c.field_path))
+            error = pull_error(c.image)
+            c.reason, c.message = WAIT_ERR_IMAGE_PULL, error
+            events.append((WARNING, EVENT_FAILED, f'Failed to pull image "{c.image}": {error}', c.field_path))
+            events.append((WARNING, EVENT_FAILED, f"Error: {WAIT_ERR_IMAGE_PULL}", c.field_path))
+    elif next_state == "ImagePullBackOff":
+        for c in model.containers:
+            c.reason = WAIT_IMAGE_PULL_BACKOFF
+            c.message = f'Back-off pulling image "{c.image}": {WAIT_ERR_IMAGE_PULL}: {pull_error(c.image)}'
+            events.append((NORMAL, EVENT_BACKOFF, f'Back-off pulling image "{c.image}"', c.field_path))
+            events.append((WARNING, EVENT_FAILED, f"Error: {WAIT_IMAGE_PULL_BACKOFF}", c.field_path))
+    elif next_state == "Running":
+        restarting = model.exited_at is not None
+        if restarting:
+            backoff = model.backoff
+            if model.restart_wait == 0:
+                model.backoff = (BACKOFF_INITIAL, at)
+            else:
+                model.backoff = (min(2 * backoff[0], BACKOFF_MAX) if backoff else BACKOFF_INITIAL, at)
+            model.exited_at = None
+        for c in model.containers:
+            events += _start_events(c, ctx, at, None if restarting else model.pull_started)
+            _run(c, at)
+        _not_ready(model, at)
+    elif next_state == "Ready":
+        for c in model.containers:
+            c.ready = True
+        model.set_condition(COND_CONTAINERS_READY, "True", at)
+        model.set_condition(COND_READY, "True", at)
+    elif next_state == "Unhealthy":
+        probe = _liveness(ctx.pod)
+        detail = LIVENESS_HTTP_FAILURE
+        if probe.get("tcpSocket"):
+            detail = f"dial tcp {ctx.pod_ip}:{probe['tcpSocket'].get('port')}: connect: connection refused"
+        for c in model.containers:
+            c.ready = False
+            events.append((WARNING, EVENT_UNHEALTHY, f"Liveness probe failed: {detail}", c.field_path))
+        _not_ready(model, at)
+    elif next_state == "Exited":
+        killed = ctx.behaviour.outcome == _behaviour.OUTCOME_LIVENESS_FAIL
+        for c in model.containers:
+            if killed:
+                message = f"Container {c.name} failed liveness probe, will be restarted"
+                events.append((NORMAL, EVENT_KILLING, message, c.field_path))
+                _terminate(c, at, EXIT_KILLED, TERM_ERROR)
+            else:
+                _terminate(c, at, EXIT_CRASH, TERM_ERROR)
+        model.exit_code = EXIT_KILLED if killed else EXIT_CRASH
+        model.exited_at = at
+        backoff = model.backoff
+        if backoff is None or (at - backoff[1]).total_seconds() > BACKOFF_RESET_AFTER:
+            model.restart_wait = 0.0
+        else:
+            model.restart_wait = backoff[0]
+        _not_ready(model, at)
+    elif next_state == "CrashLoopBackOff":
+        wait = go_duration(model.restart_wait)
+        for c in model.containers:
+            c.last = _terminated(c)
+            c.state, c.reason = "waiting", WAIT_CRASH_LOOP
+            c.message = f"back-off {wait} restarting failed container={c.name} pod={_format_pod(ctx.pod)}"
+            c.started_at = c.finished_at = None
+            message = f"Back-off restarting failed container {c.name} in pod {_format_pod(ctx.pod)}"
+            events.append((WARNING, EVENT_BACKOFF, message, c.field_path))
+    elif next_state == "ContainersCompleted":
+        for c in model.containers:
+            _terminate(c, at, 0, TERM_COMPLETED)
+        model.exit_code = 0
+    elif next_state == "PodCompleted":
+        _complete(model, at, ctx)
+    else:
+        raise _profiles.ProfileError(f"unknown state {next_state!r} in profile {ctx.profile.name!r}")
+    return events
+
+
+def _complete(model: _Model, at: _dt.datetime, ctx: _Context) -> None:
+    regular_ok = all(c.state == "terminated" and c.exit_code == 0 for c in model.containers)
+    model.terminal_phase = "Succeeded" if regular_ok else "Failed"
+    for c in model.inits:
+        if c.sidecar and c.state == "running":
+            _terminate(c, at, 0, TERM_COMPLETED)
+    model.set_condition(COND_READY_TO_START, "False", at)
+    model.set_condition(COND_READY, "False", at, REASON_POD_COMPLETED)
+    model.set_condition(COND_CONTAINERS_READY, "False", at, REASON_POD_COMPLETED)
+    model.state = "PodCompleted"
+
+
+def _terminating(model: _Model, at: _dt.datetime) -> Events:
+    events: Events = []
+    for c in [*model.inits, *model.containers]:
+        if c.state == "running":
+            events.append((NORMAL, EVENT_KILLING, f"Stopping container {c.name}", c.field_path))
+        c.ready = False
+    _not_ready(model, at)
+    model.state = "Terminating"
+    return events
+
+
+def _stopped(model: _Model, at: _dt.datetime, killed: bool, ctx: _Context) -> None:
+    for c in [*model.inits, *model.containers]:
+        if c.state == "running":
+            if killed:
+                _terminate(c, at, EXIT_KILLED, TERM_ERROR)
+            else:
+                _terminate(c, at, 0, TERM_COMPLETED)
+        elif c.state == "waiting" and not (c.init and not c.created):
+            # A container that is not running when the pod stops (ContainerCreating, image pull errors,
+            # CrashLoopBackOff) is reported as unknown, exit 137; an init container that never ran stays waiting.
+            _terminate(c, at, EXIT_KILLED, TERM_UNKNOWN, TERM_UNKNOWN_MESSAGE)
+    _complete(model, at, ctx)
+
+
+# --- rendering --------------------------------------------------------------------------------------
+
+
+def _phase(model: _Model) -> str:
+    if model.terminal_phase:
+        return model.terminal_phase
+    if model.start_time is None or model.init_index < len(model.inits):
+        return "Pending"
+    if any(c.state == "running" or c.created for c in model.containers):
+        return "Running"
+    return "Pending"
+
+
+def _container_status(c: _Container) -> dict:
+    status: dict[str, Any] = {}
+    if c.created and c.state != "waiting":
+        status["containerID"] = _container_id(c)
+    status["image"] = c.image
+    status["imageID"] = image_id(c.image) if c.pulled else ""
+    status["lastState"] = copy.deepcopy(c.last) if c.last else {}
+    status["name"] = c.name
+    status["ready"] = c.ready
+    status["restartCount"] = c.restart_count
+    status["started"] = c.state == "running"
+    if c.state == "running":
+        status["state"] = {"running": {"startedAt": format_time(c.started_at)}}
+    elif c.state == "terminated":
+        status["state"] = _terminated(c)
+    else:
+        waiting: dict[str, Any] = {}
+        if c.message:
+            waiting["message"] = c.message
+        waiting["reason"] = c.reason or WAIT_CONTAINER_CREATING
+        status["state"] = {"waiting": waiting}
+    return status
+
+
+def _render(model: _Model, ctx: _Context) -> dict:
+    """The managed part of the pod status for the model."""
+    conditions = []
+    for kind in CONDITION_ORDER:
+        if kind not in model.conditions:
+            continue
+        status, reason, message, since = model.conditions[kind]
+        condition: dict[str, Any] = {"lastProbeTime": None, "lastTransitionTime": format_time(since)}
+        if message:
+            condition["message"] = message
+        if reason:
+            condition["reason"] = reason
+        condition["status"] = status
+        condition["type"] = kind
+        conditions.append(condition)
+    for existing in (ctx.pod.get("status") or {}).get("conditions") or ():
+        if existing.get("type") not in CONDITION_ORDER:
+            conditions.append(copy.deepcopy(existing))
+    status: dict[str, Any] = {"phase": _phase(model), "conditions": conditions}
+    if model.start_time is not None:
+        status["hostIP"] = ctx.host_ip
+        status["hostIPs"] = [{"ip": ctx.host_ip}] if ctx.host_ip else []
+        status["podIP"] = ctx.pod_ip
+        status["podIPs"] = [{"ip": ctx.pod_ip}]
+        status["startTime"] = format_time(model.start_time)
+        if model.inits:
+            status["initContainerStatuses"] = [_container_status(c) for c in model.inits]
+        status["containerStatuses"] = [_container_status(c) for c in model.containers]
+    return status
+
+
+MANAGED_KEYS = (
+    "phase",
+    "conditions",
+    "hostIP",
+    "hostIPs",
+    "podIP",
+    "podIPs",
+    "startTime",
+    "initContainerStatuses",
+    "containerStatuses",
+)
+
+
+def _managed(status: Mapping[str, Any]) -> dict:
+    return {k: status[k] for k in MANAGED_KEYS if k in status and status[k] not in (None, [], "")}
+
+
+# --- the replay -------------------------------------------------------------------------------------
+
+
+def _initial_model(pod: Mapping[str, Any], seed: str) -> _Model:
+    inits = [
+        _Container(
+            c.get("name") or "", c.get("image") or "", init=True, sidecar=c.get("restartPolicy") == "Always", seed=seed
+        )
+        for c in _containers_spec(pod, "initContainers")
+    ]
+    containers = [
+        _Container(c.get("name") or "", c.get("image") or "", seed=seed) for c in _containers_spec(pod, "containers")
+    ]
+    return _Model(inits=inits, containers=containers)
+
+
+def _replay(ctx: _Context, now: _dt.datetime) -> tuple[list[_Snapshot], _dt.datetime | None, bool]:
+    """Snapshots of every transition due by `now`, when the next one is due, and whether to delete now."""
+    model = _initial_model(ctx.pod, ctx.seed)
+    at = _bound_at(ctx.pod, now)
+    snapshots: list[_Snapshot] = []
+    deletion = _deletion_request(ctx.pod)
+    cut = None if deletion is None else min(deletion[0], now)
+    next_at: _dt.datetime | None = None
+    behaviour_seconds = ctx.behaviour.seconds()
+    for _ in range(MAX_TRANSITIONS):
+        stage = ctx.profile.match(_facts(model, ctx))
+        if stage is None:
+            break
+        due = _plus(at, _profiles.delay_seconds(stage, ctx.seed, behaviour_seconds, _computed_delays(model, ctx, at)))
+        if cut is not None and due >= cut:
+            break  # the deletion request comes first at a tie
+        if due > now:
+            next_at = due
+            break
+        events = _transition(model, stage.next, due, ctx)
+        at = due
+        snapshots.append(_Snapshot(due, _render(model, ctx), events))
+    if cut is None:
+        return snapshots, next_at, False
+    # Deletion: Ready goes False at the request; containers stop after preStop + stop-seconds or at the deadline.
+    if model.start_time is None or model.terminal_phase:
+        return snapshots, None, True
+    snapshots.append(_Snapshot(cut, {}, _terminating(model, cut)))
+    snapshots[-1].status = _render(model, ctx)
+    grace = deletion[1]
+    wanted = _pre_stop_seconds(ctx.pod) + ctx.behaviour.stop_seconds
+    stop_at = _plus(cut, min(wanted, grace))
+    if stop_at > now:
+        return snapshots, stop_at, False
+    _stopped(model, stop_at, wanted > grace, ctx)
+    snapshots.append(_Snapshot(stop_at, _render(model, ctx), []))
+    return snapshots, None, True
+
+
+def _newest_time(status: Mapping[str, Any]) -> _dt.datetime | None:
+    times = [parse_time(status.get("startTime"))]
+    times += [parse_time(c.get("lastTransitionTime")) for c in status.get("conditions") or ()]
+    for key in ("initContainerStatuses", "containerStatuses"):
+        for c in status.get(key) or ():
+            for state in (c.get("state") or {}, c.get("lastState") or {}):
+                for body in state.values():
+                    times += [parse_time(body.get("startedAt")), parse_time(body.get("finishedAt"))]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _written_index(current: Mapping[str, Any], snapshots: list[_Snapshot]) -> int:
+    """Index of the last snapshot the current status already shows (-1: none of them)."""
+    if not current.get("startTime"):
+        return -1
+    wanted = _managed(current)
+    for index in range(len(snapshots) - 1, -1, -1):
+        if _managed(snapshots[index].status) == wanted:
+            return index
+    newest = _newest_time(current)
+    if newest is None:
+        return -1
+    written = -1
+    for index, snapshot in enumerate(snapshots):
+        if snapshot.at <= newest:
+            written = index
+    return written
+
+
+def _reference(pod: Mapping[str, Any], field_path: str = "") -> dict:
+    meta = pod.get("metadata") or {}
+    ref = {"apiVersion": "v1", "kind": "Pod", "namespace": meta.get("namespace", ""), "name": meta.get("name", "")}
+    if meta.get("uid"):
+        ref["uid"] = meta["uid"]
+    if meta.get("resourceVersion"):
+        ref["resourceVersion"] = meta["resourceVersion"]
+    if field_path:
+        ref["fieldPath"] = field_path
+    return ref
+
+
+def reconcile(
+    pod: dict,
+    node: dict,
+    now: _dt.datetime,
+    *,
+    rules: list[dict],
+    configmaps: dict[str, dict],
+    secrets: dict[str, dict],
+    profile: _profiles.Profile | None = None,
+) -> tuple[list[Action], float | None]:
+    """One kubelet look at `pod` (bound to `node`) at `now`: the actions to take and seconds until the next look.
+
+    `rules` are the image rules (behaviour.rules_from_configmap); `configmaps` / `secrets` (keyed
+    `namespace/name`) are accepted for volume checks and http-response rendering by callers and are not
+    consulted by the lifecycle itself.  Never raises for odd pods: a pod without containers simply stays put.
+    """
+    del configmaps, secrets  # the lifecycle does not depend on them (yet); see the docstring
+    now = _aware(now)
+    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and not (pod.get("metadata") or {}).get(
+        "deletionTimestamp"
+    ):
+        return [], None
+    behaviour = _behaviour.resolve(pod, rules)
+    meta = pod.get("metadata") or {}
+    ctx = _Context(
+        pod=pod,
+        node=node,
+        behaviour=behaviour,
+        profile=profile or _profiles.load_profile(),
+        seed=meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}",
+        host_ip=node_internal_ip(node),
+        pod_ip=pod_ip(pod, node),
+    )
+    snapshots, next_at, delete_now = _replay(ctx, now)
+    current = pod.get("status") or {}
+    written = _written_index(current, snapshots)
+    actions: list[Action] = []
+    if written < 0 and snapshots:
+        for problem in behaviour.problems:
+            actions.append(RecordEvent(_reference(pod), WARNING, problem.reason, problem.message))
+    for snapshot in snapshots[written + 1 :]:
+        for kind, reason, message, field_path in snapshot.events:
+            actions.append(RecordEvent(_reference(pod, field_path), kind, reason, message))
+    if snapshots and _managed(snapshots[-1].status) != _managed(current):
+        updated = copy.deepcopy(pod)
+        status = updated.setdefault("status", {})
+        for key in MANAGED_KEYS:
+            status.pop(key, None)
+        status.update(copy.deepcopy(snapshots[-1].status))
+        if meta.get("generation") is not None:
+            status["observedGeneration"] = meta["generation"]
+        actions.insert(0, UpdateStatus(updated))
+    if delete_now:
+        actions.append(
+            DeleteObject(
+                "v1",
+                "Pod",
+                meta.get("namespace", ""),
+                meta.get("name", ""),
+                uid=meta.get("uid", ""),
+                grace_period_seconds=0,
+            )
+        )
+        return actions, None
+    delay = None if next_at is None else max(0.0, (next_at - now).total_seconds())
+    return actions, delay
+
+
+# --- logs -------------------------------------------------------------------------------------------
+
+
+def container_log_lines(pod: Mapping[str, Any], now: _dt.datetime) -> dict[str, list[str]]:
+    """Deterministic log lines per container, derived from the status: one line per start and stop.
+
+        2024-05-01T10:00:02Z kubeferry-sim: container app started (image nginx:1.25, pod default/web-1)
+        2024-05-01T10:00:03Z kubeferry-sim: container app exited with code 1 (Error)
+
+    `now` cuts off lines stamped later (a status from the future shows nothing beyond now).
+    """
+    now = _aware(now)
+    meta = pod.get("metadata") or {}
+    where = f"pod {meta.get('namespace', '')}/{meta.get('name', '')}"
+    status = pod.get("status") or {}
+    lines: dict[str, list[str]] = {}
+    for key in ("initContainerStatuses", "containerStatuses"):
+        for c in status.get(key) or ():
+            name = c.get("name") or ""
+            entries: list[tuple[_dt.datetime, str]] = []
+            for state in (c.get("lastState") or {}, c.get("state") or {}):
+                body = state.get("running") or state.get("terminated")
+                if not body:
+                    continue
+                started = parse_time(body.get("startedAt"))
+                if started is not None:
+                    entries.append(
+                        (started, f"kubeferry-sim: container {name} started (image {c.get('image', '')}, {where})")
+                    )
+                finished = parse_time(body.get("finishedAt"))
+                if "terminated" in state and finished is not None:
+                    text = f"kubeferry-sim: container {name} exited with code {body.get('exitCode', 0)}"
+                    entries.append((finished, f"{text} ({body.get('reason', '')})"))
+            lines[name] = [f"{format_time(t)} {text}" for t, text in entries if t <= now]
+    return lines

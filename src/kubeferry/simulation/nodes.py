@@ -1,0 +1,164 @@
+"""Simulated nodes: what a kubelet registers (the Node), what it keeps posting (conditions, the Lease).
+
+Owns the shape of a kubeferry node and its heartbeat, as a kubelet v1.37 writes them:
+
+* `make_node(name, index, now)` — labels `kubernetes.io/hostname`, `kubernetes.io/os: linux`,
+  `kubernetes.io/arch`, `node.kubernetes.io/instance-type`; capacity = allocatable: cpu 4, memory 16Gi,
+  pods 110, ephemeral-storage 100Gi; nodeInfo (kubelet v1.37.1, containerd); addresses InternalIP
+  172.18.0.<index+2> and Hostname; `spec.podCIDR` 10.244.<index>.0/24.  Worked example: index 0 →
+  172.18.0.2 and 10.244.0.0/24 (kind's numbering: .1 is the bridge).
+* `heartbeat_actions(node, now)` — the status update with Ready=True (`KubeletReady`, `kubelet is posting
+  ready status`) and MemoryPressure/DiskPressure/PIDPressure=False with upstream's reasons and messages;
+  `lastHeartbeatTime` is now, `lastTransitionTime` moves only when a status flips.  A node annotated
+  `sim.kubeferry.io/heartbeat: stopped` posts nothing (so the node lifecycle controller can mark it
+  NotReady).
+* `lease(node_name, now)` — the coordination.k8s.io/v1 Lease in `kube-node-lease` (renewTime in MicroTime,
+  leaseDurationSeconds 40).
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+from collections.abc import Mapping
+from typing import Any
+
+from kubeferry.controllers.actions import Action, UpdateStatus
+from kubeferry.controllers.podutil import format_time
+
+KUBELET_VERSION = "v1.37.1"
+CONTAINER_RUNTIME_VERSION = "containerd://2.1.4"
+KERNEL_VERSION = "6.8.0-kubeferry"
+OS_IMAGE = "Debian GNU/Linux 12 (bookworm)"
+ARCHITECTURE = "amd64"
+INSTANCE_TYPE = "kubeferry-sim"
+CAPACITY = {
+    "cpu": "4",
+    "ephemeral-storage": "100Gi",
+    "hugepages-1Gi": "0",
+    "hugepages-2Mi": "0",
+    "memory": "16Gi",
+    "pods": "110",
+}
+NODE_IP_PREFIX = "172.18.0."
+FIRST_NODE_HOST = 2
+POD_CIDR = "10.244.{index}.0/24"
+KUBELET_PORT = 10250
+
+HEARTBEAT_ANNOTATION = "sim.kubeferry.io/heartbeat"
+HEARTBEAT_STOPPED = "stopped"
+
+LEASE_NAMESPACE = "kube-node-lease"
+LEASE_DURATION_SECONDS = 40
+
+# (type, status, reason, message) as the kubelet posts them on a healthy node; Ready last, as upstream.
+HEALTHY_CONDITIONS = (
+    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+)
+
+
+def node_conditions(now: _dt.datetime, previous: list[Mapping[str, Any]] | None = None) -> list[dict]:
+    """The healthy conditions with lastHeartbeatTime now; lastTransitionTime kept while the status is unchanged."""
+    stamp = format_time(now)
+    before = {c.get("type"): c for c in previous or ()}
+    conditions = []
+    for kind, status, reason, message in HEALTHY_CONDITIONS:
+        old = before.get(kind)
+        since = old.get("lastTransitionTime") if old and old.get("status") == status else stamp
+        conditions.append(
+            {
+                "lastHeartbeatTime": stamp,
+                "lastTransitionTime": since or stamp,
+                "message": message,
+                "reason": reason,
+                "status": status,
+                "type": kind,
+            }
+        )
+    return conditions
+
+
+def make_node(name: str, index: int, now: _dt.datetime) -> dict:
+    """A registered, Ready simulated Node (see the module docstring for every value)."""
+    address = f"{NODE_IP_PREFIX}{index + FIRST_NODE_HOST}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "beta.kubernetes.io/arch": ARCHITECTURE,
+                "beta.kubernetes.io/os": "linux",
+                "kubernetes.io/arch": ARCHITECTURE,
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "node.kubernetes.io/instance-type": INSTANCE_TYPE,
+            },
+            "annotations": {
+                "node.alpha.kubernetes.io/ttl": "0",
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+            },
+        },
+        "spec": {"podCIDR": POD_CIDR.format(index=index), "podCIDRs": [POD_CIDR.format(index=index)]},
+        "status": {
+            "addresses": [{"address": address, "type": "InternalIP"}, {"address": name, "type": "Hostname"}],
+            "allocatable": dict(CAPACITY),
+            "capacity": dict(CAPACITY),
+            "conditions": node_conditions(now),
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
+            "nodeInfo": {
+                "architecture": ARCHITECTURE,
+                "bootID": f"kubeferry-boot-{name}",
+                "containerRuntimeVersion": CONTAINER_RUNTIME_VERSION,
+                "kernelVersion": KERNEL_VERSION,
+                "kubeProxyVersion": "",
+                "kubeletVersion": KUBELET_VERSION,
+                "machineID": f"kubeferry-machine-{name}",
+                "operatingSystem": "linux",
+                "osImage": OS_IMAGE,
+                "systemUUID": f"kubeferry-{name}",
+            },
+        },
+    }
+
+
+def heartbeat_stopped(node: Mapping[str, Any]) -> bool:
+    annotations = (node.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(HEARTBEAT_ANNOTATION) == HEARTBEAT_STOPPED
+
+
+def heartbeat_actions(node: dict, now: _dt.datetime) -> list[Action]:
+    """The kubelet's periodic node status update; [] when the heartbeat is stopped by annotation."""
+    if heartbeat_stopped(node):
+        return []
+    updated = copy.deepcopy(node)
+    status = updated.setdefault("status", {})
+    previous = list(status.get("conditions") or ())
+    others = [c for c in previous if c.get("type") not in {kind for kind, *_ in HEALTHY_CONDITIONS}]
+    status["conditions"] = node_conditions(now, previous) + others
+    return [UpdateStatus(updated)]
+
+
+def micro_time(now: _dt.datetime) -> str:
+    """metav1.MicroTime on the wire: RFC 3339 with exactly six fractional digits, UTC (`…T10:00:00.000000Z`)."""
+    moment = now if now.tzinfo else now.replace(tzinfo=_dt.UTC)
+    return moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lease(node_name: str, now: _dt.datetime) -> dict:
+    """The node's Lease as the kubelet renews it."""
+    return {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": node_name, "namespace": LEASE_NAMESPACE},
+        "spec": {
+            "holderIdentity": node_name,
+            "leaseDurationSeconds": LEASE_DURATION_SECONDS,
+            "renewTime": micro_time(now),
+        },
+    }

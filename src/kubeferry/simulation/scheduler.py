@@ -1,0 +1,424 @@
+"""The simulated kube-scheduler: filter nodes, score them, bind — or say why not, in upstream's words.
+
+Owns the decision `schedule(pod, nodes, pods) -> (node name, "") | (None, message)` and the writes that
+follow it (`bind_actions`, `unschedulable_actions`).  The filters run per node in the default profile's
+order and the first failing one gives that node's reasons (as the framework stops at the first failure):
+
+1. NodeUnschedulable — `spec.unschedulable` without a toleration of `node.kubernetes.io/unschedulable:
+   NoSchedule` → `node(s) were unschedulable`;
+2. TaintToleration — the first NoSchedule/NoExecute taint the pod does not tolerate → `node(s) had
+   untolerated taint {key: value}`.  A node whose Ready condition is not True carries
+   `node.kubernetes.io/not-ready` (Unknown: `node.kubernetes.io/unreachable`) as the node lifecycle
+   controller would add it; PreferNoSchedule taints never filter;
+3. NodeAffinity — `spec.nodeSelector` and required node affinity (terms ORed; expressions ANDed;
+   In/NotIn/Exists/DoesNotExist/Gt/Lt; matchFields `metadata.name`) → `node(s) didn't match Pod's node
+   affinity/selector`;
+4. NodeResourcesFit — pods count (`Too many pods`), then `Insufficient cpu`, `Insufficient memory`,
+   `Insufficient ephemeral-storage`, extended resources: the pod's request against allocatable minus the
+   requests of the non-terminal pods already on the node.
+
+Reasons 1–3 (and a request larger than the node's whole allocatable) are *unresolvable*: preemption
+cannot help.  The message is upstream's FitError text: `0/N nodes are available: ` + the reasons counted
+per node, as `<count> <reason>` sorted as strings, joined by `, `, then `.`; then the preemption part
+`preemption: 0/N nodes are available: ` + `<k> No preemption victims found for incoming pod` (resolvable
+nodes: kubeferry never preempts, as if no pod had a lower priority) and `<m> Preemption is not helpful for
+scheduling`, sorted the same way, then `.`.  Worked example (3 nodes; one control-plane taint, two
+labelled wrongly):
+
+    0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: },
+    2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available:
+    3 Preemption is not helpful for scheduling.
+
+Scoring: least-allocated (upstream NodeResourcesLeastAllocated, cpu and memory weighted equally):
+score = mean over cpu, memory of (allocatable - requested_after) * 100 / allocatable.  Ties go to the node
+with fewer pods, then to the name (so equal empty nodes fill round-robin in name order).  Worked example:
+node A 4 cpu / 16Gi with 1 cpu, 4Gi requested, pod asks 1 cpu, 4Gi → cpu (4-2)/4 = 50, memory (16-8)/16 =
+50 → 50; an empty node B scores 75 and wins.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from kubeferry.controllers.actions import Action, RecordEvent, UpdateObject, UpdateStatus
+from kubeferry.controllers.podutil import format_time, is_pod_terminal
+from kubeferry.machinery.quantity import QuantityError, parse_quantity
+
+SCHEDULER_NAME = "default-scheduler"
+TAINT_UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
+TAINT_NOT_READY = "node.kubernetes.io/not-ready"
+TAINT_UNREACHABLE = "node.kubernetes.io/unreachable"
+EFFECT_NO_SCHEDULE, EFFECT_NO_EXECUTE, EFFECT_PREFER_NO_SCHEDULE = "NoSchedule", "NoExecute", "PreferNoSchedule"
+
+REASON_UNSCHEDULABLE_NODE = "node(s) were unschedulable"
+REASON_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
+REASON_TOO_MANY_PODS = "Too many pods"
+REASON_NO_VICTIMS = "No preemption victims found for incoming pod"
+REASON_NOT_HELPFUL = "Preemption is not helpful for scheduling"
+NO_NODES_MESSAGE = "no nodes available to schedule pods"
+
+EVENT_SCHEDULED = "Scheduled"
+EVENT_FAILED_SCHEDULING = "FailedScheduling"
+CONDITION_POD_SCHEDULED = "PodScheduled"
+REASON_CONDITION_UNSCHEDULABLE = "Unschedulable"
+
+_BASE_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+_MAX_SCORE = 100
+
+
+# --- quantities -------------------------------------------------------------------------------------
+
+
+def _quantity(text: Any) -> Fraction:
+    try:
+        return parse_quantity(str(text))
+    except (QuantityError, ValueError):
+        return Fraction(0)
+
+
+def _add(total: dict[str, Fraction], resources: Mapping[str, Any] | None) -> None:
+    for name, value in (resources or {}).items():
+        total[name] = total.get(name, Fraction(0)) + _quantity(value)
+
+
+def pod_requests(pod: Mapping[str, Any]) -> dict[str, Fraction]:
+    """The pod's effective requests: regular containers plus sidecars, at least each plain init container's
+    (with the sidecars started before it), plus `spec.overhead`.
+
+    Worked example: containers 100m + 200m, one init container 500m → max(300m, 500m) = 500m.
+    """
+    spec = pod.get("spec") or {}
+    total: dict[str, Fraction] = {}
+    for container in spec.get("containers") or ():
+        _add(total, (container.get("resources") or {}).get("requests"))
+    sidecars: dict[str, Fraction] = {}
+    init_peak: dict[str, Fraction] = {}
+    for init in spec.get("initContainers") or ():
+        requests = (init.get("resources") or {}).get("requests") or {}
+        if init.get("restartPolicy") == "Always":
+            _add(sidecars, requests)
+            continue
+        need = dict(sidecars)
+        _add(need, requests)
+        for name, value in need.items():
+            init_peak[name] = max(init_peak.get(name, Fraction(0)), value)
+    _add(total, sidecars)
+    for name, value in init_peak.items():
+        total[name] = max(total.get(name, Fraction(0)), value)
+    _add(total, spec.get("overhead"))
+    return total
+
+
+# --- predicates -------------------------------------------------------------------------------------
+
+
+def toleration_tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
+    """Upstream Toleration.ToleratesTaint: effects match (empty tolerates all), keys match (empty key with
+    Exists tolerates every key), and the operator holds: Exists ignores the value; Equal (the default)
+    compares values, an absent value counting as empty."""
+    effect = toleration.get("effect") or ""
+    if effect and effect != taint.get("effect"):
+        return False
+    key = toleration.get("key") or ""
+    if key and key != taint.get("key"):
+        return False
+    operator = toleration.get("operator") or "Equal"
+    if operator == "Exists":
+        return True
+    if operator == "Equal":
+        return (toleration.get("value") or "") == (taint.get("value") or "")
+    return False
+
+
+def tolerated(tolerations: list[Mapping[str, Any]], taint: Mapping[str, Any]) -> bool:
+    return any(toleration_tolerates(t, taint) for t in tolerations)
+
+
+def effective_taints(node: Mapping[str, Any]) -> list[dict]:
+    """The node's taints plus the ones the node controllers would add for `spec.unschedulable` and a
+    Ready condition that is not True (not already present)."""
+    spec = node.get("spec") or {}
+    taints = [dict(t) for t in spec.get("taints") or ()]
+    present = {(t.get("key"), t.get("effect")) for t in taints}
+    ready = next(
+        (c.get("status") for c in (node.get("status") or {}).get("conditions") or () if c.get("type") == "Ready"),
+        None,
+    )
+    if ready is not None and ready != "True":
+        key = TAINT_UNREACHABLE if ready == "Unknown" else TAINT_NOT_READY
+        if (key, EFFECT_NO_SCHEDULE) not in present:
+            taints.append({"key": key, "effect": EFFECT_NO_SCHEDULE})
+    return taints
+
+
+def _format_taint(taint: Mapping[str, Any]) -> str:
+    return "{" + f"{taint.get('key', '')}: {taint.get('value', '') or ''}" + "}"
+
+
+def _node_unschedulable(pod: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
+    if not (node.get("spec") or {}).get("unschedulable"):
+        return False
+    taint = {"key": TAINT_UNSCHEDULABLE, "effect": EFFECT_NO_SCHEDULE}
+    return not tolerated(list((pod.get("spec") or {}).get("tolerations") or ()), taint)
+
+
+def _untolerated_taint(pod: Mapping[str, Any], node: Mapping[str, Any]) -> dict | None:
+    tolerations = list((pod.get("spec") or {}).get("tolerations") or ())
+    for taint in effective_taints(node):
+        if taint.get("effect") not in (EFFECT_NO_SCHEDULE, EFFECT_NO_EXECUTE):
+            continue
+        if not tolerated(tolerations, taint):
+            return taint
+    return None
+
+
+def _parse_int(text: Any) -> int | None:
+    try:
+        return int(str(text))
+    except ValueError:
+        return None
+
+
+def _requirement_matches(expression: Mapping[str, Any], values_of: Mapping[str, str]) -> bool:
+    key, operator = expression.get("key") or "", expression.get("operator") or ""
+    values = list(expression.get("values") or ())
+    present = key in values_of
+    value = values_of.get(key)
+    if operator == "In":
+        return present and value in values
+    if operator == "NotIn":
+        return not present or value not in values
+    if operator == "Exists":
+        return present
+    if operator == "DoesNotExist":
+        return not present
+    if operator in ("Gt", "Lt"):
+        if not present or len(values) != 1:
+            return False
+        mine, theirs = _parse_int(value), _parse_int(values[0])
+        if mine is None or theirs is None:
+            return False
+        return mine > theirs if operator == "Gt" else mine < theirs
+    return False
+
+
+def _term_matches(term: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
+    expressions = list(term.get("matchExpressions") or ())
+    fields = list(term.get("matchFields") or ())
+    if not expressions and not fields:
+        return False  # an empty term matches no objects
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    if not all(_requirement_matches(e, labels) for e in expressions):
+        return False
+    field_values = {"metadata.name": (node.get("metadata") or {}).get("name") or ""}
+    for expression in fields:
+        if expression.get("key") != "metadata.name" or expression.get("operator") not in ("In", "NotIn"):
+            return False
+        if not _requirement_matches(expression, field_values):
+            return False
+    return True
+
+
+def matches_node_selector_and_affinity(pod: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
+    spec = pod.get("spec") or {}
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    for key, value in (spec.get("nodeSelector") or {}).items():
+        if labels.get(key) != value:
+            return False
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
+    terms = required.get("nodeSelectorTerms")
+    if terms is None:
+        return True
+    return any(_term_matches(term, node) for term in terms)
+
+
+def _allocatable(node: Mapping[str, Any]) -> dict[str, Fraction]:
+    status = node.get("status") or {}
+    source = status.get("allocatable") or status.get("capacity") or {}
+    return {name: _quantity(value) for name, value in source.items()}
+
+
+def _pods_on(node_name: str, pods: list[Mapping[str, Any]], exclude_uid: str = "") -> list[Mapping[str, Any]]:
+    return [
+        p
+        for p in pods
+        if (p.get("spec") or {}).get("nodeName") == node_name
+        and not is_pod_terminal(p)
+        and (not exclude_uid or (p.get("metadata") or {}).get("uid") != exclude_uid)
+    ]
+
+
+def _requested(pods_on_node: list[Mapping[str, Any]]) -> dict[str, Fraction]:
+    total: dict[str, Fraction] = {}
+    for pod in pods_on_node:
+        for name, value in pod_requests(pod).items():
+            total[name] = total.get(name, Fraction(0)) + value
+    return total
+
+
+def _fit_reasons(
+    request: Mapping[str, Fraction], node: Mapping[str, Any], pods_on_node: list[Mapping[str, Any]]
+) -> tuple[list[str], bool]:
+    """(NodeResourcesFit reasons, unresolvable) for one node."""
+    allocatable = _allocatable(node)
+    used = _requested(pods_on_node)
+    reasons: list[str] = []
+    unresolvable = False
+    if len(pods_on_node) + 1 > allocatable.get("pods", Fraction(0)):
+        reasons.append(REASON_TOO_MANY_PODS)
+    names = [n for n in _BASE_RESOURCES if n in request] + sorted(
+        n for n in request if n not in _BASE_RESOURCES and n != "pods"
+    )
+    for name in names:
+        wanted = request[name]
+        if wanted <= 0:
+            continue
+        free = allocatable.get(name, Fraction(0)) - used.get(name, Fraction(0))
+        if wanted > free:
+            reasons.append(f"Insufficient {name}")
+            unresolvable = unresolvable or wanted > allocatable.get(name, Fraction(0))
+    return reasons, unresolvable
+
+
+def filter_node(
+    pod: Mapping[str, Any], node: Mapping[str, Any], pods: list[Mapping[str, Any]]
+) -> tuple[list[str], bool]:
+    """([], False) when the pod fits `node`; else (reasons, unresolvable) of the first failing filter."""
+    if _node_unschedulable(pod, node):
+        return [REASON_UNSCHEDULABLE_NODE], True
+    taint = _untolerated_taint(pod, node)
+    if taint is not None:
+        return [f"node(s) had untolerated taint {_format_taint(taint)}"], True
+    if not matches_node_selector_and_affinity(pod, node):
+        return [REASON_NODE_AFFINITY], True
+    node_name = (node.get("metadata") or {}).get("name") or ""
+    on_node = _pods_on(node_name, pods, (pod.get("metadata") or {}).get("uid") or "")
+    return _fit_reasons(pod_requests(pod), node, on_node)
+
+
+def _histogram(reasons: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        counts[reason] = counts.get(reason, 0) + 1
+    return ", ".join(sorted(f"{count} {reason}" for reason, count in counts.items()))
+
+
+def fit_error_message(total: int, per_node: list[tuple[list[str], bool]]) -> str:
+    """Upstream FitError text with DefaultPreemption's post-filter message (see the module docstring)."""
+    reasons = [reason for node_reasons, _ in per_node for reason in node_reasons]
+    preemption = [REASON_NOT_HELPFUL if unresolvable else REASON_NO_VICTIMS for _, unresolvable in per_node]
+    return (
+        f"0/{total} nodes are available: {_histogram(reasons)}. "
+        f"preemption: 0/{total} nodes are available: {_histogram(preemption)}."
+    )
+
+
+def _score(request: Mapping[str, Fraction], node: Mapping[str, Any], on_node: list[Mapping[str, Any]]) -> Fraction:
+    allocatable = _allocatable(node)
+    used = _requested(on_node)
+    scores = []
+    for name in ("cpu", "memory"):
+        capacity = allocatable.get(name, Fraction(0))
+        if capacity <= 0:
+            scores.append(Fraction(0))
+            continue
+        after = used.get(name, Fraction(0)) + request.get(name, Fraction(0))
+        scores.append(max(Fraction(0), (capacity - after) * _MAX_SCORE / capacity))
+    return sum(scores, Fraction(0)) / len(scores)
+
+
+def schedule(pod: dict, nodes: list[dict], pods: list[dict]) -> tuple[str | None, str]:
+    """Pick a node for `pod`: (name, "") or (None, the FailedScheduling message).
+
+    A pod that already names a node is left alone: (its nodeName, "").
+    """
+    bound = (pod.get("spec") or {}).get("nodeName")
+    if bound:
+        return bound, ""
+    if not nodes:
+        return None, NO_NODES_MESSAGE
+    request = pod_requests(pod)
+    feasible: list[tuple[Fraction, int, str]] = []
+    failures: list[tuple[list[str], bool]] = []
+    for node in sorted(nodes, key=lambda n: (n.get("metadata") or {}).get("name") or ""):
+        reasons, unresolvable = filter_node(pod, node, pods)
+        name = (node.get("metadata") or {}).get("name") or ""
+        if reasons:
+            failures.append((reasons, unresolvable))
+            continue
+        on_node = _pods_on(name, pods, (pod.get("metadata") or {}).get("uid") or "")
+        feasible.append((_score(request, node, on_node), len(on_node), name))
+    if not feasible:
+        return None, fit_error_message(len(nodes), failures)
+    best = min(feasible, key=lambda item: (-item[0], item[1], item[2]))
+    return best[2], ""
+
+
+# --- writes -----------------------------------------------------------------------------------------
+
+
+def _reference(pod: Mapping[str, Any]) -> dict:
+    meta = pod.get("metadata") or {}
+    ref = {"apiVersion": "v1", "kind": "Pod", "namespace": meta.get("namespace", ""), "name": meta.get("name", "")}
+    if meta.get("uid"):
+        ref["uid"] = meta["uid"]
+    return ref
+
+
+def _with_scheduled_condition(pod: dict, condition: dict) -> dict:
+    updated = {**pod, "status": dict(pod.get("status") or {})}
+    conditions = [c for c in updated["status"].get("conditions") or () if c.get("type") != CONDITION_POD_SCHEDULED]
+    conditions.append(condition)
+    updated["status"]["conditions"] = conditions
+    updated["status"].setdefault("phase", "Pending")
+    return updated
+
+
+def bind_actions(pod: dict, node_name: str, now: _dt.datetime) -> list[Action]:
+    """What binding writes: the pod with `spec.nodeName` (as the `pods/binding` subresource sets it), its
+    PodScheduled=True condition, and the Normal `Scheduled` event.
+
+    The status write carries no resourceVersion (an unconditional update): the spec write before it
+    changes the version, and binding must not fail on its own first write.
+    """
+    meta = pod.get("metadata") or {}
+    bound = {**pod, "spec": {**(pod.get("spec") or {}), "nodeName": node_name}}
+    unversioned = {**bound, "metadata": {k: v for k, v in meta.items() if k != "resourceVersion"}}
+    condition = {"lastProbeTime": None, "lastTransitionTime": format_time(now), "status": "True"}
+    condition["type"] = CONDITION_POD_SCHEDULED
+    message = f"Successfully assigned {meta.get('namespace', '')}/{meta.get('name', '')} to {node_name}"
+    return [
+        UpdateObject(bound),
+        UpdateStatus(_with_scheduled_condition(unversioned, condition)),
+        RecordEvent(_reference(pod), "Normal", EVENT_SCHEDULED, message),
+    ]
+
+
+def unschedulable_actions(pod: dict, message: str, now: _dt.datetime) -> list[Action]:
+    """PodScheduled=False (reason Unschedulable, the message) and the Warning FailedScheduling event.
+
+    The condition keeps its lastTransitionTime while it stays False; an unchanged condition is not rewritten.
+    """
+    old = next(
+        (c for c in (pod.get("status") or {}).get("conditions") or () if c.get("type") == CONDITION_POD_SCHEDULED),
+        None,
+    )
+    since = old.get("lastTransitionTime") if old and old.get("status") == "False" else format_time(now)
+    condition = {
+        "lastProbeTime": None,
+        "lastTransitionTime": since,
+        "message": message,
+        "reason": REASON_CONDITION_UNSCHEDULABLE,
+        "status": "False",
+        "type": CONDITION_POD_SCHEDULED,
+    }
+    actions: list[Action] = []
+    if old != condition:
+        actions.append(UpdateStatus(_with_scheduled_condition(pod, condition)))
+    actions.append(RecordEvent(_reference(pod), "Warning", EVENT_FAILED_SCHEDULING, message))
+    return actions

@@ -1,0 +1,411 @@
+"""The simulated kubelet: each outcome's state sequence over time, backoff, deletion, logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kubeferry.controllers.actions import DeleteObject, RecordEvent, UpdateStatus
+from kubeferry.simulation import kubelet
+
+T = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
+NODE = {
+    "metadata": {"name": "node-1"},
+    "spec": {"podCIDR": "10.244.1.0/24"},
+    "status": {"addresses": [{"type": "InternalIP", "address": "172.18.0.3"}]},
+}
+
+
+def at(seconds: float) -> dt.datetime:
+    return T + dt.timedelta(seconds=seconds)
+
+
+def stamp(seconds: float) -> str:
+    return at(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_pod(annotations=None, restart_policy="Always", init=(), probe=None, owner=None, **container):
+    app = {"name": "app", "image": "nginx:1.25", "imagePullPolicy": "IfNotPresent", **container}
+    if probe:
+        app.update(probe)
+    meta = {"name": "web-1", "namespace": "default", "uid": "uid-1", "annotations": dict(annotations or {})}
+    if owner:
+        meta["ownerReferences"] = [{"kind": owner, "name": "job", "uid": "j", "controller": True}]
+    spec = {"nodeName": "node-1", "restartPolicy": restart_policy, "containers": [app]}
+    if init:
+        spec["initContainers"] = [{"name": n, "image": "busybox"} for n in init]
+    status = {
+        "phase": "Pending",
+        "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": stamp(0)}],
+    }
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
+
+
+def look(pod, seconds, rules=()):
+    actions, delay = kubelet.reconcile(pod, NODE, at(seconds), rules=list(rules), configmaps={}, secrets={})
+    for action in actions:
+        if isinstance(action, UpdateStatus):
+            pod = action.obj
+    events = [(a.type, a.reason, a.message) for a in actions if isinstance(a, RecordEvent)]
+    return pod, events, delay, actions
+
+
+def drive(pod, until, rules=()):
+    """Look at t=0 and then whenever the kubelet asks, up to `until`; returns [(t, pod, events, delay)]."""
+    seen, t = [], 0.0
+    while t <= until:
+        pod, events, delay, _ = look(pod, t, rules)
+        seen.append((t, pod, events, delay))
+        if delay is None:
+            break
+        t += delay
+    return seen
+
+
+def app_status(pod):
+    return pod["status"]["containerStatuses"][0]
+
+
+def condition(pod, kind):
+    return next(c for c in pod["status"]["conditions"] if c["type"] == kind)
+
+
+def summary(pod):
+    """(phase, state key + reason, ready, restartCount, Ready condition status)."""
+    cs = app_status(pod)
+    ((state, body),) = cs["state"].items()
+    return (
+        pod["status"]["phase"],
+        f"{state}:{body.get('reason', '')}",
+        cs["ready"],
+        cs["restartCount"],
+        condition(pod, "Ready")["status"],
+    )
+
+
+# --- ready -------------------------------------------------------------------------------------------
+
+
+def test_ready_pod_sequence_with_startup_and_ready_seconds():
+    pod = new_pod({"sim.kubeferry.io/startup-seconds": "2", "sim.kubeferry.io/ready-seconds": "3"})
+    steps = drive(pod, 10)
+    assert [(t, summary(p), d) for t, p, _, d in steps] == [
+        (0.0, ("Pending", "waiting:ContainerCreating", False, 0, "False"), 2.0),
+        (2.0, ("Running", "running:", False, 0, "False"), 3.0),
+        (5.0, ("Running", "running:", True, 0, "True"), None),
+    ]
+    first, running, ready = (p for _, p, _, _ in steps)
+    assert first["status"]["startTime"] == stamp(0)
+    assert first["status"]["hostIP"] == "172.18.0.3"
+    assert first["status"]["podIP"].startswith("10.244.1.")
+    assert [c["type"] for c in first["status"]["conditions"]] == [
+        "PodReadyToStartContainers",
+        "Initialized",
+        "Ready",
+        "ContainersReady",
+        "PodScheduled",
+    ]
+    assert condition(first, "Ready")["message"] == "containers with unready status: [app]"
+    assert condition(first, "Ready")["reason"] == "ContainersNotReady"
+    assert app_status(first)["imageID"] == ""
+    assert app_status(running)["state"] == {"running": {"startedAt": stamp(2)}}
+    assert app_status(running)["started"] is True
+    assert app_status(running)["imageID"].startswith("docker.io/library/nginx@sha256:")
+    assert condition(ready, "Ready") == {
+        "lastProbeTime": None,
+        "lastTransitionTime": stamp(5),
+        "status": "True",
+        "type": "Ready",
+    }
+    assert condition(ready, "PodScheduled")["lastTransitionTime"] == stamp(0)
+    assert steps[0][2] == [("Normal", "Pulling", 'Pulling image "nginx:1.25"')]
+    assert [e[1] for e in steps[1][2]] == ["Pulled", "Created", "Started"]
+    assert steps[1][2][0][2].startswith(
+        'Successfully pulled image "nginx:1.25" in 2s (2s including waiting). Image size: '
+    )
+    assert steps[1][2][1:] == [
+        ("Normal", "Created", "Created container: app"),
+        ("Normal", "Started", "Started container app"),
+    ]
+    assert steps[2][2] == []
+
+
+def test_defaults_make_a_pod_ready_on_the_first_look():
+    pod, events, delay, _ = look(new_pod(), 0)
+    assert summary(pod) == ("Running", "running:", True, 0, "True")
+    assert [e[1] for e in events] == ["Pulling", "Pulled", "Created", "Started"]
+    assert "in 0s (0s including waiting)" in events[1][2]
+    assert delay is None
+
+
+def test_ready_seconds_default_from_readiness_probe_initial_delay():
+    pod = new_pod(probe={"readinessProbe": {"httpGet": {"port": 80}, "initialDelaySeconds": 7}})
+    steps = drive(pod, 20)
+    assert [(t, summary(p)[2], d) for t, p, _, d in steps] == [(0.0, False, 7.0), (7.0, True, None)]
+
+
+def test_a_late_look_catches_up_with_timestamps_of_the_due_times():
+    pod = new_pod({"sim.kubeferry.io/startup-seconds": "2", "sim.kubeferry.io/ready-seconds": "3"})
+    pod, events, delay, _ = look(pod, 60)
+    assert summary(pod) == ("Running", "running:", True, 0, "True")
+    assert pod["status"]["startTime"] == stamp(0)
+    assert app_status(pod)["state"]["running"]["startedAt"] == stamp(2)
+    assert condition(pod, "Ready")["lastTransitionTime"] == stamp(5)
+    assert [e[1] for e in events] == ["Pulling", "Pulled", "Created", "Started"]
+    assert delay is None
+
+
+def test_a_second_look_at_the_same_time_changes_nothing():
+    pod = new_pod({"sim.kubeferry.io/startup-seconds": "2"})
+    pod, _, _, _ = look(pod, 1)
+    again, events, delay, actions = look(pod, 1)
+    assert actions == [] and events == [] and delay == 1.0
+    assert again is pod
+
+
+def test_never_ready_runs_without_becoming_ready():
+    steps = drive(new_pod({"sim.kubeferry.io/outcome": "never-ready"}), 100)
+    assert [(t, summary(p), d) for t, p, _, d in steps] == [(0.0, ("Running", "running:", False, 0, "False"), None)]
+
+
+def test_init_containers_run_first():
+    pod = new_pod({"sim.kubeferry.io/startup-seconds": "1"}, init=("migrate",))
+    steps = drive(pod, 10)
+    first = steps[0][1]
+    assert first["status"]["phase"] == "Pending"
+    assert first["status"]["initContainerStatuses"][0]["state"] == {"running": {"startedAt": stamp(0)}}
+    assert app_status(first)["state"] == {"waiting": {"reason": "PodInitializing"}}
+    assert condition(first, "Initialized")["message"] == "containers with incomplete status: [migrate]"
+    assert steps[0][3] == 1.0
+    done = steps[1][1]
+    assert done["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+    assert condition(done, "Initialized")["status"] == "True"
+    assert app_status(done)["state"] == {"waiting": {"reason": "ContainerCreating"}}
+    assert summary(steps[2][1]) == ("Running", "running:", True, 0, "True")
+    assert steps[2][0] == 2.0
+
+
+# --- crash-loop and backoff ---------------------------------------------------------------------------
+
+
+def test_crash_loop_backoff_sequence():
+    steps = drive(new_pod({"sim.kubeferry.io/outcome": "crash-loop"}), 700)
+    rows = [(t, summary(p)[:4], d) for t, p, _, d in steps[:12]]
+    assert rows == [
+        (0.0, ("Running", "running:", False, 0), 1.0),
+        (1.0, ("Running", "terminated:Error", False, 0), 1.0),
+        (2.0, ("Running", "running:", False, 1), 1.0),
+        (3.0, ("Running", "terminated:Error", False, 1), 1.0),
+        (4.0, ("Running", "waiting:CrashLoopBackOff", False, 1), 9.0),
+        (13.0, ("Running", "running:", False, 2), 1.0),
+        (14.0, ("Running", "terminated:Error", False, 2), 1.0),
+        (15.0, ("Running", "waiting:CrashLoopBackOff", False, 2), 19.0),
+        (34.0, ("Running", "running:", False, 3), 1.0),
+        (35.0, ("Running", "terminated:Error", False, 3), 1.0),
+        (36.0, ("Running", "waiting:CrashLoopBackOff", False, 3), 39.0),
+        (75.0, ("Running", "running:", False, 4), 1.0),
+    ]
+    waits = [
+        app_status(p)["state"]["waiting"]["message"].split()[1]
+        for _, p, _, _ in steps
+        if "waiting" in app_status(p)["state"]
+    ]
+    assert waits[:7] == ["10s", "20s", "40s", "1m20s", "2m40s", "5m0s", "5m0s"][: len(waits[:7])]
+    assert len(waits) >= 6
+    backoff = steps[4][1]
+    assert app_status(backoff)["state"]["waiting"]["message"] == (
+        "back-off 10s restarting failed container=app pod=web-1_default(uid-1)"
+    )
+    assert app_status(backoff)["lastState"]["terminated"]["exitCode"] == 1
+    assert app_status(backoff)["lastState"]["terminated"]["startedAt"] == stamp(2)
+    assert app_status(backoff)["lastState"]["terminated"]["finishedAt"] == stamp(3)
+    assert steps[4][2] == [
+        ("Warning", "BackOff", "Back-off restarting failed container app in pod web-1_default(uid-1)")
+    ]
+    assert [e[1] for e in steps[2][2]] == ["Pulled", "Created", "Started"]
+    assert steps[2][2][0][2] == 'Container image "nginx:1.25" already present on machine'
+
+
+@pytest.mark.parametrize(
+    ("policy", "phase", "delay"),
+    [
+        pytest.param("Never", "Failed", None, id="crash-loop + restartPolicy Never: Failed"),
+        pytest.param("OnFailure", "Running", 1.0, id="crash-loop + restartPolicy OnFailure: restarts"),
+    ],
+)
+def test_crash_loop_under_restart_policies(policy, phase, delay):
+    pod, _, next_delay, _ = look(new_pod({"sim.kubeferry.io/outcome": "crash-loop"}, restart_policy=policy), 1)
+    assert pod["status"]["phase"] == phase
+    assert next_delay == delay
+
+
+def test_job_pod_completes_succeeded():
+    steps = drive(new_pod(restart_policy="Never", owner="Job"), 10)
+    final = steps[-1][1]
+    assert final["status"]["phase"] == "Succeeded"
+    assert app_status(final)["state"]["terminated"]["reason"] == "Completed"
+    assert condition(final, "Ready")["reason"] == "PodCompleted"
+    assert steps[-1][3] is None
+    assert look(final, 500)[3] == []
+
+
+# --- image-pull-error -----------------------------------------------------------------------------------
+
+
+def test_image_pull_error_backoff_sequence():
+    steps = drive(new_pod({"sim.kubeferry.io/outcome": "image-pull-error"}, image="nginx:nope"), 80)
+    rows = [(t, summary(p)[:2], d) for t, p, _, d in steps]
+    assert rows[:7] == [
+        (0.0, ("Pending", "waiting:ErrImagePull"), 1.0),
+        (1.0, ("Pending", "waiting:ImagePullBackOff"), 9.0),
+        (10.0, ("Pending", "waiting:ErrImagePull"), 1.0),
+        (11.0, ("Pending", "waiting:ImagePullBackOff"), 19.0),
+        (30.0, ("Pending", "waiting:ErrImagePull"), 1.0),
+        (31.0, ("Pending", "waiting:ImagePullBackOff"), 39.0),
+        (70.0, ("Pending", "waiting:ErrImagePull"), 1.0),
+    ]
+    error = (
+        'rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:nope": '
+        'failed to resolve reference "docker.io/library/nginx:nope": docker.io/library/nginx:nope: not found'
+    )
+    assert steps[0][2] == [
+        ("Normal", "Pulling", 'Pulling image "nginx:nope"'),
+        ("Warning", "Failed", f'Failed to pull image "nginx:nope": {error}'),
+        ("Warning", "Failed", "Error: ErrImagePull"),
+    ]
+    assert steps[1][2] == [
+        ("Normal", "BackOff", 'Back-off pulling image "nginx:nope"'),
+        ("Warning", "Failed", "Error: ImagePullBackOff"),
+    ]
+    assert app_status(steps[1][1])["state"]["waiting"]["message"] == (
+        f'Back-off pulling image "nginx:nope": ErrImagePull: {error}'
+    )
+    assert [e[1] for e in steps[2][2]] == ["Pulling", "Failed", "Failed"]
+
+
+# --- liveness-fail --------------------------------------------------------------------------------------
+
+
+def test_liveness_fail_restarts_after_failure_threshold():
+    pod = new_pod(
+        {"sim.kubeferry.io/outcome": "liveness-fail", "sim.kubeferry.io/fail-after-seconds": "5"},
+        probe={"livenessProbe": {"httpGet": {"port": 80}, "periodSeconds": 2, "failureThreshold": 3}},
+    )
+    steps = drive(pod, 30)
+    rows = [(t, summary(p), d) for t, p, _, d in steps[:6]]
+    assert rows == [
+        (0.0, ("Running", "running:", True, 0, "True"), 5.0),
+        (5.0, ("Running", "running:", False, 0, "False"), 4.0),
+        (9.0, ("Running", "terminated:Error", False, 0, "False"), 1.0),
+        (10.0, ("Running", "running:", True, 1, "True"), 5.0),
+        (15.0, ("Running", "running:", False, 1, "False"), 4.0),
+        (19.0, ("Running", "terminated:Error", False, 1, "False"), 1.0),
+    ]
+    assert steps[1][2] == [("Warning", "Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500")]
+    assert steps[2][2] == [("Normal", "Killing", "Container app failed liveness probe, will be restarted")]
+    assert app_status(steps[2][1])["state"]["terminated"]["exitCode"] == 137
+    assert app_status(steps[3][1])["lastState"]["terminated"]["finishedAt"] == stamp(9)
+    assert summary(steps[6][1])[1] == "waiting:CrashLoopBackOff"
+
+
+# --- deletion -------------------------------------------------------------------------------------------
+
+
+def deleting(pod, requested, grace):
+    pod = {**pod, "metadata": {**pod["metadata"]}}
+    pod["metadata"]["deletionTimestamp"] = stamp(requested + grace)
+    pod["metadata"]["deletionGracePeriodSeconds"] = grace
+    return pod
+
+
+@pytest.mark.parametrize(
+    ("annotations", "grace", "stop_after", "exit_code", "phase"),
+    [
+        pytest.param({}, 30, 0.0, 0, "Succeeded", id="stop-seconds 0: stops at once"),
+        pytest.param({"sim.kubeferry.io/stop-seconds": "5"}, 30, 5.0, 0, "Succeeded", id="stop-seconds 5 within grace"),
+        pytest.param({"sim.kubeferry.io/stop-seconds": "50"}, 30, 30.0, 137, "Failed", id="killed at grace 30"),
+    ],
+)
+def test_deletion_stops_containers_then_deletes(annotations, grace, stop_after, exit_code, phase):
+    pod, _, _, _ = look(new_pod(annotations), 0)
+    pod = deleting(pod, 10, grace)
+    actions, delay = kubelet.reconcile(pod, NODE, at(10), rules=[], configmaps={}, secrets={})
+    if stop_after:
+        ((update, killing),) = [actions]
+        assert condition(update.obj, "Ready")["status"] == "False"
+        assert app_status(update.obj)["ready"] is False
+        assert (killing.type, killing.reason, killing.message) == ("Normal", "Killing", "Stopping container app")
+        assert delay == stop_after
+        pod = update.obj
+        actions, delay = kubelet.reconcile(pod, NODE, at(10 + stop_after), rules=[], configmaps={}, secrets={})
+    update = actions[0]
+    assert isinstance(update, UpdateStatus)
+    assert update.obj["status"]["phase"] == phase
+    terminated = app_status(update.obj)["state"]["terminated"]
+    assert terminated["exitCode"] == exit_code
+    assert terminated["finishedAt"] == stamp(10 + stop_after)
+    assert actions[-1] == DeleteObject("v1", "Pod", "default", "web-1", uid="uid-1", grace_period_seconds=0)
+    assert delay is None
+
+
+def test_prestop_sleep_counts_towards_stop_time():
+    pod = new_pod({"sim.kubeferry.io/stop-seconds": "2"}, lifecycle={"preStop": {"sleep": {"seconds": 3}}})
+    pod, _, _, _ = look(pod, 0)
+    _, _, delay, _ = look(deleting(pod, 10, 30), 10)
+    assert delay == 5.0
+
+
+def test_deleting_a_pod_that_never_started_deletes_it_at_once():
+    pod = deleting(new_pod({"sim.kubeferry.io/startup-seconds": "5"}), 0, 30)
+    pod = {**pod, "status": {"phase": "Pending"}}
+    pod["status"]["conditions"] = [{"type": "PodScheduled", "status": "True", "lastTransitionTime": stamp(0)}]
+    actions, delay = kubelet.reconcile(pod, NODE, at(0), rules=[], configmaps={}, secrets={})
+    assert actions == [DeleteObject("v1", "Pod", "default", "web-1", uid="uid-1", grace_period_seconds=0)]
+
+
+# --- helpers and logs -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0s"), (0.25, "250ms"), (1.5, "1.5s"), (10, "10s"), (80, "1m20s"), (300, "5m0s"), (3600, "1h0m0s")],
+)
+def test_go_duration(seconds, text):
+    assert kubelet.go_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("image", "normalized"),
+    [
+        ("nginx", "docker.io/library/nginx:latest"),
+        ("nginx:1.25", "docker.io/library/nginx:1.25"),
+        ("bitnami/redis:7", "docker.io/bitnami/redis:7"),
+        ("registry.k8s.io/pause:3.10", "registry.k8s.io/pause:3.10"),
+        ("localhost:5000/app", "localhost:5000/app:latest"),
+    ],
+)
+def test_normalized_image(image, normalized):
+    assert kubelet.normalized_image(image) == normalized
+
+
+def test_pod_ip_is_deterministic_and_inside_the_node_cidr():
+    pod = new_pod()
+    first = kubelet.pod_ip(pod, NODE)
+    assert first == kubelet.pod_ip(pod, NODE)
+    assert first.startswith("10.244.1.") and 2 <= int(first.rsplit(".", 1)[1]) <= 254
+    other = {**pod, "metadata": {**pod["metadata"], "uid": "uid-2"}}
+    assert kubelet.pod_ip(other, NODE) != first
+
+
+def test_container_log_lines_from_status():
+    steps = drive(new_pod({"sim.kubeferry.io/outcome": "crash-loop"}), 3)
+    pod = steps[-1][1]
+    lines = kubelet.container_log_lines(pod, at(3))["app"]
+    assert lines == [
+        f"{stamp(0)} kubeferry-sim: container app started (image nginx:1.25, pod default/web-1)",
+        f"{stamp(1)} kubeferry-sim: container app exited with code 1 (Error)",
+        f"{stamp(2)} kubeferry-sim: container app started (image nginx:1.25, pod default/web-1)",
+        f"{stamp(3)} kubeferry-sim: container app exited with code 1 (Error)",
+    ]
+    assert kubelet.container_log_lines(pod, at(2))["app"] == lines[:3]
