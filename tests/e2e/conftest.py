@@ -34,10 +34,16 @@ class Server:
     kubeconfig: Path
     cache_dir: Path
 
+    def env(self, extra: dict | None = None) -> dict:
+        return dict(os.environ, KUBECONFIG=str(self.kubeconfig), **(extra or {}))
+
+    def kubectl_argv(self, *args: str) -> list[str]:
+        return [KUBECTL, "--cache-dir", str(self.cache_dir), *args]
+
     def kubectl(self, *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-        full_env = dict(os.environ, KUBECONFIG=str(self.kubeconfig), **(env or {}))
+        full_env = self.env(env)
         return subprocess.run(
-            [KUBECTL, "--cache-dir", str(self.cache_dir), *args],
+            self.kubectl_argv(*args),
             input=input,
             capture_output=True,
             text=True,

@@ -219,10 +219,11 @@ def test_taints(conditions, taints, unschedulable, expected) -> None:
 
 
 def tainted(added: float = 0) -> dict:
-    return node(
-        [{**cond("Ready", "Unknown", heartbeat=-100), "reason": "NodeStatusUnknown"}],
-        [taint(UNREACHABLE, "NoSchedule", added), taint(UNREACHABLE, "NoExecute", added)],
-    )
+    """A node already found stale: all four conditions Unknown, unreachable taints since `added`."""
+    conditions = [
+        {**cond(ctype, "Unknown", heartbeat=-100), "reason": "NodeStatusUnknown"} for ctype in nl.STALE_CONDITION_TYPES
+    ]
+    return node(conditions, [taint(UNREACHABLE, "NoSchedule", added), taint(UNREACHABLE, "NoExecute", added)])
 
 
 def evicted(p: dict, now: float) -> list:

@@ -93,16 +93,28 @@ def prepare_update(res: Resource, new: dict, old: dict) -> None:
         meta.pop("generation", None)
 
 
+# Metadata a status write may change, per kind (upstream's status strategies):
+# workload controllers write the revision annotations through /status (only spec and labels
+# are reset), kubelets write pod metadata; for other kinds the stored metadata stays.
+STATUS_KEEPS_NEW_METADATA = {
+    "Deployment": ("annotations", "finalizers", "ownerReferences"),
+    "ReplicaSet": ("annotations", "finalizers", "ownerReferences"),
+    "DaemonSet": ("annotations", "finalizers", "ownerReferences"),
+    "StatefulSet": ("annotations", "finalizers", "ownerReferences"),
+    "Pod": ("labels", "annotations", "finalizers", "ownerReferences"),
+}
+
+
 def prepare_status_update(res: Resource, new: dict, old: dict) -> None:
-    """Status update: everything but status comes from the stored object."""
+    """Status update: spec (and most metadata) come from the stored object."""
     status = new.get("status")
     merged = dict(old)
     merged_meta = dict(old["metadata"])
-    # Labels, annotations, finalizers and owner references may change through status writes too
-    # (kubelets and controllers rely on it for pods); spec never does.
-    for key in ("labels", "annotations", "finalizers", "ownerReferences"):
-        if res.kind == "Pod" and key in new["metadata"]:
+    for key in STATUS_KEEPS_NEW_METADATA.get(res.kind, ()):
+        if key in new["metadata"]:
             merged_meta[key] = new["metadata"][key]
+        else:
+            merged_meta.pop(key, None)
     merged["metadata"] = merged_meta
     if status is None:
         merged.pop("status", None)
