@@ -238,8 +238,10 @@ class ApiServer:
             if subhandler is not None:
                 await subhandler(request, send, target)
                 return
-            if sub not in ("status", "scale"):
+            if sub not in ("status", "scale", "finalize"):
                 raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+            if sub == "finalize" and method != "PUT":
+                raise st.method_not_allowed()
         if target.name is None:
             if method == "GET":
                 if request.flag("watch"):

@@ -72,7 +72,7 @@ def _hold_lock(data_dir: Path):
 def serve(args: argparse.Namespace) -> int:
     from kubeferry.apiserver.app import ApiServer
     from kubeferry.cluster import bootstrap, controlplane, endpoints
-    from kubeferry.controllers import catalog
+    from kubeferry.controllers import catalog, cluster_controllers
     from kubeferry.machinery import clock as clocks
     from kubeferry.registry.registry import Registry
     from kubeferry.simulation import catalog as simulation
@@ -105,7 +105,11 @@ def serve(args: argparse.Namespace) -> int:
     bootstrap.ensure_system_objects(registry)
     control = None
     if not args.no_controllers:
-        control = controlplane.ControlPlane(registry, clock, catalog.workload_controllers() + simulation.simulation_controllers())
+        control = controlplane.ControlPlane(
+            registry,
+            clock,
+            catalog.workload_controllers() + cluster_controllers.cluster_controllers() + simulation.simulation_controllers(),
+        )
         bootstrap.ensure_nodes(registry, args.nodes)
     sock = _bind(args.address, args.port)
     host, port = sock.getsockname()[:2]

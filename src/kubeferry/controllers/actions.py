@@ -25,9 +25,13 @@ class CreateObject:
 
 @dataclass(frozen=True)
 class UpdateObject:
-    """PUT the whole object; `obj.metadata.resourceVersion` is the optimistic-concurrency guard."""
+    """PUT the whole object; `obj.metadata.resourceVersion` is the optimistic-concurrency guard.
+
+    `subresource` names a write-only subresource such as a Namespace's `finalize`.
+    """
 
     obj: dict
+    subresource: str = ""
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def execute(
             i = run
             continue
         if isinstance(action, UpdateObject):
-            transport.update(action.obj)
+            transport.update(action.obj, subresource=action.subresource)
         elif isinstance(action, UpdateStatus):
             transport.update(action.obj, subresource="status")
         elif isinstance(action, PatchObject):

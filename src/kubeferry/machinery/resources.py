@@ -84,7 +84,16 @@ def _r(group, version, kind, plural, namespaced, short=(), cats=(), subs=(), ver
 _CORE_NS_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 RESOURCES: tuple[Resource, ...] = (
-    _r("", "v1", "Namespace", "namespaces", False, ["ns"], subs=[_status("", "v1", "Namespace")], verbs=_CORE_NS_VERBS),
+    _r(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        False,
+        ["ns"],
+        subs=[_status("", "v1", "Namespace"), Subresource("finalize", "", "v1", "Namespace", ("update",))],
+        verbs=_CORE_NS_VERBS,
+    ),
     _r("", "v1", "Node", "nodes", False, ["no"], subs=[_status("", "v1", "Node")]),
     _r(
         "",

@@ -182,6 +182,9 @@ class Registry:
         if subresource == "status":
             strategy.prepare_status_update(res, obj, old)
             errors = api_validation.validate_status_update(obj, old)
+        elif subresource == "finalize":
+            strategy.prepare_finalize_update(obj, old)
+            errors = []
         else:
             strategy.prepare_update(res, obj, old)
             api_defaults.apply_defaults(obj)
@@ -192,7 +195,7 @@ class Registry:
             return WriteResult(current)
         if dry_run:
             return WriteResult(Entry(obj, b"", current.rv))
-        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers"):
+        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers") and not strategy.spec_finalizers(obj):
             entry = self.store.remove(key, ns, name)
             return WriteResult(entry)
         try:

@@ -124,6 +124,20 @@ def prepare_status_update(res: Resource, new: dict, old: dict) -> None:
     new.update(merged)
 
 
+def prepare_finalize_update(new: dict, old: dict) -> None:
+    """A Namespace `finalize` write changes only `spec.finalizers`."""
+    finalizers = list((new.get("spec") or {}).get("finalizers") or [])
+    merged = dict(old)
+    merged["spec"] = {**(old.get("spec") or {}), "finalizers": finalizers}
+    new.clear()
+    new.update(merged)
+
+
+def spec_finalizers(obj: dict) -> list:
+    """A Namespace's `spec.finalizers` (other kinds have none): the namespace controller's hold."""
+    return list((obj.get("spec") or {}).get("finalizers") or []) if obj.get("kind") == "Namespace" else []
+
+
 def _carry_service_allocations(new: dict, old: dict) -> None:
     """A PUT that omits clusterIP(s) or nodePorts keeps what was allocated (v1.37 behaviour)."""
     spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}

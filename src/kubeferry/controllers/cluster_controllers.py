@@ -1,0 +1,193 @@
+"""Wiring of the cluster-wide controllers: garbage collector, namespace, endpoints, service accounts,
+node lifecycle.  Each pairs a pure reconciler with an adapter that loads its inputs through the
+transport and mappers from changes to keys.
+
+The garbage collector and the endpoints controller need reverse lookups the store does not keep
+("who names this uid as owner", "which services live in this namespace"); the mappers see every
+change, so they keep those indexes themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from kubeferry.client.transport import Transport
+from kubeferry.controllers import endpoints, garbagecollector, namespace, nodelifecycle, serviceaccount
+from kubeferry.controllers.actions import RequeueAfter, UpdateObject
+from kubeferry.controllers.runner import Controller, Key
+from kubeferry.machinery import resources
+
+_NAMESPACED = [r for r in resources.RESOURCES if r.namespaced and r.group != "events.k8s.io"]
+
+
+def _ref_key(api_version: str, kind: str, namespace: str) -> str:
+    return f"{api_version}|{kind}|{namespace}"
+
+
+class OwnerIndex:
+    """owner uid -> the objects that name it in ownerReferences, kept from the change stream."""
+
+    def __init__(self) -> None:
+        self.dependents: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.owners_of: dict[tuple[str, str], set[str]] = {}
+
+    def observe(self, api_version: str, kind: str, obj: dict, event: str) -> tuple[str, str]:
+        meta = obj["metadata"]
+        me = (_ref_key(api_version, kind, meta.get("namespace", "")), meta["name"])
+        for uid in self.owners_of.pop(me, set()):
+            self.dependents[uid].discard(me)
+        if event != "DELETED":
+            uids = {ref["uid"] for ref in meta.get("ownerReferences") or () if ref.get("uid")}
+            if uids:
+                self.owners_of[me] = uids
+                for uid in uids:
+                    self.dependents[uid].add(me)
+        return me
+
+
+def garbage_collector() -> Controller:
+    index = OwnerIndex()
+
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        meta = obj["metadata"]
+        me = index.observe(api_version, kind, obj, event)
+        keys: list[Key] = []
+        deleting = event == "DELETED" or bool(meta.get("deletionTimestamp"))
+        if event != "DELETED" and (meta.get("ownerReferences") or (deleting and meta.get("finalizers"))):
+            keys.append(("gc", me[0], me[1]))
+        if deleting:
+            keys.extend(("gc", ref, name) for ref, name in sorted(index.dependents.get(meta.get("uid", ""), ())))
+        return keys
+
+    def sync(ref: str, name: str, transport: Transport, now: datetime) -> list:
+        api_version, kind, ns = ref.split("|")
+        obj = transport.get(api_version, kind, ns, name)
+        if obj is None:
+            return []
+        owners: dict[str, dict | None] = {}
+        for owner_ref in obj["metadata"].get("ownerReferences") or ():
+            res = resources.by_api_version_kind(owner_ref.get("apiVersion", ""), owner_ref.get("kind", ""))
+            if res is None:
+                continue
+            owner = transport.get(owner_ref["apiVersion"], owner_ref["kind"], ns if res.namespaced else "", owner_ref.get("name", ""))
+            owners[owner_ref["uid"]] = owner if owner is not None and owner["metadata"].get("uid") == owner_ref["uid"] else None
+        dependents = []
+        for dep_ref, dep_name in sorted(index.dependents.get(obj["metadata"].get("uid", ""), ())):
+            dep_api, dep_kind, dep_ns = dep_ref.split("|")
+            dep = transport.get(dep_api, dep_kind, dep_ns, dep_name)
+            if dep is not None:
+                dependents.append(dep)
+        return garbagecollector.reconcile(obj, owners, dependents, now)
+
+    watches = {(r.api_version, r.kind): mapper for r in resources.RESOURCES}
+    return Controller("gc", sync, watches, component="garbage-collector-controller")
+
+
+def namespace_controller() -> Controller:
+    def sync(_: str, name: str, transport: Transport, now: datetime) -> list:
+        ns = transport.get("v1", "Namespace", "", name)
+        if ns is None or not ns["metadata"].get("deletionTimestamp"):
+            return []
+        contents = {
+            f"{res.api_version}/{res.kind}": transport.list(res.api_version, res.kind, name) for res in _NAMESPACED
+        }
+        actions = namespace.reconcile(ns, contents, now)
+        return [
+            UpdateObject(a.obj, subresource="finalize") if isinstance(a, UpdateObject) and a.obj.get("kind") == "Namespace" else a
+            for a in actions
+        ]
+
+    def on_namespace(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        return [("namespace", "", obj["metadata"]["name"])] if event != "DELETED" and obj["metadata"].get("deletionTimestamp") else []
+
+    def on_content(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        return [("namespace", "", obj["metadata"].get("namespace", ""))] if event == "DELETED" else []
+
+    watches = {("v1", "Namespace"): on_namespace}
+    for res in _NAMESPACED:
+        watches[(res.api_version, res.kind)] = on_content
+    return Controller("namespace", sync, watches, component="namespace-controller")
+
+
+def endpoints_controller() -> Controller:
+    services: dict[str, set[str]] = defaultdict(set)
+
+    def on_service(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        meta = obj["metadata"]
+        ns = meta.get("namespace", "")
+        if event == "DELETED":
+            services[ns].discard(meta["name"])
+        else:
+            services[ns].add(meta["name"])
+        return [("endpoints", ns, meta["name"])]
+
+    def on_pod(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        ns = obj["metadata"].get("namespace", "")
+        return [("endpoints", ns, name) for name in sorted(services.get(ns, ()))]
+
+    def sync(ns: str, name: str, transport: Transport, now: datetime) -> list:
+        service = transport.get("v1", "Service", ns, name)
+        if service is None or not (service.get("spec") or {}).get("selector"):
+            return []
+        pods = transport.list("v1", "Pod", ns)
+        current = transport.get("v1", "Endpoints", ns, name)
+        slices = [
+            s
+            for s in transport.list("discovery.k8s.io/v1", "EndpointSlice", ns)
+            if ((s.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == name
+        ]
+        return endpoints.reconcile(service, pods, current, slices, now)
+
+    return Controller(
+        "endpoints", sync, {("v1", "Service"): on_service, ("v1", "Pod"): on_pod}, component="endpoint-controller"
+    )
+
+
+def serviceaccount_controller() -> Controller:
+    def on_namespace(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        return [] if event == "DELETED" else [("serviceaccount", "", obj["metadata"]["name"])]
+
+    def on_account(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        return [("serviceaccount", "", obj["metadata"].get("namespace", ""))] if event == "DELETED" else []
+
+    def sync(_: str, name: str, transport: Transport, now: datetime) -> list:
+        ns = transport.get("v1", "Namespace", "", name)
+        if ns is None:
+            return []
+        return serviceaccount.reconcile(ns, transport.list("v1", "ServiceAccount", name), now)
+
+    return Controller(
+        "serviceaccount",
+        sync,
+        {("v1", "Namespace"): on_namespace, ("v1", "ServiceAccount"): on_account},
+        component="service-account-controller",
+    )
+
+
+def node_lifecycle_controller() -> Controller:
+    def on_node(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        return [] if event == "DELETED" else [("nodelifecycle", "", obj["metadata"]["name"])]
+
+    def sync(_: str, name: str, transport: Transport, now: datetime) -> list:
+        node = transport.get("v1", "Node", "", name)
+        if node is None:
+            return []
+        lease = transport.get("coordination.k8s.io/v1", "Lease", "kube-node-lease", name)
+        pods = [p for p in transport.list("v1", "Pod") if (p.get("spec") or {}).get("nodeName") == name]
+        actions, delay = nodelifecycle.reconcile(node, lease, pods, now)
+        if delay is not None:
+            actions.append(RequeueAfter(delay))
+        return actions
+
+    return Controller("nodelifecycle", sync, {("v1", "Node"): on_node}, component="node-controller")
+
+
+def cluster_controllers() -> list[Controller]:
+    return [
+        garbage_collector(),
+        namespace_controller(),
+        endpoints_controller(),
+        serviceaccount_controller(),
+        node_lifecycle_controller(),
+    ]
