@@ -29,6 +29,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -158,6 +159,7 @@ def _fast_path(text: str, num: str, denom: str, exponent: int, fmt: str) -> tupl
     return True, None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(text: str) -> Quantity:
     """Parse a quantity string (upstream `ParseQuantity`); QuantityError with upstream's message if bad.
 

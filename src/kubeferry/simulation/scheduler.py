@@ -253,10 +253,27 @@ def _pods_on(node_name: str, pods: list[Mapping[str, Any]], exclude_uid: str = "
     ]
 
 
+_REQUESTS_CACHE: dict[tuple[str, str], dict[str, Fraction]] = {}
+
+
+def _cached_requests(pod: Mapping[str, Any]) -> dict[str, Fraction]:
+    """pod_requests, memoised per (uid, resourceVersion): stored pods never change in place."""
+    meta = pod.get("metadata") or {}
+    key = (meta.get("uid", ""), meta.get("resourceVersion", ""))
+    if not key[0] or not key[1]:
+        return pod_requests(pod)
+    found = _REQUESTS_CACHE.get(key)
+    if found is None:
+        if len(_REQUESTS_CACHE) > 50_000:
+            _REQUESTS_CACHE.clear()
+        found = _REQUESTS_CACHE[key] = pod_requests(pod)
+    return found
+
+
 def _requested(pods_on_node: list[Mapping[str, Any]]) -> dict[str, Fraction]:
     total: dict[str, Fraction] = {}
     for pod in pods_on_node:
-        for name, value in pod_requests(pod).items():
+        for name, value in _cached_requests(pod).items():
             total[name] = total.get(name, Fraction(0)) + value
     return total
 
@@ -289,6 +306,12 @@ def filter_node(
     pod: Mapping[str, Any], node: Mapping[str, Any], pods: list[Mapping[str, Any]]
 ) -> tuple[list[str], bool]:
     """([], False) when the pod fits `node`; else (reasons, unresolvable) of the first failing filter."""
+    node_name = (node.get("metadata") or {}).get("name") or ""
+    on_node = _pods_on(node_name, pods, (pod.get("metadata") or {}).get("uid") or "")
+    return _filter(pod, node, on_node)
+
+
+def _filter(pod: Mapping[str, Any], node: Mapping[str, Any], on_node: list[Mapping[str, Any]]) -> tuple[list[str], bool]:
     if _node_unschedulable(pod, node):
         return [REASON_UNSCHEDULABLE_NODE], True
     taint = _untolerated_taint(pod, node)
@@ -296,9 +319,7 @@ def filter_node(
         return [f"node(s) had untolerated taint {_format_taint(taint)}"], True
     if not matches_node_selector_and_affinity(pod, node):
         return [REASON_NODE_AFFINITY], True
-    node_name = (node.get("metadata") or {}).get("name") or ""
-    on_node = _pods_on(node_name, pods, (pod.get("metadata") or {}).get("uid") or "")
-    return _fit_reasons(pod_requests(pod), node, on_node)
+    return _fit_reasons(_cached_requests(pod), node, on_node)
 
 
 def _histogram(reasons: list[str]) -> str:
@@ -345,13 +366,20 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict]) -> tuple[str | None
     request = pod_requests(pod)
     feasible: list[tuple[Fraction, int, str]] = []
     failures: list[tuple[list[str], bool]] = []
+    # One pass over the pods groups them by node (instead of one scan per node).
+    uid = (pod.get("metadata") or {}).get("uid") or ""
+    by_node: dict[str, list[Mapping[str, Any]]] = {}
+    for other in pods:
+        bound_to = (other.get("spec") or {}).get("nodeName")
+        if bound_to and not is_pod_terminal(other) and (not uid or (other.get("metadata") or {}).get("uid") != uid):
+            by_node.setdefault(bound_to, []).append(other)
     for node in sorted(nodes, key=lambda n: (n.get("metadata") or {}).get("name") or ""):
-        reasons, unresolvable = filter_node(pod, node, pods)
         name = (node.get("metadata") or {}).get("name") or ""
+        on_node = by_node.get(name, [])
+        reasons, unresolvable = _filter(pod, node, on_node)
         if reasons:
             failures.append((reasons, unresolvable))
             continue
-        on_node = _pods_on(name, pods, (pod.get("metadata") or {}).get("uid") or "")
         feasible.append((_score(request, node, on_node), len(on_node), name))
     if not feasible:
         return None, fit_error_message(len(nodes), failures)
