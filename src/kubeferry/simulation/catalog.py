@@ -31,11 +31,15 @@ def _pod_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event: 
     return [("scheduler", meta.get("namespace", ""), meta["name"])]
 
 
-def _freed_capacity(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-    """A bound pod leaving frees room on its node: unbound pods may fit now."""
-    if event == "DELETED" and (obj.get("spec") or {}).get("nodeName"):
-        return [("scheduler", "", ALL_PENDING)]
-    return []
+def _freed_capacity(loads: scheduler.NodeLoads):
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        """Keep the node loads current; a bound pod leaving frees room, so unbound pods may fit now."""
+        loads.observe(obj, event == "DELETED")
+        if event == "DELETED" and (obj.get("spec") or {}).get("nodeName"):
+            return [("scheduler", "", ALL_PENDING)]
+        return []
+
+    return mapper
 
 
 def _node_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
@@ -45,23 +49,25 @@ def _node_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event:
     return keys
 
 
-def sync_scheduler(namespace: str, name: str, transport: Transport, now: datetime) -> list:
-    all_nodes = transport.list("v1", "Node")
-    pods = transport.list("v1", "Pod")
-    if name == ALL_PENDING:
-        actions: list = []
-        pending = [p for p in pods if not (p.get("spec") or {}).get("nodeName") and not p["metadata"].get("deletionTimestamp")]
-        for pod in pending:
-            actions.extend(_schedule_one(pod, all_nodes, pods, now))
-        return actions
-    pod = transport.get("v1", "Pod", namespace, name)
-    if pod is None or (pod.get("spec") or {}).get("nodeName") or pod["metadata"].get("deletionTimestamp"):
-        return []
-    return _schedule_one(pod, all_nodes, pods, now)
+def scheduler_sync(loads: scheduler.NodeLoads):
+    def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+        all_nodes = transport.list("v1", "Node")
+        if name == ALL_PENDING:
+            actions: list = []
+            for pod in transport.list("v1", "Pod"):
+                if not (pod.get("spec") or {}).get("nodeName") and not pod["metadata"].get("deletionTimestamp"):
+                    actions.extend(_schedule_one(pod, all_nodes, loads, now))
+            return actions
+        pod = transport.get("v1", "Pod", namespace, name)
+        if pod is None or (pod.get("spec") or {}).get("nodeName") or pod["metadata"].get("deletionTimestamp"):
+            return []
+        return _schedule_one(pod, all_nodes, loads, now)
+
+    return sync
 
 
-def _schedule_one(pod: dict, all_nodes: list[dict], pods: list[dict], now: datetime) -> list:
-    node_name, message = scheduler.schedule(pod, all_nodes, pods)
+def _schedule_one(pod: dict, all_nodes: list[dict], loads: scheduler.NodeLoads, now: datetime) -> list:
+    node_name, message = scheduler.schedule(pod, all_nodes, [], loads)
     if node_name:
         return scheduler.bind_actions(pod, node_name, now)
     return scheduler.unschedulable_actions(pod, message, now)
@@ -103,11 +109,12 @@ def sync_node(namespace: str, name: str, transport: Transport, now: datetime) ->
 
 
 def simulation_controllers() -> list[Controller]:
+    loads = scheduler.NodeLoads()
     return [
         Controller(
             "scheduler",
-            sync_scheduler,
-            {("v1", "Pod"): _freed_capacity, ("v1", "Node"): _node_keys},
+            scheduler_sync(loads),
+            {("v1", "Pod"): _freed_capacity(loads), ("v1", "Node"): _node_keys},
             component="default-scheduler",
         ),
         Controller("kubelet", sync_kubelet, {("v1", "Pod"): _pod_keys}, component="kubelet"),

@@ -278,15 +278,50 @@ def _requested(pods_on_node: list[Mapping[str, Any]]) -> dict[str, Fraction]:
     return total
 
 
+class NodeLoads:
+    """What each node already runs: pod count and summed requests, kept up to date from pod changes.
+
+    The scheduler's cache, as kube-scheduler keeps one: a decision then costs O(nodes), not
+    O(pods).  `observe` is fed every pod change (bound, non-terminal pods count).
+    """
+
+    def __init__(self) -> None:
+        self._by_pod: dict[str, tuple[str, dict[str, Fraction]]] = {}
+        self.count: dict[str, int] = {}
+        self.used: dict[str, dict[str, Fraction]] = {}
+
+    def observe(self, pod: Mapping[str, Any], deleted: bool) -> None:
+        uid = (pod.get("metadata") or {}).get("uid") or ""
+        old = self._by_pod.pop(uid, None)
+        if old is not None:
+            node, requests = old
+            self.count[node] -= 1
+            totals = self.used[node]
+            for name, value in requests.items():
+                totals[name] = totals.get(name, Fraction(0)) - value
+        node = (pod.get("spec") or {}).get("nodeName")
+        if deleted or not node or not uid or is_pod_terminal(pod):
+            return
+        requests = _cached_requests(pod)
+        self._by_pod[uid] = (node, requests)
+        self.count[node] = self.count.get(node, 0) + 1
+        totals = self.used.setdefault(node, {})
+        for name, value in requests.items():
+            totals[name] = totals.get(name, Fraction(0)) + value
+
+    def load(self, node: str) -> tuple[int, dict[str, Fraction]]:
+        return self.count.get(node, 0), self.used.get(node, {})
+
+
 def _fit_reasons(
-    request: Mapping[str, Fraction], node: Mapping[str, Any], pods_on_node: list[Mapping[str, Any]]
+    request: Mapping[str, Fraction], node: Mapping[str, Any], pods_on_node: list[Mapping[str, Any]] | tuple[int, dict]
 ) -> tuple[list[str], bool]:
-    """(NodeResourcesFit reasons, unresolvable) for one node."""
+    """(NodeResourcesFit reasons, unresolvable) for one node; its load as pods or as (count, requests)."""
     allocatable = _allocatable(node)
-    used = _requested(pods_on_node)
+    count, used = pods_on_node if isinstance(pods_on_node, tuple) else (len(pods_on_node), _requested(pods_on_node))
     reasons: list[str] = []
     unresolvable = False
-    if len(pods_on_node) + 1 > allocatable.get("pods", Fraction(0)):
+    if count + 1 > allocatable.get("pods", Fraction(0)):
         reasons.append(REASON_TOO_MANY_PODS)
     names = [n for n in _BASE_RESOURCES if n in request] + sorted(
         n for n in request if n not in _BASE_RESOURCES and n != "pods"
@@ -311,7 +346,9 @@ def filter_node(
     return _filter(pod, node, on_node)
 
 
-def _filter(pod: Mapping[str, Any], node: Mapping[str, Any], on_node: list[Mapping[str, Any]]) -> tuple[list[str], bool]:
+def _filter(
+    pod: Mapping[str, Any], node: Mapping[str, Any], on_node: list[Mapping[str, Any]] | tuple[int, dict]
+) -> tuple[list[str], bool]:
     if _node_unschedulable(pod, node):
         return [REASON_UNSCHEDULABLE_NODE], True
     taint = _untolerated_taint(pod, node)
@@ -339,9 +376,8 @@ def fit_error_message(total: int, per_node: list[tuple[list[str], bool]]) -> str
     )
 
 
-def _score(request: Mapping[str, Fraction], node: Mapping[str, Any], on_node: list[Mapping[str, Any]]) -> Fraction:
+def _score(request: Mapping[str, Fraction], node: Mapping[str, Any], used: Mapping[str, Fraction]) -> Fraction:
     allocatable = _allocatable(node)
-    used = _requested(on_node)
     scores = []
     for name in ("cpu", "memory"):
         capacity = allocatable.get(name, Fraction(0))
@@ -353,10 +389,11 @@ def _score(request: Mapping[str, Fraction], node: Mapping[str, Any], on_node: li
     return sum(scores, Fraction(0)) / len(scores)
 
 
-def schedule(pod: dict, nodes: list[dict], pods: list[dict]) -> tuple[str | None, str]:
+def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | None = None) -> tuple[str | None, str]:
     """Pick a node for `pod`: (name, "") or (None, the FailedScheduling message).
 
-    A pod that already names a node is left alone: (its nodeName, "").
+    A pod that already names a node is left alone: (its nodeName, "").  With `loads` (kept from
+    the change stream) `pods` is not scanned.
     """
     bound = (pod.get("spec") or {}).get("nodeName")
     if bound:
@@ -366,21 +403,23 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict]) -> tuple[str | None
     request = pod_requests(pod)
     feasible: list[tuple[Fraction, int, str]] = []
     failures: list[tuple[list[str], bool]] = []
-    # One pass over the pods groups them by node (instead of one scan per node).
     uid = (pod.get("metadata") or {}).get("uid") or ""
-    by_node: dict[str, list[Mapping[str, Any]]] = {}
-    for other in pods:
-        bound_to = (other.get("spec") or {}).get("nodeName")
-        if bound_to and not is_pod_terminal(other) and (not uid or (other.get("metadata") or {}).get("uid") != uid):
-            by_node.setdefault(bound_to, []).append(other)
+    if loads is None:
+        # One pass over the pods groups them by node (instead of one scan per node).
+        by_node: dict[str, list[Mapping[str, Any]]] = {}
+        for other in pods:
+            bound_to = (other.get("spec") or {}).get("nodeName")
+            if bound_to and not is_pod_terminal(other) and (not uid or (other.get("metadata") or {}).get("uid") != uid):
+                by_node.setdefault(bound_to, []).append(other)
+        load_of = {name: (len(group), _requested(group)) for name, group in by_node.items()}
     for node in sorted(nodes, key=lambda n: (n.get("metadata") or {}).get("name") or ""):
         name = (node.get("metadata") or {}).get("name") or ""
-        on_node = by_node.get(name, [])
-        reasons, unresolvable = _filter(pod, node, on_node)
+        load = loads.load(name) if loads is not None else load_of.get(name, (0, {}))
+        reasons, unresolvable = _filter(pod, node, load)
         if reasons:
             failures.append((reasons, unresolvable))
             continue
-        feasible.append((_score(request, node, on_node), len(on_node), name))
+        feasible.append((_score(request, node, load[1]), load[0], name))
     if not feasible:
         return None, fit_error_message(len(nodes), failures)
     best = min(feasible, key=lambda item: (-item[0], item[1], item[2]))
