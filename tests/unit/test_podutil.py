@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from kubeferry.controllers import podutil
+from kubeferry.machinery import podutil
 
 NOW = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
 ONE_MONTH_AGO = dt.datetime(2024, 4, 1, 12, 0, 0, tzinfo=dt.UTC)

@@ -238,6 +238,12 @@ class ApiServer:
             if subhandler is not None:
                 await subhandler(request, send, target)
                 return
+            if sub == "eviction":
+                if method != "POST" or target.name is None:
+                    raise st.method_not_allowed()
+                result = self.registry.evict(res, namespace, target.name, await request.decoded())
+                await send_bytes(send, 201, orjson.dumps(result))
+                return
             if sub not in ("status", "scale", "finalize"):
                 raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
             if sub == "finalize" and method != "PUT":

@@ -25,6 +25,7 @@ PACKAGES = {
     "core.v1": "k8s.io.api.core.v1",
     "apps.v1": "k8s.io.api.apps.v1",
     "batch.v1": "k8s.io.api.batch.v1",
+    "policy.v1": "k8s.io.api.policy.v1",
     "authentication.v1": "k8s.io.api.authentication.v1",
     "authorization.v1": "k8s.io.api.authorization.v1",
     "meta.v1": "k8s.io.apimachinery.pkg.apis.meta.v1",
@@ -50,6 +51,8 @@ ROOTS = {
     ("apps/v1", "StatefulSet"): "apps.v1.StatefulSet",
     ("batch/v1", "CronJob"): "batch.v1.CronJob",
     ("batch/v1", "Job"): "batch.v1.Job",
+    ("policy/v1", "Eviction"): "policy.v1.Eviction",
+    ("policy/v1", "PodDisruptionBudget"): "policy.v1.PodDisruptionBudget",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "authentication.v1.SelfSubjectReview",
     ("authentication.k8s.io/v1", "TokenRequest"): "authentication.v1.TokenRequest",
     ("authentication.k8s.io/v1", "TokenReview"): "authentication.v1.TokenReview",
@@ -664,6 +667,23 @@ MESSAGES: dict[str, str] = {
         "4 hostProcess bool p"
     ),
     "resource.Quantity": "1 string string",
+    "meta.v1.DeleteOptions": (
+        "1 gracePeriodSeconds int64 p; 2 preconditions meta.v1.Preconditions p; 3 orphanDependents bool p; "
+        "4 propagationPolicy string p; 5 dryRun *string; 6 ignoreStoreReadErrorWithClusterBreakingPotential bool p"
+    ),
+    "meta.v1.Preconditions": "1 uid string p; 2 resourceVersion string p",
+    "policy.v1.Eviction": "1 metadata meta.v1.ObjectMeta; 2 deleteOptions meta.v1.DeleteOptions p",
+    "policy.v1.PodDisruptionBudget": (
+        "1 metadata meta.v1.ObjectMeta; 2 spec policy.v1.PodDisruptionBudgetSpec; 3 status policy.v1.PodDisruptionBudgetStatus"
+    ),
+    "policy.v1.PodDisruptionBudgetSpec": (
+        "1 minAvailable intstr.IntOrString p; 2 selector meta.v1.LabelSelector p; 3 maxUnavailable intstr.IntOrString p; "
+        "4 unhealthyPodEvictionPolicy string p"
+    ),
+    "policy.v1.PodDisruptionBudgetStatus": (
+        "1 observedGeneration int64; 2 disruptedPods string>meta.v1.Time; 3 disruptionsAllowed int32 k; "
+        "4 currentHealthy int32 k; 5 desiredHealthy int32 k; 6 expectedPods int32 k; 7 conditions *meta.v1.Condition"
+    ),
     "meta.v1.Condition": (
         "1 type string k; 2 status string k; 3 observedGeneration int64; 4 lastTransitionTime meta.v1.Time k; "
         "5 reason string k; 6 message string k"

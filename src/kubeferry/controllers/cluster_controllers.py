@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from kubeferry.client.transport import Transport
-from kubeferry.controllers import endpoints, garbagecollector, namespace, nodelifecycle, serviceaccount
+from kubeferry.controllers import disruption, endpoints, garbagecollector, namespace, nodelifecycle, serviceaccount
 from kubeferry.controllers.actions import RequeueAfter, UpdateObject
 from kubeferry.controllers.runner import Controller, Key
 from kubeferry.machinery import resources
@@ -183,8 +183,43 @@ def node_lifecycle_controller() -> Controller:
     return Controller("nodelifecycle", sync, {("v1", "Node"): on_node}, component="node-controller")
 
 
+def disruption_controller() -> Controller:
+    budgets: dict[str, set[str]] = defaultdict(set)
+    scalable = (("apps/v1", "ReplicaSet"), ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("batch/v1", "Job"))
+
+    def on_budget(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        meta = obj["metadata"]
+        ns = meta.get("namespace", "")
+        if event == "DELETED":
+            budgets[ns].discard(meta["name"])
+            return []
+        budgets[ns].add(meta["name"])
+        return [("disruption", ns, meta["name"])]
+
+    def on_member(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        ns = obj["metadata"].get("namespace", "")
+        return [("disruption", ns, name) for name in sorted(budgets.get(ns, ()))]
+
+    def sync(ns: str, name: str, transport: Transport, now: datetime) -> list:
+        pdb = transport.get("policy/v1", "PodDisruptionBudget", ns, name)
+        if pdb is None:
+            return []
+        pods = transport.list("v1", "Pod", ns)
+        controllers = {}
+        for api_version, kind in scalable:
+            for obj in transport.list(api_version, kind, ns):
+                controllers[obj["metadata"]["uid"]] = obj
+        return disruption.reconcile(pdb, pods, controllers, now)
+
+    watches = {("policy/v1", "PodDisruptionBudget"): on_budget, ("v1", "Pod"): on_member}
+    for api_version, kind in scalable:
+        watches[(api_version, kind)] = on_member
+    return Controller("disruption", sync, watches, component="controllermanager")
+
+
 def cluster_controllers() -> list[Controller]:
     return [
+        disruption_controller(),
         garbage_collector(),
         namespace_controller(),
         endpoints_controller(),

@@ -60,8 +60,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kubeferry.controllers import ownership, podutil
+from kubeferry.controllers import ownership
 from kubeferry.controllers.actions import Action, CreateObject, DeleteObject, UpdateObject
+from kubeferry.machinery import podutil
 from kubeferry.machinery.selectors import from_label_selector
 
 LABEL_HEADLESS = "service.kubernetes.io/headless"

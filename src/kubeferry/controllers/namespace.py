@@ -54,9 +54,8 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kubeferry.controllers import podutil
 from kubeferry.controllers.actions import Action, DeleteObject, RequeueAfter, UpdateObject, UpdateStatus
-from kubeferry.machinery import resources
+from kubeferry.machinery import podutil, resources
 
 FINALIZER_KUBERNETES = "kubernetes"
 PHASE_TERMINATING = "Terminating"

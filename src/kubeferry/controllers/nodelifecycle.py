@@ -58,8 +58,8 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kubeferry.controllers import podutil
 from kubeferry.controllers.actions import Action, DeleteObject, PatchObject, RecordEvent, UpdateStatus
+from kubeferry.machinery import podutil
 
 DEFAULT_GRACE_SECONDS = 40.0
 # A node that never posted status is given this long after its creation.

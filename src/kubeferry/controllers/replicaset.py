@@ -42,8 +42,9 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kubeferry.controllers import ownership, podutil
+from kubeferry.controllers import ownership
 from kubeferry.controllers.actions import Action, CreateObject, DeleteObject, RequeueAfter, UpdateStatus
+from kubeferry.machinery import podutil
 from kubeferry.machinery.selectors import from_label_selector
 from kubeferry.machinery.status import StatusError
 

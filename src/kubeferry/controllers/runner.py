@@ -33,6 +33,7 @@ Key = tuple[str, str, str]
 Mapper = Callable[[str, str, dict, dict | None, str], list[Key]]
 MAX_RETRIES_PER_SETTLE = 15
 RETRY_DELAY = 1.0
+MIN_DELAY = 0.001
 
 
 @dataclass
@@ -80,7 +81,13 @@ class Runner:
             self.on_work()
 
     def schedule(self, key: Key, seconds: float) -> None:
-        due = self.clock.now() + timedelta(seconds=max(0.0, seconds))
+        """Look at `key` again `seconds` of cluster time from now.
+
+        A delay of zero would make a reconciler that waits for a strict deadline ("older than
+        40 s") spin at the boundary on a virtual clock that does not move by itself; timers are
+        therefore at least one millisecond away.
+        """
+        due = self.clock.now() + timedelta(seconds=max(MIN_DELAY, seconds))
         heapq.heappush(self.timers, (due, next(self._seq), key))
         if self.on_work is not None:
             self.on_work()

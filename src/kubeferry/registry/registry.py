@@ -387,3 +387,49 @@ class Registry:
                 res.plural, res.group, name, f"Precondition failed: UID in precondition: {meta.get('uid')}, UID in object meta: {current.obj['metadata'].get('uid')}"
             )
         return self.update(res, namespace, name, patched, subresource=subresource, dry_run=dry_run)
+
+    # ---- eviction subresource ----------------------------------------------------------------
+
+    def evict(self, res: Resource, namespace: str, name: str, eviction: object) -> dict:
+        """POST pods/<name>/eviction: delete the pod unless a PodDisruptionBudget forbids it (429)."""
+        from kubeferry.machinery import disruption, resources
+
+        if not isinstance(eviction, dict):
+            raise st.bad_request("the body of an eviction must be an Eviction object")
+        given = (eviction.get("metadata") or {}).get("name")
+        if given and given != name:
+            raise st.bad_request(f"name in URL does not match name in Eviction object: {name} != {given}")
+        options = eviction.get("deleteOptions") or {}
+        if not isinstance(options, dict):
+            raise st.bad_request("deleteOptions must be an object")
+        pdb_res = resources.by_gvk("policy", "v1", "PodDisruptionBudget")
+        for _ in range(5):
+            pod = self.get(res, namespace, name).obj
+            decision = disruption.evaluate_eviction(pod, [e.obj for e in self.list(pdb_res, namespace)])
+            if not decision.allowed:
+                details: dict = {"name": name, "kind": "pods"}
+                if decision.cause:
+                    details["causes"] = [{"reason": disruption.CAUSE_DISRUPTION_BUDGET, "message": decision.cause}]
+                if decision.code == 429:
+                    details["retryAfterSeconds"] = decision.retry_after
+                    raise st.StatusError(429, "TooManyRequests", decision.message, details)
+                reason = "Forbidden" if decision.code == 403 else "InternalError"
+                raise st.StatusError(decision.code, reason, decision.message, details)
+            if decision.pdb is not None:
+                updated = disruption.eviction_status_update(decision.pdb, name, self.now())
+                try:
+                    self.update(pdb_res, namespace, updated["metadata"]["name"], updated, subresource="status")
+                except st.StatusError as e:
+                    if e.code == 409:
+                        continue
+                    raise
+            if decision.check_resource_version:
+                options = {**options, "preconditions": {**(options.get("preconditions") or {}), "resourceVersion": pod["metadata"]["resourceVersion"]}}
+            try:
+                self.delete(res, namespace, name, options)
+            except st.StatusError as e:
+                if e.code == 409 and decision.check_resource_version:
+                    raise st.StatusError(429, "TooManyRequests", disruption.MESSAGE_EVICTION_VIOLATION, {"name": name, "kind": "pods"})
+                raise
+            return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+        raise st.StatusError(429, "TooManyRequests", "too many conflicts updating the disruption budget; try again", {"retryAfterSeconds": 1})

@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubeferry.controllers.actions import Action, DeleteObject, RecordEvent, UpdateStatus
-from kubeferry.controllers.podutil import format_time, parse_time
+from kubeferry.machinery.podutil import format_time, parse_time
 from kubeferry.simulation import behaviour as _behaviour
 from kubeferry.simulation import profiles as _profiles
 

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubeferry.controllers.actions import Action, UpdateStatus
-from kubeferry.controllers.podutil import format_time
+from kubeferry.machinery.podutil import format_time
 
 KUBELET_VERSION = "v1.37.1"
 CONTAINER_RUNTIME_VERSION = "containerd://2.1.4"

@@ -44,7 +44,7 @@ from fractions import Fraction
 from typing import Any
 
 from kubeferry.controllers.actions import Action, RecordEvent, UpdateObject, UpdateStatus
-from kubeferry.controllers.podutil import format_time, is_pod_terminal
+from kubeferry.machinery.podutil import format_time, is_pod_terminal
 from kubeferry.machinery.quantity import QuantityError, parse_quantity
 
 SCHEDULER_NAME = "default-scheduler"

@@ -15,7 +15,7 @@ import datetime as _dt
 
 from kubeferry.controllers.deployment import sync
 from kubeferry.controllers.deployment import util as u
-from kubeferry.controllers.podutil import parse_time
+from kubeferry.machinery.podutil import parse_time
 
 # Upstream requeues "now, rate-limited" when under a second is left; on a virtual clock that would spin
 # without time passing, so the pass asks to be looked at once the deadline can have passed instead.

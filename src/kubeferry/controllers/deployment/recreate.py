@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from kubeferry.controllers.deployment import progress, sync
 from kubeferry.controllers.deployment import util as u
-from kubeferry.controllers.podutil import PHASE_FAILED, PHASE_SUCCEEDED
+from kubeferry.machinery.podutil import PHASE_FAILED, PHASE_SUCCEEDED
 
 
 def rollout_recreate(p: sync.SyncPass, pods_by_rs: dict[str, list[dict]]) -> None:

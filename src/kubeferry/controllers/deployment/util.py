@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kubeferry.controllers.ownership import get_controller_of, new_controller_ref
-from kubeferry.controllers.podutil import format_time, parse_time
 from kubeferry.machinery.intstr import IntOrStringError, get_scaled_value_from_int_or_percent
+from kubeferry.machinery.podutil import format_time, parse_time
 
 # --- names ------------------------------------------------------------------------------------------
 

@@ -1,0 +1,76 @@
+"""Nodes with the real kubectl: drain honours PodDisruptionBudgets; a node whose heartbeat stops
+turns unreachable and its pods are evicted and replaced elsewhere (virtual clock)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import start_server
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def vserver(tmp_path):
+    srv = start_server(tmp_path / "nodes", "--clock", "virtual", "--nodes", "3")
+    yield srv
+    srv.stop()
+
+
+def advance(server, seconds: float) -> None:
+    body = server.data_dir / "advance.json"
+    body.write_text(json.dumps({"seconds": seconds}))
+    result = server.kubectl("create", "--raw", "/kubeferry/v1/clock/advance", "-f", str(body))
+    assert result.returncode == 0, result.stderr
+
+
+def pods(server) -> list[dict]:
+    return json.loads(server.kubectl("get", "pods", "-o", "json").stdout)["items"]
+
+
+def test_drain_respects_the_disruption_budget(vserver):
+    assert vserver.kubectl("create", "deployment", "web", "--image=nginx:1.25", "--replicas=3").returncode == 0
+    assert vserver.kubectl("create", "pdb", "web", "--selector=app=web", "--min-available=3").returncode == 0
+    advance(vserver, 1)
+    pdb = json.loads(vserver.kubectl("get", "pdb", "web", "-o", "json").stdout)
+    assert pdb["status"]["currentHealthy"] == 3 and pdb["status"]["disruptionsAllowed"] == 0
+    node = next(p["spec"]["nodeName"] for p in pods(vserver))
+    blocked = vserver.kubectl("drain", node, "--timeout=3s")
+    assert blocked.returncode == 1
+    assert "global timeout reached" in blocked.stderr
+    node_obj = json.loads(vserver.kubectl("get", "node", node, "-o", "json").stdout)
+    assert node_obj["spec"]["unschedulable"] is True
+    assert {p["spec"]["nodeName"] for p in pods(vserver)} >= {node}
+    assert vserver.kubectl("patch", "pdb", "web", "--type", "merge", "-p", '{"spec":{"minAvailable":2}}').returncode == 0
+    advance(vserver, 1)
+    drained = vserver.kubectl("drain", node, "--timeout=20s")
+    assert drained.returncode == 0, drained.stderr
+    assert f"node/{node} drained" in drained.stdout
+    advance(vserver, 5)
+    live = [p for p in pods(vserver) if not p["metadata"].get("deletionTimestamp")]
+    assert len(live) == 3 and node not in {p["spec"]["nodeName"] for p in live}
+    assert vserver.kubectl("uncordon", node).stdout.strip() == f"node/{node} uncordoned"
+
+
+def test_stopped_heartbeat_makes_the_node_unreachable_and_its_pods_move(vserver):
+    assert vserver.kubectl("create", "deployment", "web", "--image=nginx:1.25", "--replicas=3").returncode == 0
+    advance(vserver, 1)
+    node = next(p["spec"]["nodeName"] for p in pods(vserver))
+    assert vserver.kubectl("annotate", "node", node, "sim.kubeferry.io/heartbeat=stopped").returncode == 0
+    advance(vserver, 60)
+    node_obj = json.loads(vserver.kubectl("get", "node", node, "-o", "json").stdout)
+    ready = next(c for c in node_obj["status"]["conditions"] if c["type"] == "Ready")
+    assert ready["status"] == "Unknown" and ready["reason"] == "NodeStatusUnknown"
+    assert {(t["key"], t["effect"]) for t in node_obj["spec"]["taints"]} >= {
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/unreachable", "NoSchedule"),
+    }
+    # Pods tolerate unreachable for 300 s (admission default); then they are evicted and replaced.
+    advance(vserver, 200)
+    assert any(p["spec"]["nodeName"] == node and not p["metadata"].get("deletionTimestamp") for p in pods(vserver))
+    advance(vserver, 150)
+    live = [p for p in pods(vserver) if not p["metadata"].get("deletionTimestamp")]
+    assert len(live) == 3 and node not in {p["spec"]["nodeName"] for p in live}
+    ready_now = [p for p in live if any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))]
+    assert len(ready_now) == 3
