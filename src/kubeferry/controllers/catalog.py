@@ -76,7 +76,20 @@ def sync_replicaset(namespace: str, name: str, transport: Transport, now: dateti
 
 
 def workload_controllers() -> list[Controller]:
+    """The Deployment controller runs in a later tier than the ReplicaSet controller: a
+    ReplicaSet change is reconciled (pods deleted or created) before its Deployment looks again,
+    so the Deployment never counts on pods about to be removed and the fenceposts hold at every
+    change (tests/integration/test_rollout_invariants.py)."""
     return [
+        Controller(
+            "replicaset",
+            sync_replicaset,
+            {
+                ("apps/v1", "ReplicaSet"): _self("replicaset"),
+                ("v1", "Pod"): _owner("replicaset", "ReplicaSet"),
+            },
+            component="replicaset-controller",
+        ),
         Controller(
             "deployment",
             sync_deployment,
@@ -86,15 +99,7 @@ def workload_controllers() -> list[Controller]:
                 ("v1", "Pod"): _pods_to_deployment,
             },
             component="deployment-controller",
-        ),
-        Controller(
-            "replicaset",
-            sync_replicaset,
-            {
-                ("apps/v1", "ReplicaSet"): _self("replicaset"),
-                ("v1", "Pod"): _owner("replicaset", "ReplicaSet"),
-            },
-            component="replicaset-controller",
+            tier=1,
         ),
     ]
 

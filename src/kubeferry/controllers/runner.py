@@ -44,6 +44,9 @@ class Controller:
     reconcile: Callable[[str, str, Transport, datetime], list]
     watches: dict[tuple[str, str], Mapper] = field(default_factory=dict)
     component: str = ""
+    # Keys of lower tiers run first: a Deployment looks again only after its ReplicaSets have
+    # acted on what it last asked of them (so it never counts pods about to be removed).
+    tier: int = 0
 
 
 class Runner:
@@ -55,7 +58,9 @@ class Runner:
         for c in controllers:
             for kind, mapper in c.watches.items():
                 self._mappers.setdefault(kind, []).append(mapper)
-        self.queue: deque[Key] = deque()
+        self.tiers = sorted({c.tier for c in controllers}) or [0]
+        self._queues: dict[int, deque[Key]] = {t: deque() for t in self.tiers}
+        self._tier_of = {c.name: c.tier for c in controllers}
         self.queued: set[Key] = set()
         self.timers: list[tuple[datetime, int, Key]] = []
         self._seq = itertools.count()
@@ -76,7 +81,7 @@ class Runner:
         if key in self.queued:
             return
         self.queued.add(key)
-        self.queue.append(key)
+        self._queues[self._tier_of.get(key[0], self.tiers[0])].append(key)
         if self.on_work is not None:
             self.on_work()
 
@@ -107,10 +112,21 @@ class Runner:
             fired += 1
         return fired
 
+    @property
+    def queue(self) -> list[Key]:
+        """Queued keys in the order they will run."""
+        return [key for tier in self.tiers for key in self._queues[tier]]
+
+    def _pop(self) -> Key | None:
+        for tier in self.tiers:
+            if self._queues[tier]:
+                return self._queues[tier].popleft()
+        return None
+
     def run_one(self) -> bool:
-        if not self.queue:
+        key = self._pop()
+        if key is None:
             return False
-        key = self.queue.popleft()
         self.queued.discard(key)
         controller = self.controllers.get(key[0])
         if controller is None:
@@ -161,4 +177,4 @@ class Runner:
 
     def idle(self) -> bool:
         now = self.clock.now()
-        return not self.queue and not (self.timers and self.timers[0][0] <= now)
+        return not self.queued and not (self.timers and self.timers[0][0] <= now)
