@@ -74,3 +74,26 @@ def test_stopped_heartbeat_makes_the_node_unreachable_and_its_pods_move(vserver)
     assert len(live) == 3 and node not in {p["spec"]["nodeName"] for p in live}
     ready_now = [p for p in live if any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))]
     assert len(ready_now) == 3
+
+
+def test_logs_of_simulated_containers(vserver):
+    assert vserver.kubectl("create", "deployment", "web", "--image=nginx:1.25").returncode == 0
+    assert vserver.kubectl("create", "deployment", "crash", "--image=busybox:1.36").returncode == 0
+    patch = '{"spec":{"template":{"metadata":{"annotations":{"sim.kubeferry.io/outcome":"crash-loop"}}}}}'
+    assert vserver.kubectl("patch", "deployment", "crash", "-p", patch).returncode == 0
+    advance(vserver, 60)
+    web = vserver.kubectl("logs", "deployment/web")
+    assert web.returncode == 0, web.stderr
+    assert web.stdout.startswith("kubeferry-sim: container nginx started (image nginx:1.25, pod default/web-")
+    stamped = vserver.kubectl("logs", "deployment/web", "--timestamps").stdout
+    assert stamped[:4].isdigit() and "T" in stamped.split()[0]
+    crashing = [
+        p["metadata"]["name"]
+        for p in pods(vserver)
+        if (p["metadata"].get("annotations") or {}).get("sim.kubeferry.io/outcome") == "crash-loop" and not p["metadata"].get("deletionTimestamp")
+    ]
+    previous = vserver.kubectl("logs", crashing[0], "--previous")
+    assert previous.returncode == 0, previous.stderr
+    assert "exited with code 1" in previous.stdout
+    missing = vserver.kubectl("logs", crashing[0], "-c", "nope")
+    assert missing.returncode == 1 and f"container nope is not valid for pod {crashing[0]}" in missing.stderr

@@ -53,3 +53,122 @@ def routes(control) -> dict:
         await send_bytes(send, 200, clock_body())
 
     return {"/kubeferry/v1/clock": clock, "/kubeferry/v1/clock/advance": advance, "/kubeferry/v1/settle": settle}
+
+
+def log_route(control):
+    """`GET pods/<name>/log`: the simulated containers' output, as the kubelet would serve it.
+
+    Query: container, previous, tailLines, sinceSeconds, timestamps, limitBytes, follow.
+    Errors worded as kubelet/apiserver word them (waiting container, unknown container, several
+    containers and none named, no previous instance).
+    """
+    import asyncio
+
+    from kubeferry.simulation import kubelet
+
+    def lines_for(pod: dict, container: str, previous: bool) -> list[tuple[str, str]]:
+        found = kubelet.container_log_lines(pod, control.clock.now()).get(container, [])
+        entries = [tuple(line.split(" ", 1)) if " " in line else (line, "") for line in found]
+        statuses = {s.get("name"): s for s in (pod.get("status") or {}).get("containerStatuses", []) + (pod.get("status") or {}).get("initContainerStatuses", [])}
+        status = statuses.get(container) or {}
+        if previous:
+            last = (status.get("lastState") or {}).get("terminated") or {}
+            begin, end = last.get("startedAt") or "", last.get("finishedAt") or ""
+            return [e for e in entries if begin <= e[0] <= end]
+        current = status.get("state") or {}
+        started = (current.get("running") or current.get("terminated") or {}).get("startedAt")
+        return [e for e in entries if started and e[0] >= started]
+
+    def check(pod: dict, request: Request) -> tuple[str, bool]:
+        name = pod["metadata"]["name"]
+        spec = pod.get("spec") or {}
+        names = [c["name"] for c in spec.get("containers", [])]
+        all_names = names + [c["name"] for c in spec.get("initContainers", [])]
+        container = request.param("container")
+        if not container:
+            if len(names) != 1:
+                raise st.bad_request(f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]")
+            container = names[0]
+        if container not in all_names:
+            raise st.bad_request(f"container {container} is not valid for pod {name}")
+        previous = request.flag("previous")
+        statuses = {s.get("name"): s for s in (pod.get("status") or {}).get("containerStatuses", []) + (pod.get("status") or {}).get("initContainerStatuses", [])}
+        status = statuses.get(container) or {}
+        if previous and not (status.get("lastState") or {}).get("terminated"):
+            raise st.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
+        waiting = (status.get("state") or {}).get("waiting")
+        if not previous and (not status or waiting) and not (status.get("lastState") or {}).get("terminated"):
+            reason = (waiting or {}).get("reason", "ContainerCreating")
+            raise st.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
+        return container, previous
+
+    def render(entries: list[tuple[str, str]], request: Request) -> bytes:
+        since = request.param("sinceSeconds")
+        if since:
+            try:
+                cutoff = control.clock.now().timestamp() - float(since)
+            except ValueError:
+                raise st.bad_request(f"sinceSeconds: invalid value {since!r}")
+            entries = [e for e in entries if clocks.parse_time(e[0]).timestamp() >= cutoff]
+        tail = request.param("tailLines")
+        if tail:
+            try:
+                count = int(tail)
+            except ValueError:
+                raise st.bad_request(f"tailLines: invalid value {tail!r}")
+            entries = entries[-count:] if count > 0 else []
+        stamped = request.flag("timestamps")
+        text = "".join((f"{ts} {msg}\n" if stamped else f"{msg}\n") for ts, msg in entries)
+        limit = request.param("limitBytes")
+        data = text.encode()
+        if limit.isdigit():
+            data = data[: int(limit)]
+        return data
+
+    async def handler(request: Request, send, target) -> None:
+        if request.method != "GET" or target.name is None or len(target.sub) != 1:
+            raise st.method_not_allowed()
+        from kubeferry.machinery import resources
+
+        pod_res = resources.by_gvk("", "v1", "Pod")
+        pod = control.registry.get(pod_res, target.namespace or "", target.name).obj
+        container, previous = check(pod, request)
+        entries = lines_for(pod, container, previous)
+        if not request.flag("follow"):
+            await send_bytes(send, 200, render(entries, request), "text/plain")
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": render(entries, request), "more_body": True})
+        seen = len(entries)
+        gone = asyncio.Event()
+
+        async def listen() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        listener = asyncio.ensure_future(listen())
+        while not gone.is_set():
+            try:
+                await asyncio.wait_for(gone.wait(), timeout=1.0)
+                break
+            except TimeoutError:
+                pass
+            try:
+                pod = control.registry.get(pod_res, target.namespace or "", target.name).obj
+            except st.StatusError:
+                break
+            entries = lines_for(pod, container, False)
+            fresh = entries[seen:]
+            seen = len(entries)
+            if fresh:
+                text = "".join((f"{ts} {msg}\n" if request.flag("timestamps") else f"{msg}\n") for ts, msg in fresh)
+                await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+            state = next((s.get("state") or {} for s in (pod.get("status") or {}).get("containerStatuses", []) if s.get("name") == container), {})
+            if state.get("terminated") and (pod.get("spec") or {}).get("restartPolicy") == "Never":
+                break
+        listener.cancel()
+        if not gone.is_set():
+            await send({"type": "http.response.body", "body": b""})
+
+    return {"subresource:log": handler}

@@ -101,7 +101,7 @@ class Cluster:
                         self.registry,
                         tokens={certs.admin_token(self.data_dir)},
                         server_address=f"{host}:{port}",
-                        extra_routes=endpoints.routes(self.control),
+                        extra_routes={**endpoints.routes(self.control), **endpoints.log_route(self.control)},
                     )
                     config = uvicorn.Config(
                         app,

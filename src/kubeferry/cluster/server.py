@@ -118,7 +118,7 @@ def serve(args: argparse.Namespace) -> int:
         tokens={certs.admin_token(data_dir)},
         max_inflight=args.max_inflight,
         server_address=f"{host}:{port}",
-        extra_routes=endpoints.routes(control) if control is not None else {},
+        extra_routes={**endpoints.routes(control), **endpoints.log_route(control)} if control is not None else {},
     )
     if control is not None:
         app.on_startup.append(control.start)
