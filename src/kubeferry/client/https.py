@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
-import json
 import os
 import socket
 import ssl
@@ -208,7 +207,9 @@ class HTTPSTransport:
                     conn.sock.settimeout(timeout)
                 return conn, True
         if self.config.secure:
-            return _HTTPSConnection(self.host, self.port, context=context, server_name=self.config.server_name, timeout=timeout), False
+            return _HTTPSConnection(
+                self.host, self.port, context=context, server_name=self.config.server_name, timeout=timeout
+            ), False
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout), False
 
     def _release(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
@@ -237,7 +238,9 @@ class HTTPSTransport:
     def _connection_error(self, e: BaseException) -> APIConnectionError:
         where = self.config.host_port
         if isinstance(e, ConnectionRefusedError):
-            return APIConnectionError(f"The connection to the server {where} was refused - did you specify the right host or port?")
+            return APIConnectionError(
+                f"The connection to the server {where} was refused - did you specify the right host or port?"
+            )
         if isinstance(e, socket.gaierror):
             return APIConnectionError(f"Unable to connect to the server: dial tcp: lookup {self.host}: no such host")
         if isinstance(e, ssl.SSLCertVerificationError):
@@ -252,13 +255,20 @@ class HTTPSTransport:
             return APIConnectionError(f"Unable to connect to the server: EOF (the connection to {where} was closed)")
         return APIConnectionError(f"Unable to connect to the server: {e}")
 
-    def _open(self, request: rq.Request, timeout: float | None) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    def _open(
+        self, request: rq.Request, timeout: float | None
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         """Send a request and read the response head, retrying once on a keep-alive connection the server had closed."""
         creds = self._credentials()
         for attempt in range(2):
             conn, reused = self._connection(creds, timeout)
             try:
-                conn.request(request.method, self.base_path + request.target, body=request.body, headers=self._headers(request, creds))
+                conn.request(
+                    request.method,
+                    self.base_path + request.target,
+                    body=request.body,
+                    headers=self._headers(request, creds),
+                )
                 return conn, conn.getresponse()
             except _STALE as e:
                 conn.close()
@@ -378,7 +388,14 @@ class HTTPSTransport:
         token = ""
         rv = ""
         while True:
-            request = rq.list_(res, namespace, label_selector=label_selector, field_selector=field_selector, limit=limit, continue_=token)
+            request = rq.list_(
+                res,
+                namespace,
+                label_selector=label_selector,
+                field_selector=field_selector,
+                limit=limit,
+                continue_=token,
+            )
             doc = self.send(request).json()
             for item in doc.get("items") or []:
                 item.setdefault("apiVersion", res.api_version)
@@ -392,7 +409,10 @@ class HTTPSTransport:
 
     def list(self, api_version: str, kind: str, namespace: str | None = None) -> list[dict]:
         items = self.list_objects(api_version, kind, namespace).items
-        return sorted(items, key=lambda o: ((o.get("metadata") or {}).get("namespace", ""), (o.get("metadata") or {}).get("name", "")))
+        return sorted(
+            items,
+            key=lambda o: ((o.get("metadata") or {}).get("namespace", ""), (o.get("metadata") or {}).get("name", "")),
+        )
 
     def create(self, obj: dict, **params) -> dict:
         res = self._resource(obj.get("apiVersion", ""), obj.get("kind", ""))
@@ -416,9 +436,13 @@ class HTTPSTransport:
         **params,
     ) -> dict:
         res = self._resource(api_version, kind)
-        return self.send(rq.patch(res, self._namespace(res, namespace), name, patch, patch_type, subresource, **params)).json()
+        return self.send(
+            rq.patch(res, self._namespace(res, namespace), name, patch, patch_type, subresource, **params)
+        ).json()
 
-    def delete(self, api_version: str, kind: str, namespace: str, name: str, options: dict | None = None, **params) -> None:
+    def delete(
+        self, api_version: str, kind: str, namespace: str, name: str, options: dict | None = None, **params
+    ) -> None:
         res = self._resource(api_version, kind)
         self.send(rq.delete(res, self._namespace(res, namespace), name, options, **params))
 
@@ -441,8 +465,8 @@ class HTTPSTransport:
     ) -> Iterator[dict]:
         """Events until the server ends the stream; ERROR events raise StatusError (`request.is_gone` for 410).
 
-        The generator's `decoder` (a `WatchDecoder`) is reachable as `.gi_frame` local only; callers that
-        need the last resourceVersion read it from the events, or use `Informer`.
+        BOOKMARK events are yielded only with `bookmarks=True` (always for watch-list requests, whose
+        end-of-initial-events marker is a bookmark).  Resume from the last event's resourceVersion.
         """
         res = self._resource(api_version, kind)
         request = rq.watch(
@@ -535,7 +559,13 @@ def parse_legacy(doc: dict, group: str, version: str) -> list[Resource]:
         if "/" in name:
             parent, _, sub = name.partition("/")
             subs.setdefault(parent, []).append(
-                Subresource(sub, r.get("group", group), r.get("version", version), r.get("kind", ""), tuple(r.get("verbs") or ()))
+                Subresource(
+                    sub,
+                    r.get("group", group),
+                    r.get("version", version),
+                    r.get("kind", ""),
+                    tuple(r.get("verbs") or ()),
+                )
             )
         else:
             mains[name] = r
@@ -558,6 +588,3 @@ def parse_legacy(doc: dict, group: str, version: str) -> list[Resource]:
 
 def connect(config: ClientConfig, **kwargs) -> HTTPSTransport:
     return HTTPSTransport(config, **kwargs)
-
-
-__all__ = ["APIConnectionError", "HTTPSTransport", "ListResult", "NoMatchError", "connect", "json"]

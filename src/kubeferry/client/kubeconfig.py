@@ -183,7 +183,9 @@ class RawConfig:
 # -- files --------------------------------------------------------------------------------------
 
 
-def precedence(overrides: Overrides | None = None, env: dict | None = None, home: str | None = None) -> tuple[list[str], bool]:
+def precedence(
+    overrides: Overrides | None = None, env: dict | None = None, home: str | None = None
+) -> tuple[list[str], bool]:
     """The files to read, in priority order, and whether they must exist (only `--kubeconfig`)."""
     overrides = overrides or Overrides()
     env = os.environ if env is None else env
@@ -213,7 +215,9 @@ def _named(items: Any, what: str, path: str) -> dict[str, dict]:
             raise ConfigError(f'error loading config file "{path}": {what} entries must be mappings')
         body = item.get(what[:-1]) or {}
         if not isinstance(body, dict):
-            raise ConfigError(f'error loading config file "{path}": {what[:-1]} "{item.get("name", "")}" must be a mapping')
+            raise ConfigError(
+                f'error loading config file "{path}": {what[:-1]} "{item.get("name", "")}" must be a mapping'
+            )
         out[str(item.get("name", ""))] = dict(body)
     return out
 
@@ -250,7 +254,11 @@ def merge(configs: list[RawConfig]) -> RawConfig:
     """First file wins for every entry name and for current-context."""
     merged = RawConfig()
     for config in configs:
-        for mine, theirs in ((merged.clusters, config.clusters), (merged.users, config.users), (merged.contexts, config.contexts)):
+        for mine, theirs in (
+            (merged.clusters, config.clusters),
+            (merged.users, config.users),
+            (merged.contexts, config.contexts),
+        ):
             for name, entry in theirs.items():
                 mine.setdefault(name, entry)
         if not merged.current_context:
@@ -282,7 +290,9 @@ def _read(path: str, what: str, owner: str, problems: list[str]) -> bytes | None
     try:
         return Path(path).read_bytes()
     except OSError as e:
-        problems.append(f"unable to read {what} {path} for {owner} due to open {path}: {(e.strerror or str(e)).lower()}")
+        problems.append(
+            f"unable to read {what} {path} for {owner} due to open {path}: {(e.strerror or str(e)).lower()}"
+        )
         return None
 
 
@@ -323,7 +333,9 @@ def resolve(raw: RawConfig, overrides: Overrides | None = None, *, stdin_is_tty:
             raise ConfigError(f'no server found for cluster "{o.cluster}"')
         cluster["server"] = DEFAULT_SERVER
     if cluster.get("proxy-url"):
-        raise ConfigError(f'proxy-url is not supported by kubeferry (cluster "{cluster_name}" sets {cluster["proxy-url"]})')
+        raise ConfigError(
+            f'proxy-url is not supported by kubeferry (cluster "{cluster_name}" sets {cluster["proxy-url"]})'
+        )
     if o.certificate_authority:
         cluster.update({"certificate-authority": o.certificate_authority, "certificate-authority-data": None})
         cluster["insecure-skip-tls-verify"] = False
@@ -377,14 +389,22 @@ def _with_user(base: ClientConfig, user: dict, name: str, cluster: dict, stdin_i
     from dataclasses import replace
 
     problems: list[str] = []
-    cert = _b64(user["client-certificate-data"], "client-certificate-data", name) if user.get("client-certificate-data") else None
+    cert = (
+        _b64(user["client-certificate-data"], "client-certificate-data", name)
+        if user.get("client-certificate-data")
+        else None
+    )
     key = _b64(user["client-key-data"], "client-key-data", name) if user.get("client-key-data") else None
     has_cert = bool(cert or user.get("client-certificate"))
     has_key = bool(key or user.get("client-key"))
     if has_cert and not has_key:
-        problems.append(f"client-key-data or client-key must be specified for {name} to use the clientCert authentication method.")
+        problems.append(
+            f"client-key-data or client-key must be specified for {name} to use the clientCert authentication method."
+        )
     if has_key and not has_cert:
-        problems.append(f"client-cert-data or client-cert must be specified for {name} to use the clientCert authentication method.")
+        problems.append(
+            f"client-cert-data or client-cert must be specified for {name} to use the clientCert authentication method."
+        )
     if cert is None and user.get("client-certificate"):
         cert = _read(user["client-certificate"], "client-cert", name, problems)
     if key is None and user.get("client-key"):
@@ -398,7 +418,9 @@ def _with_user(base: ClientConfig, user: dict, name: str, cluster: dict, stdin_i
     if user.get("username") or user.get("password"):
         methods.append("basicAuth")
     if len(methods) > 1:
-        raise ConfigError(f"more than one authentication method found for {name}; found [{' '.join(methods)}], only one is allowed")
+        raise ConfigError(
+            f"more than one authentication method found for {name}; found [{' '.join(methods)}], only one is allowed"
+        )
 
     provider: CredentialProvider | None = None
     token = str(user.get("token") or "")
@@ -487,7 +509,9 @@ class ExecPlugin:
         self.runs = 0
 
     @classmethod
-    def from_config(cls, conf: dict, user: str, base: ClientConfig, cluster: dict, stdin_is_tty: bool | None) -> ExecPlugin:
+    def from_config(
+        cls, conf: dict, user: str, base: ClientConfig, cluster: dict, stdin_is_tty: bool | None
+    ) -> ExecPlugin:
         api_version = str(conf.get("apiVersion") or "")
         command = str(conf.get("command") or "")
         if not command:
@@ -583,7 +607,7 @@ class ExecPlugin:
                 message += f"\n\n{self.install_hint}"
             raise CredentialError(message)
         except PermissionError:
-            raise CredentialError(f'exec: fork/exec {self.command}: permission denied')
+            raise CredentialError(f"exec: fork/exec {self.command}: permission denied")
         if proc.returncode != 0:
             raise CredentialError(f"exec: executable {self.command} failed with exit code {proc.returncode}")
         return self.parse(proc.stdout)

@@ -200,7 +200,13 @@ def watch(
 
 
 def create(
-    res: Resource, namespace: str | None, obj: dict, *, dry_run: bool = False, field_manager: str = "", field_validation: str = ""
+    res: Resource,
+    namespace: str | None,
+    obj: dict,
+    *,
+    dry_run: bool = False,
+    field_manager: str = "",
+    field_validation: str = "",
 ) -> Request:
     return Request(
         "POST",
@@ -266,7 +272,9 @@ def patch(
     )
 
 
-def delete(res: Resource, namespace: str | None, name: str, options: dict | None = None, *, dry_run: bool = False) -> Request:
+def delete(
+    res: Resource, namespace: str | None, name: str, options: dict | None = None, *, dry_run: bool = False
+) -> Request:
     """DELETE; options (and dryRun, as kubectl sends it) travel in a DeleteOptions body."""
     body = dict(options or {})
     if dry_run:
@@ -285,7 +293,9 @@ def delete(res: Resource, namespace: str | None, name: str, options: dict | None
     )
 
 
-def raw(method: str, path: str, body: object = None, *, accept: str = ACCEPT_DYNAMIC, content_type: str = JSON) -> Request:
+def raw(
+    method: str, path: str, body: object = None, *, accept: str = ACCEPT_DYNAMIC, content_type: str = JSON
+) -> Request:
     path, _, query = path.partition("?")
     from urllib.parse import parse_qsl
 
@@ -365,10 +375,14 @@ def _quoted(s: str, start: int) -> tuple[str | None, int]:
 def status_error(status: dict, http_code: int = 0) -> StatusError:
     """A StatusError from a `Status` object (its own code wins over the HTTP one)."""
     code = status.get("code") or http_code or 500
-    return StatusError(int(code), str(status.get("reason") or ""), str(status.get("message") or ""), dict(status.get("details") or {}))
+    return StatusError(
+        int(code), str(status.get("reason") or ""), str(status.get("message") or ""), dict(status.get("details") or {})
+    )
 
 
-def generic_error(code: int, method: str = "", resource: str = "", name: str = "", server_message: str = "") -> StatusError:
+def generic_error(
+    code: int, method: str = "", resource: str = "", name: str = "", server_message: str = ""
+) -> StatusError:
     """client-go's error for a non-2xx body that is not a Status.
 
     404 for `GET configmaps web` gives `the server could not find the requested resource (get configmaps web)`.

@@ -5,6 +5,12 @@ A transport moves whole objects to and from an API server and raises
 Two implementations exist: an in-process one (supplied by `kubeferry.cluster`, calling the
 registry directly: no sockets, no JSON) for the embedded controllers, and HTTPS for remote
 servers.  Objects are addressed by apiVersion + kind, as manifests address them.
+
+`kubeferry.client.https.HTTPSTransport` implements this protocol and adds, for remote use only:
+keyword write options on create/update/patch/delete (`dry_run`, `field_manager`,
+`field_validation`), `list_objects` (selectors, paging, the list's resourceVersion), `watch`,
+`raw` and discovery (`resource_for`, `lookup`).  `kubeferry.client.informer.Informer` needs only
+`list_objects` and `watch`.
 """
 
 from __future__ import annotations

@@ -128,11 +128,12 @@ class ControlPlane:
         while not self._stopping:
             self._wake.clear()
             ran = 0
-            while ran < BATCH:
-                self.runner.fire_due()
-                if not self.runner.run_one():
-                    break
-                ran += 1
+            with self.registry.store.group():
+                while ran < BATCH:
+                    self.runner.fire_due()
+                    if not self.runner.run_one():
+                        break
+                    ran += 1
             if ran >= BATCH or not self.runner.idle():
                 await asyncio.sleep(0)
                 continue
@@ -146,14 +147,16 @@ class ControlPlane:
     def advance(self, seconds: float) -> None:
         if self.clock.mode != clocks.VIRTUAL:
             raise st.StatusError(409, "Conflict", "the cluster runs on the real clock; only a virtual clock can be advanced")
-        self.runner.advance(seconds)
-        self.registry.store.meta_set(VIRTUAL_NOW_KEY, clocks.rfc3339_micro(self.clock.now()))
+        with self.registry.store.group():
+            self.runner.advance(seconds)
+            self.registry.store.meta_set(VIRTUAL_NOW_KEY, clocks.rfc3339_micro(self.clock.now()))
 
     async def settle(self, timeout: float | None = None) -> bool:
         """Work the queue until nothing is pending at the current time; False if `timeout` passed first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            self.runner.settle(limit=BATCH)
+            with self.registry.store.group():
+                self.runner.settle(limit=BATCH)
             if self.runner.idle():
                 return True
             if deadline is not None and time.monotonic() >= deadline:

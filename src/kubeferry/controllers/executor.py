@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from kubeferry.client.transport import STRATEGIC, Transport
 from kubeferry.controllers.actions import (
@@ -26,10 +26,11 @@ from kubeferry.controllers.actions import (
 )
 from kubeferry.controllers.replicaset import slow_start_batches
 from kubeferry.machinery import status as st
+from kubeferry.machinery.podutil import format_time
 
 
 def _time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(moment)
 
 
 # Controllers whose pod creations and deletions are reported on the owner, as upstream's are.

@@ -29,6 +29,7 @@ import orjson
 from kubeferry.api import defaults as api_defaults
 from kubeferry.api import validation as api_validation
 from kubeferry.machinery import status as st
+from kubeferry.machinery.podutil import format_time
 from kubeferry.machinery.resources import Resource, storage_key
 from kubeferry.registry import admission, allocator, strategy
 from kubeferry.storage.store import Entry, Store
@@ -42,7 +43,7 @@ RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace", "Node", "Pers
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(moment)
 
 
 @dataclass

@@ -21,6 +21,7 @@ The store is not thread-safe: it is owned by the server's event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from collections import deque
@@ -91,6 +92,7 @@ class Store:
         self._watchers: dict[str, list[Watcher]] = {}
         self._rv = 0
         self._meta_mem: dict[str, str] = {}
+        self._grouped = False
         self._db: sqlite3.Connection | None = None
         self.listeners: list[Callable[[Event], None]] = []
         if path is not None:
@@ -150,9 +152,55 @@ class Store:
             return
         self._commit([("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))])
 
+    @contextlib.contextmanager
+    def group(self):
+        """Group the writes made inside into one SQLite transaction (group commit).
+
+        For in-process writers whose writes can be redone (level-based controllers): a crash
+        before the group commits loses the group as a whole, never half of it.  Writes still
+        update memory and watchers at once.  If the final commit fails, memory is reloaded from
+        the store so nothing acknowledged later disagrees with the disk.
+        """
+        db = self._db
+        if db is None or self._grouped:
+            yield
+            return
+        self._grouped = True
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as e:
+            self._grouped = False
+            raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
+        try:
+            yield
+        finally:
+            self._grouped = False
+            try:
+                db.execute("COMMIT")
+            except sqlite3.DatabaseError as e:
+                with contextlib.suppress(sqlite3.DatabaseError):
+                    db.execute("ROLLBACK")
+                self._reload()
+                raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
+
+    def _reload(self) -> None:
+        self._objects.clear()
+        db = self._db
+        assert db is not None
+        self._rv = int(db.execute("SELECT value FROM meta WHERE key='rv'").fetchone()[0])
+        for kind, namespace, name, rv, data in db.execute("SELECT kind, namespace, name, rv, data FROM objects"):
+            self._objects.setdefault(kind, {})[(namespace, name)] = Entry(orjson.loads(data), bytes(data), rv)
+
     def _commit(self, statements: list[tuple[str, tuple]]) -> None:
         db = self._db
         if db is None:
+            return
+        if self._grouped:
+            try:
+                for sql, args in statements:
+                    db.execute(sql, args)
+            except sqlite3.DatabaseError as e:
+                raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
             return
         try:
             db.execute("BEGIN IMMEDIATE")

@@ -117,7 +117,12 @@ def sort_controller_revisions(revisions: Iterable[Any]) -> list[Any]:
 
     def key(r: Mapping[str, Any]) -> tuple:
         created = parse_time(_meta(r).get("creationTimestamp"))
-        return (revision_number(r), created is not None, created.timestamp() if created else 0.0, _meta(r).get("name", ""))
+        return (
+            revision_number(r),
+            created is not None,
+            created.timestamp() if created else 0.0,
+            _meta(r).get("name", ""),
+        )
 
     return sorted(revisions, key=key)
 

@@ -302,7 +302,11 @@ def new_stateful_set_pod(sts: Mapping[str, Any], ordinal: int) -> dict:
 
 
 def new_versioned_pod(
-    current_set: Mapping[str, Any], update_set: Mapping[str, Any], current_revision: str, update_revision: str, ordinal: int
+    current_set: Mapping[str, Any],
+    update_set: Mapping[str, Any],
+    current_revision: str,
+    update_revision: str,
+    ordinal: int,
 ) -> dict:
     """A missing ordinal's pod, at the current revision or at the update revision.
 
