@@ -75,6 +75,64 @@ def sync_replicaset(namespace: str, name: str, transport: Transport, now: dateti
     return replicaset.reconcile(rs, pods, now, related_replica_sets=related)
 
 
+def sync_statefulset(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+    from kubeferry.controllers import statefulset
+
+    sts = transport.get("apps/v1", "StatefulSet", namespace, name)
+    if sts is None:
+        return []
+    pods = transport.list("v1", "Pod", namespace)
+    revisions = transport.list("apps/v1", "ControllerRevision", namespace)
+    pvcs = transport.list("v1", "PersistentVolumeClaim", namespace)
+    return statefulset.reconcile(sts, pods, revisions, pvcs, now)
+
+
+def daemonset_controller() -> Controller:
+    from kubeferry.controllers import daemonset
+
+    backoff = daemonset.FailedPodBackoff()
+    known: set[tuple[str, str]] = set()
+
+    def on_daemonset(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        meta = obj["metadata"]
+        key = (meta.get("namespace", ""), meta["name"])
+        if event == "DELETED":
+            known.discard(key)
+            return []
+        known.add(key)
+        return [("daemonset", *key)]
+
+    def on_node(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        """Daemon pods follow nodes: a node added, removed, relabelled or retainted re-syncs every set."""
+        if prev is not None and event != "DELETED":
+            before, after = prev.get("spec") or {}, obj.get("spec") or {}
+            if (prev["metadata"].get("labels") == obj["metadata"].get("labels") and before.get("taints") == after.get("taints")
+                    and before.get("unschedulable") == after.get("unschedulable")):
+                return []
+        return [("daemonset", ns, name) for ns, name in sorted(known)]
+
+    def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+        ds = transport.get("apps/v1", "DaemonSet", namespace, name)
+        if ds is None:
+            return []
+        nodes = transport.list("v1", "Node")
+        pods = transport.list("v1", "Pod", namespace)
+        revisions = transport.list("apps/v1", "ControllerRevision", namespace)
+        return daemonset.reconcile(ds, nodes, pods, revisions, now, failed_pod_backoff=backoff)
+
+    return Controller(
+        "daemonset",
+        sync,
+        {
+            ("apps/v1", "DaemonSet"): on_daemonset,
+            ("v1", "Pod"): _owner("daemonset", "DaemonSet"),
+            ("apps/v1", "ControllerRevision"): _owner("daemonset", "DaemonSet"),
+            ("v1", "Node"): on_node,
+        },
+        component="daemonset-controller",
+    )
+
+
 def workload_controllers() -> list[Controller]:
     """The Deployment controller runs in a later tier than the ReplicaSet controller: a
     ReplicaSet change is reconciled (pods deleted or created) before its Deployment looks again,
@@ -101,6 +159,18 @@ def workload_controllers() -> list[Controller]:
             component="deployment-controller",
             tier=1,
         ),
+        Controller(
+            "statefulset",
+            sync_statefulset,
+            {
+                ("apps/v1", "StatefulSet"): _self("statefulset"),
+                ("v1", "Pod"): _owner("statefulset", "StatefulSet"),
+                ("apps/v1", "ControllerRevision"): _owner("statefulset", "StatefulSet"),
+                ("v1", "PersistentVolumeClaim"): _owner("statefulset", "StatefulSet"),
+            },
+            component="statefulset-controller",
+        ),
+        daemonset_controller(),
     ]
 
 
