@@ -13,7 +13,15 @@ from collections import defaultdict
 from datetime import datetime
 
 from kubeferry.client.transport import Transport
-from kubeferry.controllers import disruption, endpoints, garbagecollector, namespace, nodelifecycle, serviceaccount
+from kubeferry.controllers import (
+    disruption,
+    endpoints,
+    garbagecollector,
+    namespace,
+    nodelifecycle,
+    serviceaccount,
+    volumes,
+)
 from kubeferry.controllers.actions import RequeueAfter, UpdateObject
 from kubeferry.controllers.runner import Controller, Key
 from kubeferry.machinery import resources
@@ -217,8 +225,51 @@ def disruption_controller() -> Controller:
     return Controller("disruption", sync, watches, component="controllermanager")
 
 
+def volume_controller() -> Controller:
+    """Keys: ("volumes", ns, claim) for claims, ("volumes", "", "pv/<name>") for volumes."""
+
+    def on_claim(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        meta = obj["metadata"]
+        keys: list[Key] = [] if event == "DELETED" else [("volumes", meta.get("namespace", ""), meta["name"])]
+        name = (obj.get("spec") or {}).get("volumeName")
+        if name:
+            keys.append(("volumes", "", f"pv/{name}"))
+        return keys
+
+    def on_volume(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        if event == "DELETED":
+            return []
+        keys: list[Key] = [("volumes", "", f"pv/{obj['metadata']['name']}")]
+        ref = (obj.get("spec") or {}).get("claimRef") or {}
+        if ref.get("name"):
+            keys.append(("volumes", ref.get("namespace", ""), ref["name"]))
+        return keys
+
+    def sync(ns: str, name: str, transport: Transport, now: datetime) -> list:
+        if name.startswith("pv/"):
+            volume = transport.get("v1", "PersistentVolume", "", name[3:])
+            if volume is None:
+                return []
+            ref = (volume.get("spec") or {}).get("claimRef") or {}
+            claim = transport.get("v1", "PersistentVolumeClaim", ref.get("namespace", ""), ref["name"]) if ref.get("name") else None
+            return volumes.reconcile_volume(volume, claim, now)
+        claim = transport.get("v1", "PersistentVolumeClaim", ns, name)
+        if claim is None:
+            return []
+        classes = {c["metadata"]["name"]: c for c in transport.list("storage.k8s.io/v1", "StorageClass")}
+        return volumes.reconcile_claim(claim, transport.list("v1", "PersistentVolume"), classes, now)
+
+    return Controller(
+        "volumes",
+        sync,
+        {("v1", "PersistentVolumeClaim"): on_claim, ("v1", "PersistentVolume"): on_volume},
+        component="persistentvolume-controller",
+    )
+
+
 def cluster_controllers() -> list[Controller]:
     return [
+        volume_controller(),
         disruption_controller(),
         garbage_collector(),
         namespace_controller(),
