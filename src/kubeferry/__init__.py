@@ -4,7 +4,9 @@
 through the `kubeferry` command.  Imports here stay lazy so the CLI starts fast.
 """
 
-__version__ = "0.1.0"
+from kubeferry.machinery.version import VERSION as __version__
+
+__all__ = ["Cluster", "__version__"]
 
 
 def __getattr__(name: str):

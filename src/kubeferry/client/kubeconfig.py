@@ -61,7 +61,7 @@ _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm6
 
 def user_agent() -> str:
     """`kubeferry/0.1.0 (linux/amd64)`: kubectl's shape with Go's OS/arch names."""
-    from kubeferry import __version__
+    from kubeferry.machinery.version import VERSION as __version__
 
     machine = platform.machine().lower()
     system = "darwin" if sys.platform == "darwin" else "windows" if sys.platform == "win32" else sys.platform
