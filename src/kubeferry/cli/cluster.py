@@ -31,7 +31,7 @@ def _run(verb: str):
     return handler
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers, parents=()) -> None:
     cluster = subparsers.add_parser("cluster", help="start, stop and inspect an embedded cluster")
     verbs = cluster.add_subparsers(dest="verb", metavar="VERB", required=True)
 
