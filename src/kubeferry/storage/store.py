@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
 from collections import deque
@@ -31,6 +32,8 @@ from dataclasses import dataclass, field
 import orjson
 
 from kubeferry.machinery import status as st
+
+log = logging.getLogger("kubeferry.storage")
 
 FORMAT_VERSION = 1
 DEFAULT_HISTORY = 20000
@@ -209,14 +212,19 @@ class Store:
                     db.execute(sql, args)
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                # SQLite may already have rolled back (a full disk does); keep the first error.
+                if db.in_transaction:
+                    with contextlib.suppress(sqlite3.DatabaseError):
+                        db.execute("ROLLBACK")
                 raise
         except sqlite3.OperationalError as e:
             text = str(e)
+            log.error("the store refused a write: %s", text)
             if "full" in text or "readonly" in text or "disk" in text or "I/O" in text:
                 raise st.insufficient_storage(f"the store cannot take the write: {text}") from e
             raise st.internal(f"storage error: {text}") from e
         except sqlite3.DatabaseError as e:
+            log.error("the store refused a write: %s", e)
             raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
 
     # ---- reads -------------------------------------------------------------------------------
