@@ -41,7 +41,8 @@ def add_parser(subparsers, parents=()) -> None:
     up.add_argument("--port", type=int, default=0, help="port to bind (default: 0, a free port)")
     up.add_argument("--seed", type=int, default=None, help="seed for generated names and allocations")
     up.add_argument("--nodes", type=int, default=3, help="simulated nodes to create on first start (default: 3)")
-    up.add_argument("--clock", choices=["real", "virtual"], default="real", help="real time, or virtual time moved only by `cluster advance`")
+    up.add_argument("--clock", choices=["real", "virtual"], default=None,
+                    help="real time, or virtual time moved only by `cluster advance` (default: the data dir's, else real)")
     up.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second (real clock; default 1)")
     up.add_argument("--start-time", default=None, help="RFC 3339 start of virtual time (default: when the data dir was created)")
     up.add_argument("--durability", choices=["normal", "full"], default="normal",

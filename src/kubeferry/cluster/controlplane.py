@@ -24,6 +24,7 @@ log = logging.getLogger("kubeferry.controlplane")
 BATCH = 200
 VIRTUAL_NOW_KEY = "virtual-now"
 CREATED_KEY = "created"
+CLOCK_MODE_KEY = "clock-mode"  # a cluster keeps its clock across restarts unless told otherwise
 
 _BY_STORAGE_KEY = {resources.storage_key(r): r for r in resources.RESOURCES}
 

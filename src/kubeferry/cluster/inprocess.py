@@ -73,6 +73,7 @@ class Cluster:
             from kubeferry.machinery import clock as clocks
 
             self.store.meta_set(controlplane.CREATED_KEY, clocks.rfc3339_micro(datetime.now(UTC)))
+        self.store.meta_set(controlplane.CLOCK_MODE_KEY, self.clock_mode)
         self.clock = controlplane.make_clock(self.store, self.clock_mode, self.time_scale, self.start_time)
         self.registry.now = self.clock.now
         bootstrap.ensure_system_objects(self.registry)

@@ -64,7 +64,9 @@ def config_for(name: str, data_dir: Path, info: dict) -> dict:
 def server_argv(args) -> list[str]:
     argv = [sys.executable, "-m", "kubeferry.cluster.server", "--name", args.name, "--data-dir", str(args.data_dir)]
     argv += ["--address", args.address, "--port", str(args.port), "--durability", args.durability]
-    argv += ["--nodes", str(args.nodes), "--clock", args.clock, "--time-scale", str(args.time_scale)]
+    argv += ["--nodes", str(args.nodes), "--time-scale", str(args.time_scale)]
+    if args.clock:
+        argv += ["--clock", args.clock]
     if args.start_time:
         argv += ["--start-time", args.start_time]
     if args.seed is not None:

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-inflight", type=int, default=400)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--nodes", type=int, default=3, help="simulated nodes to create on first start")
-    parser.add_argument("--clock", choices=["real", "virtual"], default="real")
+    parser.add_argument("--clock", choices=["real", "virtual"], default=None, help="default: what the data dir last ran with, else real")
     parser.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second (real clock)")
     parser.add_argument("--start-time", default=None, help="RFC 3339 start of virtual time (default: data dir creation)")
     parser.add_argument("--no-controllers", action="store_true", help="serve the API only (benchmarks of the API server)")
@@ -97,7 +97,9 @@ def serve(args: argparse.Namespace) -> int:
     if store.meta_get(controlplane.CREATED_KEY) is None:
         store.meta_set(controlplane.CREATED_KEY, clocks.rfc3339_micro(datetime.now(UTC)))
     try:
-        clock = controlplane.make_clock(store, args.clock, args.time_scale, args.start_time)
+        mode = args.clock or store.meta_get(controlplane.CLOCK_MODE_KEY) or "real"
+        store.meta_set(controlplane.CLOCK_MODE_KEY, mode)
+        clock = controlplane.make_clock(store, mode, args.time_scale, args.start_time)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
