@@ -163,3 +163,74 @@ def test_statefulset_ordered_creation_partitioned_update_and_volumes(vserver, tm
     assert set(images(vserver, "app=web").values()) == {"nginx:1.26"}
     sts = json.loads(vserver.kubectl("get", "sts", "web", "-o", "json").stdout)
     assert sts["status"]["updatedReplicas"] == 3 and sts["status"]["currentRevision"] == sts["status"]["updateRevision"]
+
+
+NODE = """\
+apiVersion: v1
+kind: Node
+metadata:
+  name: extra-node
+  labels:
+    kubernetes.io/hostname: extra-node
+    kubernetes.io/os: linux
+status:
+  capacity: {cpu: "4", memory: 16Gi, pods: "110"}
+  allocatable: {cpu: "4", memory: 16Gi, pods: "110"}
+"""
+
+
+def test_daemonset_follows_nodes_and_kubectl_refuses_pause(vserver, tmp_path):
+    apply(vserver, tmp_path, DS.replace("type: OnDelete", "type: RollingUpdate"))
+    advance(vserver, 3)
+    paused = vserver.kubectl("rollout", "pause", "ds/my-ds")
+    assert paused.returncode == 1 and 'daemonsets.apps "my-ds" pausing is not supported' in paused.stderr
+    apply(vserver, tmp_path, NODE)
+    advance(vserver, 3)
+    placed = {p["spec"]["nodeName"] for p in json.loads(vserver.kubectl("get", "pods", "-l", "app=my-ds", "-o", "json").stdout)["items"]}
+    assert "extra-node" in placed and len(placed) == 4
+    for tag in ("1.37", "1.38"):
+        assert vserver.kubectl("set", "image", "ds/my-ds", f"agent=busybox:{tag}").returncode == 0
+        for _ in range(8):
+            advance(vserver, 3)
+    assert set(images(vserver, "app=my-ds").values()) == {"busybox:1.38"}
+    back = vserver.kubectl("rollout", "undo", "ds/my-ds", "--to-revision=1")
+    assert back.stdout.strip() == "daemonset.apps/my-ds rolled back", back.stderr
+    for _ in range(8):
+        advance(vserver, 3)
+    assert set(images(vserver, "app=my-ds").values()) == {"busybox:1.36"}
+    revisions = vserver.kubectl("rollout", "history", "ds/my-ds").stdout.split("\n")[2:]
+    assert [line.split()[0] for line in revisions if line.strip()] == ["2", "3", "4"]
+
+
+def test_statefulset_partition_updates_highest_ordinals_first_and_undo(vserver, tmp_path):
+    apply(vserver, tmp_path, STS.replace("replicas: 3", "replicas: 5"))
+    for _ in range(8):
+        advance(vserver, 2)
+    assert sorted(images(vserver, "app=web")) == [f"web-{i}" for i in range(5)]
+    partition = '{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"partition":3}}}}'
+    assert vserver.kubectl("patch", "sts", "web", "-p", partition).returncode == 0
+    assert vserver.kubectl("set", "image", "sts/web", "nginx=nginx:1.26").returncode == 0
+    advance(vserver, 1)
+    assert images(vserver, "app=web").get("web-4") == "nginx:1.26" or "web-4" not in images(vserver, "app=web")
+    assert images(vserver, "app=web")["web-3"] == "nginx:1.25"  # web-4 goes first
+    for _ in range(5):
+        advance(vserver, 2)
+    got = images(vserver, "app=web")
+    assert [got[f"web-{i}"] for i in range(5)] == ["nginx:1.25"] * 3 + ["nginx:1.26"] * 2
+    status = vserver.kubectl("rollout", "status", "sts/web", "--timeout=5s")
+    assert status.stdout.strip() == "partitioned roll out complete: 2 new pods have been updated...", status.stdout + status.stderr
+    assert vserver.kubectl("patch", "sts", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}').returncode == 0
+    for _ in range(10):
+        advance(vserver, 2)
+    assert set(images(vserver, "app=web").values()) == {"nginx:1.26"}
+    undo = vserver.kubectl("rollout", "undo", "sts/web")
+    assert undo.stdout.strip() == "statefulset.apps/web rolled back", undo.stderr
+    for _ in range(12):
+        advance(vserver, 2)
+    assert set(images(vserver, "app=web").values()) == {"nginx:1.25"}
+    assert vserver.kubectl("scale", "sts", "web", "--replicas=2").returncode == 0
+    for _ in range(8):
+        advance(vserver, 2)
+    assert sorted(images(vserver, "app=web")) == ["web-0", "web-1"]
+    claims = json.loads(vserver.kubectl("get", "pvc", "-o", "json").stdout)["items"]
+    assert sorted(c["metadata"]["name"] for c in claims) == [f"www-web-{i}" for i in range(5)]  # retained

@@ -217,3 +217,12 @@ def test_revision_history_limit_prunes_old_replicasets(vserver, ns, tmp_path):
         advance(vserver, 20)
     rs = get(vserver, ns, "replicasets")["items"]
     assert sorted(r["metadata"]["annotations"]["deployment.kubernetes.io/revision"] for r in rs) == ["3", "4"]
+
+
+def test_min_ready_seconds_delays_availability(vserver, ns, tmp_path):
+    apply(vserver, ns, tmp_path, APP.replace("  replicas: 5\n", "  replicas: 2\n  minReadySeconds: 10\n"))
+    advance(vserver, 6)
+    status = get(vserver, ns, "deployment", "my-app")["status"]
+    assert status["readyReplicas"] == 2 and status.get("availableReplicas", 0) == 0
+    advance(vserver, 10)
+    assert get(vserver, ns, "deployment", "my-app")["status"]["availableReplicas"] == 2
