@@ -1,0 +1,806 @@
+"""`kubeferry describe`: kubectl's human-readable descriptions, line for line (ages aside).
+
+Owns the describers for deployments, replicasets, pods and services (kubectl's layout: `Name:`
+blocks aligned by Go's tabwriter with padding 2, `<none>` placeholders, the Events table at the
+end), a generic describer for every other kind (metadata, then spec and status as nested fields),
+and `go_tabwrite`, a faithful Go text/tabwriter (column blocks end at a line without that column).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+EXIT_FAILED = 1
+DESCRIBE_PADDING = 2  # kubectl describe: tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+NONE = "<none>"
+UNSET = "<unset>"
+
+
+def add_parser(subparsers, parents):
+    p = subparsers.add_parser(
+        "describe", parents=parents, help="Show details of a specific resource or group of resources"
+    )
+    p.add_argument("resources", nargs="*", help="TYPE [NAME_PREFIX] | TYPE/NAME")
+    p.add_argument("-l", "--selector", default="", help="Selector (label query) to filter on")
+    p.add_argument("-A", "--all-namespaces", action="store_true", help="Describe across all namespaces")
+    p.add_argument("--show-events", default="true", help="If true, display events related to the described object")
+    p.set_defaults(handler=run)
+    return p
+
+
+# -- Go text/tabwriter ----------------------------------------------------------------------------
+
+
+def go_tabwrite(text: str, minwidth: int = 0, padding: int = DESCRIBE_PADDING) -> str:
+    """Align tab-terminated cells as Go's tabwriter does: a column block is a run of consecutive
+    lines that have a tab-terminated cell in that column; its width is the widest cell + padding.
+    Example: `Name:\\tweb` and `Selector:\\tapp=web` → both first cells padded to 9+2 = 11.
+    """
+    lines = [line.split("\t") for line in text.split("\n")]
+    out: list[str] = []
+
+    def write(line0: int, line1: int, widths: list[int]) -> None:
+        for cells in lines[line0:line1]:
+            parts = []
+            for j, cell in enumerate(cells):
+                if j < len(cells) - 1 and j < len(widths):
+                    parts.append(cell.ljust(widths[j]))
+                else:
+                    parts.append(cell)
+            out.append("".join(parts))
+
+    def fmt(line0: int, line1: int, widths: list[int]) -> None:
+        column = len(widths)
+        this = line0
+        while this < line1:
+            if column >= len(lines[this]) - 1:
+                this += 1
+                continue
+            write(line0, this, widths)
+            line0 = this
+            width = minwidth
+            while this < line1 and column < len(lines[this]) - 1:
+                width = max(width, len(lines[this][column]) + padding)
+                this += 1
+            fmt(line0, this, [*widths, width])
+            line0 = this
+        write(line0, line1, widths)
+
+    fmt(0, len(lines), [])
+    return "\n".join(out)
+
+
+# -- formatting helpers ---------------------------------------------------------------------------
+
+
+def human_duration(seconds: float) -> str:
+    """apimachinery's duration.HumanDuration: `45s`, `3m20s`, `15m`, `4h5m`, `20h`, `3d4h`, `40d`, `3y10d`."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        return f"{minutes}m" if s % 60 == 0 else f"{minutes}m{s % 60}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        return f"{hours}h" if minutes % 60 == 0 else f"{hours}h{minutes % 60}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        return f"{hours // 24}d" if hours % 24 == 0 else f"{hours // 24}d{hours % 24}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
+    return f"{hours // 24 // 365}y"
+
+
+def parse_time(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def since(text: str, now: datetime | None = None) -> str:
+    t = parse_time(text)
+    if t is None:
+        return "<unknown>"
+    now = now or datetime.now(UTC)
+    return human_duration((now - t).total_seconds())
+
+
+def rfc1123z(text: str) -> str:
+    """`Fri, 27 Nov 2026 16:55:32 +0000`, as describe prints timestamps (in UTC here)."""
+    t = parse_time(text)
+    if t is None:
+        return text
+    return t.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+
+class Writer:
+    """kubectl's PrefixWriter: each level indents two spaces; text collects for go_tabwrite."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, level: int, text: str) -> None:
+        self.parts.append("  " * level + text)
+
+    def render(self) -> str:
+        return go_tabwrite("".join(self.parts))
+
+
+def write_map(w: Writer, level: int, title: str, values: dict | None, sep: str = "=") -> None:
+    """`Labels:\\tapp=web` then one `\\tk=v` line per further key; `<none>` when empty."""
+    if not values:
+        w.write(level, f"{title}:\t{NONE}\n")
+        return
+    for i, key in enumerate(sorted(values)):
+        head = f"{title}:\t" if i == 0 else "\t"
+        w.write(level, f"{head}{key}{sep}{values[key]}\n")
+
+
+def selector_text(selector: dict | None) -> str:
+    from kubeferry.machinery import selectors
+
+    text = selectors.format_label_selector(selector or {})
+    return text or NONE
+
+
+def _intstr(value) -> str:
+    return str(value) if value is not None else ""
+
+
+# -- pod templates --------------------------------------------------------------------------------
+
+
+def _container_ports(c: dict) -> tuple[str, str]:
+    ports = c.get("ports") or []
+    if not ports:
+        return NONE, NONE
+    port = ",".join(f"{p.get('containerPort')}/{p.get('protocol', 'TCP')}" for p in ports)
+    host = ",".join(f"{p.get('hostPort', 0)}/{p.get('protocol', 'TCP')}" for p in ports)
+    return port, host
+
+
+def _env_lines(w: Writer, level: int, c: dict) -> None:
+    env = c.get("env") or []
+    env_from = c.get("envFrom") or []
+    if env_from:
+        w.write(level, "Environment Variables from:\n")
+        for src in env_from:
+            if "configMapRef" in src:
+                w.write(level + 1, f"{src['configMapRef'].get('name', '')}\tConfigMap\tOptional: false\n")
+            elif "secretRef" in src:
+                w.write(level + 1, f"{src['secretRef'].get('name', '')}\tSecret\tOptional: false\n")
+    if not env:
+        w.write(level, f"Environment:\t{NONE}\n")
+        return
+    w.write(level, "Environment:\n")
+    for e in env:
+        if "value" in e or "valueFrom" not in e:
+            w.write(level + 1, f"{e.get('name', '')}:\t{e.get('value', '')}\n")
+            continue
+        vf = e["valueFrom"]
+        if "fieldRef" in vf:
+            ref = vf["fieldRef"]
+            w.write(level + 1, f"{e['name']}:\t ({ref.get('apiVersion', 'v1')}:{ref.get('fieldPath', '')})\n")
+        elif "configMapKeyRef" in vf:
+            ref = vf["configMapKeyRef"]
+            w.write(
+                level + 1,
+                f"{e['name']}:\t<set to the key '{ref.get('key')}' of config map '{ref.get('name')}'>\tOptional: {str(bool(ref.get('optional'))).lower()}\n",
+            )
+        elif "secretKeyRef" in vf:
+            ref = vf["secretKeyRef"]
+            w.write(
+                level + 1,
+                f"{e['name']}:\t<set to the key '{ref.get('key')}' in secret '{ref.get('name')}'>\tOptional: {str(bool(ref.get('optional'))).lower()}\n",
+            )
+        else:
+            w.write(level + 1, f"{e['name']}:\t\n")
+
+
+def _resources(w: Writer, level: int, c: dict) -> None:
+    res = c.get("resources") or {}
+    for title, key in (("Limits", "limits"), ("Requests", "requests")):
+        values = res.get(key) or {}
+        if values:
+            w.write(level, f"{title}:\n")
+            for name in sorted(values):
+                w.write(level + 1, f"{name}:\t{values[name]}\n")
+
+
+def _probe(w: Writer, level: int, title: str, probe: dict | None) -> None:
+    if not probe:
+        return
+    if "httpGet" in probe:
+        h = probe["httpGet"]
+        scheme = str(h.get("scheme", "HTTP")).lower()
+        what = f"http-get {scheme}://{h.get('host', '')}:{h.get('port')}{h.get('path', '')}"
+    elif "tcpSocket" in probe:
+        what = f"tcp-socket {probe['tcpSocket'].get('host', '')}:{probe['tcpSocket'].get('port')}"
+    elif "exec" in probe:
+        what = "exec [" + " ".join(probe["exec"].get("command") or []) + "]"
+    elif "grpc" in probe:
+        what = f"grpc <pod>:{probe['grpc'].get('port')} {probe['grpc'].get('service', '')}"
+    else:
+        what = "unknown"
+    w.write(
+        level,
+        f"{title}:\t{what} delay={probe.get('initialDelaySeconds', 0)}s timeout={probe.get('timeoutSeconds', 1)}s "
+        f"period={probe.get('periodSeconds', 10)}s #success={probe.get('successThreshold', 1)} "
+        f"#failure={probe.get('failureThreshold', 3)}\n",
+    )
+
+
+def _mounts(w: Writer, level: int, c: dict) -> None:
+    mounts = c.get("volumeMounts") or []
+    if not mounts:
+        w.write(level, f"Mounts:\t{NONE}\n")
+        return
+    w.write(level, "Mounts:\n")
+    for m in sorted(mounts, key=lambda m: m.get("mountPath", "")):
+        flags = ["ro" if m.get("readOnly") else "rw"]
+        if m.get("subPath"):
+            flags.append(f'path="{m["subPath"]}"')
+        w.write(level + 1, f"{m.get('mountPath', '')} from {m.get('name', '')} ({','.join(flags)})\n")
+
+
+def _command(w: Writer, level: int, c: dict) -> None:
+    for title, key in (("Command", "command"), ("Args", "args")):
+        values = c.get(key) or []
+        if values:
+            w.write(level, f"{title}:\n")
+            for v in values:
+                for line in str(v).split("\n"):
+                    w.write(level + 1, f"{line}\n")
+
+
+def _containers(
+    w: Writer, containers: list, statuses: list | None, level: int, title: str = "Containers", template: bool = False
+) -> None:
+    """Pods: names at level+1, fields at level+2; pod templates (kubectl's quirk): names one space
+    deeper than level, fields at level+1 (`   nginx:` then `    Image:`)."""
+    w.write(level, f"{title}:\n")
+    by_name = {s.get("name"): s for s in statuses or []}
+    for c in containers:
+        if template:
+            w.write(level, f" {c.get('name', '')}:\n")
+        else:
+            w.write(level + 1, f"{c.get('name', '')}:\n")
+        status = by_name.get(c.get("name"))
+        inner = level + 1 if template else level + 2
+        if status is not None:
+            w.write(inner, f"Container ID:\t{status.get('containerID', '')}\n")
+        w.write(inner, f"Image:\t{c.get('image', '')}\n")
+        if status is not None:
+            w.write(inner, f"Image ID:\t{status.get('imageID', '')}\n")
+        port, host = _container_ports(c)
+        w.write(inner, f"Port:\t{port}\n")
+        w.write(inner, f"Host Port:\t{host}\n")
+        _command(w, inner, c)
+        if status is not None:
+            _state(w, inner, "State", status.get("state") or {})
+            if status.get("lastState"):
+                _state(w, inner, "Last State", status.get("lastState") or {})
+            w.write(inner, f"Ready:\t{'True' if status.get('ready') else 'False'}\n")
+            w.write(inner, f"Restart Count:\t{status.get('restartCount', 0)}\n")
+        _resources(w, inner, c)
+        _probe(w, inner, "Liveness", c.get("livenessProbe"))
+        _probe(w, inner, "Readiness", c.get("readinessProbe"))
+        _probe(w, inner, "Startup", c.get("startupProbe"))
+        _env_lines(w, inner, c)
+        _mounts(w, inner, c)
+
+
+def _state(w: Writer, level: int, title: str, state: dict) -> None:
+    if "running" in state:
+        w.write(level, f"{title}:\tRunning\n")
+        w.write(level + 1, f"Started:\t{rfc1123z(state['running'].get('startedAt', ''))}\n")
+    elif "waiting" in state:
+        w.write(level, f"{title}:\tWaiting\n")
+        if state["waiting"].get("reason"):
+            w.write(level + 1, f"Reason:\t{state['waiting']['reason']}\n")
+    elif "terminated" in state:
+        t = state["terminated"]
+        w.write(level, f"{title}:\tTerminated\n")
+        if t.get("reason"):
+            w.write(level + 1, f"Reason:\t{t['reason']}\n")
+        if t.get("message"):
+            w.write(level + 1, f"Message:\t{t['message']}\n")
+        w.write(level + 1, f"Exit Code:\t{t.get('exitCode', 0)}\n")
+        if t.get("signal"):
+            w.write(level + 1, f"Signal:\t{t['signal']}\n")
+        w.write(level + 1, f"Started:\t{rfc1123z(t.get('startedAt', ''))}\n")
+        w.write(level + 1, f"Finished:\t{rfc1123z(t.get('finishedAt', ''))}\n")
+    else:
+        w.write(level, f"{title}:\tWaiting\n")
+
+
+def _volumes(w: Writer, level: int, volumes: list | None) -> None:
+    if not volumes:
+        w.write(level, f"Volumes:\t{NONE}\n")
+        return
+    w.write(level, "Volumes:\n")
+    for v in volumes:
+        w.write(level + 1, f"{v.get('name', '')}:\n")
+        if "configMap" in v:
+            src = v["configMap"]
+            w.write(level + 2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n")
+            w.write(level + 2, f"Name:\t{src.get('name', '')}\n")
+            w.write(level + 2, f"Optional:\t{str(bool(src.get('optional'))).lower()}\n")
+        elif "secret" in v:
+            src = v["secret"]
+            w.write(level + 2, "Type:\tSecret (a volume populated by a Secret)\n")
+            w.write(level + 2, f"SecretName:\t{src.get('secretName', '')}\n")
+            w.write(level + 2, f"Optional:\t{str(bool(src.get('optional'))).lower()}\n")
+        elif "emptyDir" in v:
+            src = v["emptyDir"]
+            w.write(level + 2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n")
+            w.write(level + 2, f"Medium:\t{src.get('medium', '')}\n")
+            w.write(level + 2, f"SizeLimit:\t{src.get('sizeLimit', '<unset>')}\n")
+        elif "persistentVolumeClaim" in v:
+            src = v["persistentVolumeClaim"]
+            w.write(
+                level + 2,
+                "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n",
+            )
+            w.write(level + 2, f"ClaimName:\t{src.get('claimName', '')}\n")
+            w.write(level + 2, f"ReadOnly:\t{str(bool(src.get('readOnly'))).lower()}\n")
+        elif "hostPath" in v:
+            src = v["hostPath"]
+            w.write(level + 2, "Type:\tHostPath (bare host directory volume)\n")
+            w.write(level + 2, f"Path:\t{src.get('path', '')}\n")
+            w.write(level + 2, f"HostPathType:\t{src.get('type', '')}\n")
+
+
+def _tolerations(w: Writer, level: int, tolerations: list | None) -> None:
+    if not tolerations:
+        w.write(level, f"Tolerations:\t{NONE}\n")
+        return
+    for i, t in enumerate(tolerations):
+        text = t.get("key", "")
+        if t.get("value"):
+            text += f"={t['value']}"
+        if t.get("effect"):
+            text += f":{t['effect']}"
+        if t.get("operator") == "Exists" and not t.get("value"):
+            text += " op=Exists"
+        if t.get("tolerationSeconds") is not None:
+            text += f" for {t['tolerationSeconds']}s"
+        head = "Tolerations:\t" if i == 0 else "\t"
+        w.write(level, f"{head}{text}\n")
+
+
+def _pod_template(w: Writer, template: dict, level: int = 0) -> None:
+    meta = template.get("metadata") or {}
+    spec = template.get("spec") or {}
+    w.write(level, "Pod Template:\n")
+    write_map(w, level + 1, "Labels", meta.get("labels"))
+    if meta.get("annotations"):
+        write_map(w, level + 1, "Annotations", meta.get("annotations"), ": ")
+    if spec.get("serviceAccountName"):
+        w.write(level + 1, f"Service Account:\t{spec['serviceAccountName']}\n")
+    if spec.get("initContainers"):
+        _containers(w, spec["initContainers"], None, level + 1, "Init Containers", template=True)
+    _containers(w, spec.get("containers") or [], None, level + 1, template=True)
+    _volumes(w, level + 1, spec.get("volumes"))
+    ns = spec.get("nodeSelector") or {}
+    if ns:
+        write_map(w, level + 1, "Node-Selectors", ns)
+    else:
+        w.write(level + 1, f"Node-Selectors:\t{NONE}\n")
+    _tolerations(w, level + 1, spec.get("tolerations"))
+    if spec.get("priorityClassName"):
+        w.write(level + 1, f"Priority Class Name:\t{spec['priorityClassName']}\n")
+
+
+# -- events ---------------------------------------------------------------------------------------
+
+
+def fetch_events(conn, obj: dict, kind: str) -> list[dict]:
+    meta = obj.get("metadata") or {}
+    terms = [f"involvedObject.name={meta.get('name', '')}"]
+    if meta.get("namespace"):
+        terms.append(f"involvedObject.namespace={meta['namespace']}")
+    terms.append(f"involvedObject.kind={kind}")
+    if meta.get("uid"):
+        terms.append(f"involvedObject.uid={meta['uid']}")
+    items = conn.transport.list_objects(
+        "v1", "Event", meta.get("namespace") or None, field_selector=",".join(terms)
+    ).items
+    return sorted(items, key=lambda e: e.get("lastTimestamp") or (e.get("eventTime") or ""))
+
+
+def write_events(w: Writer, events: list[dict], now: datetime | None = None) -> None:
+    if not events:
+        w.write(0, f"Events:\t{NONE}\n")
+        return
+    w.write(0, "Events:\n")
+    w.write(1, "Type\tReason\tAge\tFrom\tMessage\n")
+    w.write(1, "----\t------\t----\t----\t-------\n")
+    for e in events:
+        first = (
+            since(e.get("eventTime") or "", now) if e.get("eventTime") else since(e.get("firstTimestamp") or "", now)
+        )
+        series = e.get("series")
+        if series:
+            age = f"{since(series.get('lastObservedTime', ''), now)} (x{series.get('count')} over {first})"
+        elif int(e.get("count") or 0) > 1:
+            age = f"{since(e.get('lastTimestamp') or '', now)} (x{e['count']} over {first})"
+        else:
+            age = first
+        source = (e.get("source") or {}).get("component") or e.get("reportingComponent") or ""
+        message = str(e.get("message", "")).strip()
+        field_path = (e.get("involvedObject") or {}).get("fieldPath")
+        if field_path:
+            message = f"{field_path}: {message}"
+        w.write(1, f"{e.get('type', '')}\t{e.get('reason', '')}\t{age}\t{source}\t{message}\n")
+
+
+def _controlled_by(meta: dict) -> str:
+    for ref in meta.get("ownerReferences") or []:
+        if ref.get("controller"):
+            return f"{ref.get('kind')}/{ref.get('name')}"
+    return ""
+
+
+# -- describers -----------------------------------------------------------------------------------
+
+
+def describe_deployment(conn, obj: dict, events: list[dict]) -> str:
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    w = Writer()
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    w.write(0, f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp', ''))}\n")
+    write_map(w, 0, "Labels", meta.get("labels"))
+    write_map(w, 0, "Annotations", meta.get("annotations"), ": ")
+    w.write(0, f"Selector:\t{selector_text(spec.get('selector'))}\n")
+    unavailable = status.get("unavailableReplicas", 0)
+    w.write(
+        0,
+        f"Replicas:\t{spec.get('replicas', 0)} desired | {status.get('updatedReplicas', 0)} updated | "
+        f"{status.get('replicas', 0)} total | {status.get('availableReplicas', 0)} available | {unavailable} unavailable\n",
+    )
+    if spec.get("paused"):
+        w.write(0, "Paused:\ttrue\n")
+    strategy = spec.get("strategy") or {}
+    w.write(0, f"StrategyType:\t{strategy.get('type', '')}\n")
+    w.write(0, f"MinReadySeconds:\t{spec.get('minReadySeconds', 0)}\n")
+    if strategy.get("rollingUpdate"):
+        ru = strategy["rollingUpdate"]
+        w.write(
+            0,
+            f"RollingUpdateStrategy:\t{_intstr(ru.get('maxUnavailable'))} max unavailable, {_intstr(ru.get('maxSurge'))} max surge\n",
+        )
+    _pod_template(w, spec.get("template") or {})
+    conditions = status.get("conditions") or []
+    if conditions:
+        w.write(0, "Conditions:\n")
+        w.write(1, "Type\tStatus\tReason\n")
+        w.write(1, "----\t------\t------\n")
+        for c in conditions:
+            w.write(1, f"{c.get('type')} \t{c.get('status')}\t{c.get('reason', '')}\n")
+    old, new = _replica_sets(conn, obj)
+    w.write(0, f"OldReplicaSets:\t{', '.join(old) if old else NONE}\n")
+    w.write(0, f"NewReplicaSet:\t{new or NONE}\n")
+    write_events(w, events)
+    return w.render()
+
+
+def _replica_sets(conn, deploy: dict) -> tuple[list[str], str]:
+    from kubeferry.machinery import selectors
+
+    meta = deploy.get("metadata") or {}
+    spec = deploy.get("spec") or {}
+    selector = selectors.format_label_selector(spec.get("selector") or {})
+    items = conn.transport.list_objects("apps/v1", "ReplicaSet", meta.get("namespace"), label_selector=selector).items
+    owned = [
+        rs
+        for rs in items
+        if any(
+            r.get("uid") == meta.get("uid") and r.get("controller")
+            for r in (rs.get("metadata") or {}).get("ownerReferences") or []
+        )
+    ]
+    template = _strip_hash(spec.get("template") or {})
+    new = ""
+    old = []
+    for rs in sorted(owned, key=lambda r: (r.get("metadata") or {}).get("creationTimestamp", "")):
+        rs_spec = rs.get("spec") or {}
+        text = f"{rs['metadata']['name']} ({(rs.get('status') or {}).get('replicas', 0)}/{rs_spec.get('replicas', 0)} replicas created)"
+        if not new and _strip_hash(rs_spec.get("template") or {}) == template:
+            new = text
+        elif (rs_spec.get("replicas") or 0) > 0 or ((rs.get("status") or {}).get("replicas") or 0) > 0:
+            old.append(text)
+    return old, new
+
+
+def _strip_hash(template: dict) -> dict:
+    import copy
+
+    t = copy.deepcopy(template)
+    labels = (t.get("metadata") or {}).get("labels")
+    if labels:
+        labels.pop("pod-template-hash", None)
+    return t
+
+
+def _pod_counts(conn, obj: dict) -> tuple[int, int, int, int]:
+    from kubeferry.machinery import selectors
+
+    meta = obj.get("metadata") or {}
+    selector = selectors.format_label_selector((obj.get("spec") or {}).get("selector") or {})
+    pods = conn.transport.list_objects("v1", "Pod", meta.get("namespace"), label_selector=selector).items
+    counts = {"Running": 0, "Pending": 0, "Succeeded": 0, "Failed": 0}
+    for pod in pods:
+        if not any(r.get("uid") == meta.get("uid") for r in (pod.get("metadata") or {}).get("ownerReferences") or []):
+            continue
+        phase = (pod.get("status") or {}).get("phase", "")
+        if phase in counts:
+            counts[phase] += 1
+    return counts["Running"], counts["Pending"], counts["Succeeded"], counts["Failed"]
+
+
+def describe_replicaset(conn, obj: dict, events: list[dict]) -> str:
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    w = Writer()
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    w.write(0, f"Selector:\t{selector_text(spec.get('selector'))}\n")
+    write_map(w, 0, "Labels", meta.get("labels"))
+    write_map(w, 0, "Annotations", meta.get("annotations"), ": ")
+    owner = _controlled_by(meta)
+    if owner:
+        w.write(0, f"Controlled By:\t{owner}\n")
+    w.write(0, f"Replicas:\t{status.get('replicas', 0)} current / {spec.get('replicas', 0)} desired\n")
+    running, waiting, succeeded, failed = _pod_counts(conn, obj)
+    w.write(0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+    _pod_template(w, spec.get("template") or {})
+    conditions = status.get("conditions") or []
+    if conditions:
+        w.write(0, "Conditions:\n")
+        w.write(1, "Type\tStatus\tReason\n")
+        w.write(1, "----\t------\t------\n")
+        for c in conditions:
+            w.write(1, f"{c.get('type')} \t{c.get('status')}\t{c.get('reason', '')}\n")
+    write_events(w, events)
+    return w.render()
+
+
+def describe_service(conn, obj: dict, events: list[dict]) -> str:
+    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    w = Writer()
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    write_map(w, 0, "Labels", meta.get("labels"))
+    write_map(w, 0, "Annotations", meta.get("annotations"), ": ")
+    sel = spec.get("selector") or {}
+    w.write(0, f"Selector:\t{','.join(f'{k}={sel[k]}' for k in sorted(sel)) if sel else NONE}\n")
+    w.write(0, f"Type:\t{spec.get('type', '')}\n")
+    if spec.get("ipFamilyPolicy"):
+        w.write(0, f"IP Family Policy:\t{spec['ipFamilyPolicy']}\n")
+    if spec.get("ipFamilies"):
+        w.write(0, f"IP Families:\t{','.join(spec['ipFamilies'])}\n")
+    if spec.get("clusterIP"):
+        w.write(0, f"IP:\t{spec['clusterIP']}\n")
+    if spec.get("clusterIPs"):
+        w.write(0, f"IPs:\t{','.join(spec['clusterIPs'])}\n")
+    if spec.get("externalIPs"):
+        w.write(0, f"External IPs:\t{','.join(spec['externalIPs'])}\n")
+    endpoints = _endpoints(conn, meta)
+    for port in spec.get("ports") or []:
+        name = port.get("name") or UNSET
+        proto = port.get("protocol", "TCP")
+        w.write(0, f"Port:\t{name}\t{port.get('port')}/{proto}\n")
+        target = port.get("targetPort")
+        w.write(0, f"TargetPort:\t{target}/{proto}\n")
+        if port.get("nodePort"):
+            w.write(0, f"NodePort:\t{name}\t{port['nodePort']}/{proto}\n")
+        w.write(0, f"Endpoints:\t{endpoints.get(port.get('name', ''), '')}\n")
+    w.write(0, f"Session Affinity:\t{spec.get('sessionAffinity', 'None')}\n")
+    if spec.get("externalTrafficPolicy"):
+        w.write(0, f"External Traffic Policy:\t{spec['externalTrafficPolicy']}\n")
+    if spec.get("internalTrafficPolicy"):
+        w.write(0, f"Internal Traffic Policy:\t{spec['internalTrafficPolicy']}\n")
+    write_events(w, events)
+    return w.render()
+
+
+def _endpoints(conn, meta: dict) -> dict[str, str]:
+    """Ready addresses per port name from the service's EndpointSlices (kubectl 1.37 reads slices)."""
+    items = conn.transport.list_objects(
+        "discovery.k8s.io/v1", "EndpointSlice", meta.get("namespace"),
+        label_selector=f"kubernetes.io/service-name={meta.get('name', '')}",
+    ).items  # fmt: skip
+    found: dict[str, list[str]] = {}
+    for slice_ in items:
+        for port in slice_.get("ports") or []:
+            for ep in slice_.get("endpoints") or []:
+                if (ep.get("conditions") or {}).get("ready") is False:
+                    continue
+                for addr in ep.get("addresses") or []:
+                    found.setdefault(port.get("name", "") or "", []).append(f"{addr}:{port.get('port')}")
+    return {k: ",".join(v) for k, v in found.items()}
+
+
+def describe_pod(conn, obj: dict, events: list[dict]) -> str:
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    w = Writer()
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    w.write(0, f"Priority:\t{spec.get('priority', 0)}\n")
+    if spec.get("priorityClassName"):
+        w.write(0, f"Priority Class Name:\t{spec['priorityClassName']}\n")
+    w.write(0, f"Service Account:\t{spec.get('serviceAccountName', '')}\n")
+    node = spec.get("nodeName", "")
+    w.write(0, f"Node:\t{node + '/' + status.get('hostIP', '') if node else NONE}\n")
+    if status.get("startTime"):
+        w.write(0, f"Start Time:\t{rfc1123z(status['startTime'])}\n")
+    write_map(w, 0, "Labels", meta.get("labels"))
+    write_map(w, 0, "Annotations", meta.get("annotations"), ": ")
+    if meta.get("deletionTimestamp"):
+        w.write(0, f"Status:\tTerminating (lasts {since(meta['deletionTimestamp'])})\n")
+        w.write(0, f"Termination Grace Period:\t{meta.get('deletionGracePeriodSeconds', 0)}s\n")
+    else:
+        w.write(0, f"Status:\t{status.get('phase', '')}\n")
+    if status.get("reason"):
+        w.write(0, f"Reason:\t{status['reason']}\n")
+    if status.get("message"):
+        w.write(0, f"Message:\t{status['message']}\n")
+    w.write(0, f"IP:\t{status.get('podIP', '')}\n")
+    ips = status.get("podIPs") or []
+    if ips:
+        w.write(0, "IPs:\n")
+        for ip in ips:
+            w.write(1, f"IP:\t{ip.get('ip', '')}\n")
+    else:
+        w.write(0, f"IPs:\t{NONE}\n")
+    owner = _controlled_by(meta)
+    if owner:
+        w.write(0, f"Controlled By:\t{owner}\n")
+    if spec.get("initContainers"):
+        _containers(w, spec["initContainers"], status.get("initContainerStatuses"), 0, "Init Containers")
+    _containers(w, spec.get("containers") or [], status.get("containerStatuses"), 0)
+    conditions = status.get("conditions") or []
+    if conditions:
+        w.write(0, "Conditions:\n")
+        w.write(1, "Type\tStatus\n")
+        for c in conditions:
+            w.write(1, f"{c.get('type')} \t{c.get('status')} \n")
+    _volumes(w, 0, spec.get("volumes"))
+    w.write(0, f"QoS Class:\t{status.get('qosClass', '')}\n")
+    ns = spec.get("nodeSelector") or {}
+    if ns:
+        write_map(w, 0, "Node-Selectors", ns)
+    else:
+        w.write(0, f"Node-Selectors:\t{NONE}\n")
+    _tolerations(w, 0, spec.get("tolerations"))
+    write_events(w, events)
+    return w.render()
+
+
+def _generic_fields(w: Writer, level: int, value) -> None:
+    """kubectl's generic describer: nested maps as `Key:` blocks, scalars as `Key:\\tvalue`."""
+    if isinstance(value, dict):
+        for key in sorted(value):
+            item = value[key]
+            title = key[:1].upper() + key[1:]
+            if isinstance(item, dict):
+                w.write(level, f"{title}:\n")
+                _generic_fields(w, level + 1, item)
+            elif isinstance(item, list):
+                w.write(level, f"{title}:\n")
+                for element in item:
+                    if isinstance(element, (dict, list)):
+                        _generic_fields(w, level + 1, element)
+                    else:
+                        w.write(level + 1, f"{element}\n")
+            else:
+                from kubeferry.cli.printers import go_value
+
+                w.write(level, f"{title}:\t{go_value(item)}\n")
+
+
+def describe_generic(conn, obj: dict, events: list[dict]) -> str:
+    meta = obj.get("metadata") or {}
+    w = Writer()
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    write_map(w, 0, "Labels", meta.get("labels"))
+    write_map(w, 0, "Annotations", meta.get("annotations"), ": ")
+    w.write(0, f"API Version:\t{obj.get('apiVersion', '')}\n")
+    w.write(0, f"Kind:\t{obj.get('kind', '')}\n")
+    rest = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}
+    _generic_fields(w, 0, rest)
+    write_events(w, events)
+    return w.render()
+
+
+DESCRIBERS = {
+    "Deployment": describe_deployment,
+    "ReplicaSet": describe_replicaset,
+    "Service": describe_service,
+    "Pod": describe_pod,
+}
+
+
+def describe(conn, res, obj: dict, show_events: bool = True) -> str:
+    events = fetch_events(conn, obj, res.kind) if show_events else []
+    describer = DESCRIBERS.get(res.kind, describe_generic)
+    text = describer(conn, obj, events)
+    if not show_events:
+        text = text.replace(f"Events:  {NONE}\n", "")
+    return text
+
+
+def run(args) -> int:
+    from kubeferry.cli import printers
+    from kubeferry.cli.connect import connect, fail, server_error_line
+    from kubeferry.machinery.status import StatusError
+
+    if not args.resources:
+        print(
+            'You must specify the type of resource to describe. Use "kubectl api-resources" for a complete list of supported resources.\n',
+            file=sys.stderr,
+        )
+        print("error: Required resource not specified.", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        conn = connect(args, "describe")
+        targets = printers.resolve_targets(conn, args.resources)
+    except printers.CLIError as e:
+        print(e.line(), file=sys.stderr)
+        return e.code
+    except Exception as e:
+        return fail(e)
+    show_events = str(args.show_events).lower() != "false"
+    namespace = None if args.all_namespaces else conn.namespace
+    texts: list[str] = []
+    errors: list[str] = []
+    try:
+        for target in targets:
+            res = target.resource
+            ns = namespace if res.namespaced else None
+            if target.name:
+                obj = conn.transport.get(res.api_version, res.kind, ns or conn.namespace, target.name)
+                if obj is None:
+                    # kubectl describe falls back to a name-prefix match before giving up
+                    items = conn.transport.list_objects(res.api_version, res.kind, ns).items
+                    matches = [o for o in items if o["metadata"]["name"].startswith(target.name)]
+                    if not matches:
+                        from kubeferry.machinery.status import not_found
+
+                        errors.append(server_error_line(not_found(res.plural, res.group, target.name)))
+                        continue
+                    objs = matches
+                else:
+                    objs = [obj]
+            else:
+                objs = conn.transport.list_objects(res.api_version, res.kind, ns, label_selector=args.selector).items
+            for obj in objs:
+                obj.setdefault("apiVersion", res.api_version)
+                obj.setdefault("kind", res.kind)
+                texts.append(describe(conn, res, obj, show_events))
+    except StatusError as e:
+        return fail(e)
+    if texts:
+        sys.stdout.write("\n\n".join(t.rstrip("\n") + "\n" for t in texts).replace("\n\n\n", "\n\n"))
+    elif not errors:
+        print(f"No resources found in {namespace} namespace." if namespace else "No resources found", file=sys.stderr)
+    for line in errors:
+        print(line, file=sys.stderr)
+    return EXIT_FAILED if errors else 0
