@@ -5,7 +5,7 @@ Owns the shape of a kubeferry node and its heartbeat, as a kubelet v1.37 writes 
 * `make_node(name, index, now)` — labels `kubernetes.io/hostname`, `kubernetes.io/os: linux`,
   `kubernetes.io/arch`, `node.kubernetes.io/instance-type`; capacity = allocatable: cpu 4, memory 16Gi,
   pods 110, ephemeral-storage 100Gi; nodeInfo (kubelet v1.37.1, containerd); addresses InternalIP
-  172.18.0.<index+2> and Hostname; `spec.podCIDR` 10.244.<index>.0/24.  Worked example: index 0 →
+  172.18.0.0/16 + index + 2 and Hostname; `spec.podCIDR` the index-th /24 from 10.244.0.0.  Worked example: index 0 →
   172.18.0.2 and 10.244.0.0/24 (kind's numbering: .1 is the bridge).
 * `heartbeat_actions(node, now)` — the status update with Ready=True (`KubeletReady`, `kubelet is posting
   ready status`) and MemoryPressure/DiskPressure/PIDPressure=False with upstream's reasons and messages;
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,9 +43,19 @@ CAPACITY = {
     "memory": "16Gi",
     "pods": "110",
 }
-NODE_IP_PREFIX = "172.18.0."
+NODE_NETWORK = ipaddress.ip_network("172.18.0.0/16")
 FIRST_NODE_HOST = 2
-POD_CIDR = "10.244.{index}.0/24"
+# One /24 of pod addresses per node, counted up from 10.244.0.0: node 0 -> 10.244.0.0/24,
+# node 255 -> 10.244.255.0/24, node 256 -> 10.245.0.0/24 (clusters past 256 nodes keep going).
+POD_NETWORK_START = int(ipaddress.ip_address("10.244.0.0"))
+
+
+def node_address(index: int) -> str:
+    return str(NODE_NETWORK.network_address + index + FIRST_NODE_HOST)
+
+
+def pod_cidr(index: int) -> str:
+    return f"{ipaddress.ip_address(POD_NETWORK_START + index * 256)}/24"
 KUBELET_PORT = 10250
 
 HEARTBEAT_ANNOTATION = "sim.kubeferry.io/heartbeat"
@@ -85,7 +96,7 @@ def node_conditions(now: _dt.datetime, previous: list[Mapping[str, Any]] | None 
 
 def make_node(name: str, index: int, now: _dt.datetime) -> dict:
     """A registered, Ready simulated Node (see the module docstring for every value)."""
-    address = f"{NODE_IP_PREFIX}{index + FIRST_NODE_HOST}"
+    address = node_address(index)
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -104,7 +115,7 @@ def make_node(name: str, index: int, now: _dt.datetime) -> dict:
                 "volumes.kubernetes.io/controller-managed-attach-detach": "true",
             },
         },
-        "spec": {"podCIDR": POD_CIDR.format(index=index), "podCIDRs": [POD_CIDR.format(index=index)]},
+        "spec": {"podCIDR": pod_cidr(index), "podCIDRs": [pod_cidr(index)]},
         "status": {
             "addresses": [{"address": address, "type": "InternalIP"}, {"address": name, "type": "Hostname"}],
             "allocatable": dict(CAPACITY),
