@@ -18,7 +18,6 @@ import http.client
 import os
 import socket
 import ssl
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -78,6 +77,8 @@ class _HTTPSConnection(http.client.HTTPSConnection):
 
 def _load_cert_chain(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
     """`ssl` only loads client certificates from files: write them to a 0600 temp file, load, remove."""
+    import tempfile  # only client certificates need a file
+
     fd, path = tempfile.mkstemp(prefix="kubeferry-client-", suffix=".pem")
     try:
         os.fchmod(fd, 0o600)

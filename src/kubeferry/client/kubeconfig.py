@@ -31,8 +31,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import platform
-import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -63,7 +61,7 @@ def user_agent() -> str:
     """`kubeferry/0.1.0 (linux/amd64)`: kubectl's shape with Go's OS/arch names."""
     from kubeferry.machinery.version import VERSION as __version__
 
-    machine = platform.machine().lower()
+    machine = os.uname().machine.lower() if hasattr(os, "uname") else ""
     system = "darwin" if sys.platform == "darwin" else "windows" if sys.platform == "win32" else sys.platform
     return f"kubeferry/{__version__} ({system}/{_ARCH.get(machine, machine)})"
 
@@ -594,6 +592,8 @@ class ExecPlugin:
         env[EXEC_INFO_ENV] = json.dumps(self.exec_info(interactive), separators=(",", ":"))
         self.runs += 1
         try:
+            import subprocess  # only exec credential plugins need it; keep it off the CLI's start-up path
+
             proc = subprocess.run(
                 [self.command, *self.args],
                 env=env,
