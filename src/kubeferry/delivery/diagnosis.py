@@ -22,9 +22,12 @@ Pure: objects in, a value out.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from kubeferry.machinery.podutil import parse_time
 
 IMAGE_PULL_BACKOFF = "ImagePullBackOff"
 ERR_IMAGE_PULL = "ErrImagePull"
@@ -35,10 +38,18 @@ UNSCHEDULABLE = "Unschedulable"
 NOT_READY = "NotReady"
 
 # Waiting reasons that will not resolve without a change to the workload or the cluster.
-FAILING_WAIT_REASONS = (IMAGE_PULL_BACKOFF, ERR_IMAGE_PULL, INVALID_IMAGE_NAME, CRASH_LOOP_BACKOFF, CREATE_CONTAINER_CONFIG_ERROR)
+FAILING_WAIT_REASONS = (
+    IMAGE_PULL_BACKOFF,
+    ERR_IMAGE_PULL,
+    INVALID_IMAGE_NAME,
+    CRASH_LOOP_BACKOFF,
+    CREATE_CONTAINER_CONFIG_ERROR,
+)
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 REVISION_HASH_LABEL = "controller-revision-hash"
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 KIND_LABELS = {"Deployment": "deployment", "DaemonSet": "daemon set", "StatefulSet": "statefulset"}
 
@@ -112,7 +123,9 @@ def new_pods(
         chosen = [
             p
             for p in live
-            if _controller_uid(p) == uid and update and (_meta(p).get("labels") or {}).get(REVISION_HASH_LABEL) == update
+            if _controller_uid(p) == uid
+            and update
+            and (_meta(p).get("labels") or {}).get(REVISION_HASH_LABEL) == update
         ]
     elif kind == "DaemonSet":
         mine = [r for r in owned if _controller_uid(r) == uid]
@@ -121,7 +134,9 @@ def new_pods(
             labels = _meta(newest).get("labels") or {}
             wanted = labels.get(REVISION_HASH_LABEL) or str(_meta(newest).get("name", "")).rpartition("-")[2]
             chosen = [
-                p for p in live if _controller_uid(p) == uid and (_meta(p).get("labels") or {}).get(REVISION_HASH_LABEL) == wanted
+                p
+                for p in live
+                if _controller_uid(p) == uid and (_meta(p).get("labels") or {}).get(REVISION_HASH_LABEL) == wanted
             ]
     return sorted(chosen, key=lambda p: str(_meta(p).get("name", "")))
 
@@ -146,19 +161,26 @@ def pod_failure(pod: Mapping[str, Any], deadline_passed: bool = False) -> tuple[
             reason = waiting.get("reason")
             if reason in FAILING_WAIT_REASONS:
                 message = waiting.get("message") or ""
-                return reason, f'container "{container.get("name", "")}": {message}' if message else f'container "{container.get("name", "")}"'
+                return (
+                    reason,
+                    f'container "{container.get("name", "")}": {message}'
+                    if message
+                    else f'container "{container.get("name", "")}"',
+                )
     scheduled = _condition(pod, "PodScheduled")
     if scheduled is not None and scheduled.get("status") == "False" and scheduled.get("reason") == UNSCHEDULABLE:
         return UNSCHEDULABLE, str(scheduled.get("message") or "")
     if deadline_passed:
         ready = _condition(pod, "Ready")
         if ready is None or ready.get("status") != "True":
-            message = str((ready or {}).get("message") or "") or f"pod is {status.get('phase') or 'Pending'} and not ready"
+            message = (
+                str((ready or {}).get("message") or "") or f"pod is {status.get('phase') or 'Pending'} and not ready"
+            )
             return NOT_READY, message
     return None
 
 
-def _event_key(event: Mapping[str, Any]) -> tuple[str, int]:
+def _event_key(event: Mapping[str, Any]) -> tuple[_dt.datetime, int]:
     series = event.get("series") or {}
     when = (
         series.get("lastObservedTime")
@@ -166,10 +188,8 @@ def _event_key(event: Mapping[str, Any]) -> tuple[str, int]:
         or event.get("eventTime")
         or event.get("firstTimestamp")
         or _meta(event).get("creationTimestamp")
-        or ""
     )
-    # RFC 3339 in UTC (`…Z`) sorts as text once the fraction is normalised away.
-    return str(when).replace(".000000Z", "Z").split(".")[0].rstrip("Z"), _int(_meta(event).get("resourceVersion"))
+    return parse_time(when) or _EPOCH, _int(_meta(event).get("resourceVersion"))
 
 
 def latest_event(events: Iterable[Mapping[str, Any]], pod: Mapping[str, Any]) -> Mapping[str, Any] | None:

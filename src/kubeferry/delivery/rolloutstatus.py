@@ -167,7 +167,11 @@ def viewer_for(group: str, kind: str) -> Callable[..., Result] | None:
 
 def no_viewer_error(group: str, kind: str) -> str:
     """kubectl's text for a kind without a viewer, e.g. `no status viewer has been implemented for ReplicaSet.apps`."""
-    return f"no status viewer has been implemented for {kind}.{group}" if group else f"no status viewer has been implemented for {kind}"
+    return (
+        f"no status viewer has been implemented for {kind}.{group}"
+        if group
+        else f"no status viewer has been implemented for {kind}"
+    )
 
 
 def status(obj: Mapping[str, Any], revision: int = 0) -> Result:
