@@ -68,14 +68,14 @@ def parse_documents(text: str, source: str) -> list[dict]:
     try:
         documents = list(yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except yaml.YAMLError as e:
-        raise ManifestError(f'error parsing {source}: error converting YAML to JSON: {_yaml_problem(e)}') from None
+        raise ManifestError(f"error parsing {source}: error converting YAML to JSON: {_yaml_problem(e)}") from None
     out: list[dict] = []
     for doc in documents:
         if doc is None or doc == {}:
             continue
         if not isinstance(doc, dict):
             raise ManifestError(
-                f"error validating \"{source}\": error validating data: invalid object to validate; "
+                f'error validating "{source}": error validating data: invalid object to validate; '
                 "if you choose to ignore these errors, turn validation off with --validate=false"
             )
         out.extend(flatten(doc))

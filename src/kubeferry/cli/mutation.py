@@ -31,6 +31,7 @@ DRY_SUFFIX = {DRY_NONE: "", DRY_CLIENT: " (dry run)", DRY_SERVER: " (server dry 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 BINARY = "kubeferry"
+RECORD_DEPRECATED = "Flag --record has been deprecated, --record will be removed in the future"
 EXIT_OK = 0
 EXIT_FAILED = 1
 # Go's encoding/json escapes these even in compact output (HTML safety and JS line separators).
@@ -129,8 +130,9 @@ def render_command(parser, command_path: str, argv: list[str]) -> str:
             continue
         if not has_value:
             if action is not None and action.nargs == "?":
-                if i < len(argv) and not argv[i].startswith("-") and action.const is not None and False:
+                if i < len(argv) and not argv[i].startswith("-"):  # argparse takes the next word, so do we
                     value = argv[i]
+                    i += 1
                 else:
                     value = "unchanged" if long_name == "dry-run" else str(action.const)
             elif i < len(argv):
@@ -152,6 +154,7 @@ def change_cause(args, argv: list[str] | None = None) -> str | None:
     """The `kubernetes.io/change-cause` value when `--record` was given, else None."""
     if not getattr(args, "record", False):
         return None
+    print(RECORD_DEPRECATED, file=sys.stderr)
     parser = getattr(args, "_parser", None)
     return render_command(parser, getattr(args, "_command_path", ""), list(sys.argv[1:] if argv is None else argv))
 
@@ -273,7 +276,7 @@ def parse_targets(transport, positional: list[str], *, allow_selector: bool = Fa
         for item in positional:
             kind, _, name = item.partition("/")
             if not kind or not name:
-                raise UsageError(f"arguments in resource/name form must have a single resource and name")
+                raise UsageError("arguments in resource/name form must have a single resource and name")
             out.append(Target(transport.lookup(kind), name))
         return out, []
     if any("/" in item for item in positional):
@@ -288,7 +291,7 @@ def parse_targets(transport, positional: list[str], *, allow_selector: bool = Fa
         if allow_selector:
             return [], kinds
         raise UsageError("resource(s) were provided, but no name was specified")
-    return [Target(res, name) for res in kinds for name in names], kinds
+    return [Target(res, name) for res in kinds for name in names], []
 
 
 def namespace_for(res, conn) -> str | None:
@@ -300,3 +303,66 @@ def get_object(transport, res, namespace: str | None, name: str) -> dict:
     from kubeferry.client import request as rq
 
     return transport.send(rq.get(res, namespace, name)).json()
+
+
+def run_command(args, command: str, body) -> int:
+    """Connect, run `body(args, conn)` and turn client-side failures into kubectl's one line."""
+    from kubeferry.cli.connect import connect, fail
+    from kubeferry.cli.manifests import ManifestError
+    from kubeferry.client.https import NoMatchError
+
+    try:
+        conn = connect(args, command)
+        return int(body(args, conn) or 0)
+    except (UsageError, ManifestError, NoMatchError) as e:
+        return fail_usage(str(e))
+    except Exception as e:  # noqa: BLE001 - fail() re-raises what it does not know
+        return fail(e)
+
+
+def load_manifests(args, conn, verb: str) -> list:
+    """Read `-f` and map each object; a mapping failure ends the command, as in kubectl."""
+    from kubeferry.cli import manifests
+
+    found = manifests.read(args.filename, args.recursive, verb)
+    for item in found:
+        manifests.resolve(item, conn.transport, conn.namespace, conn.namespace_explicit)
+    return found
+
+
+def field_validation(args) -> str:
+    value = (getattr(args, "validate", "strict") or "strict").lower()
+    table = {"strict": "Strict", "true": "Strict", "warn": "Warn", "ignore": "Ignore", "false": "Ignore"}
+    if value not in table:
+        raise UsageError(
+            f'invalid - validate option "{value}"; must be one of: strict (or true), warn, ignore (or false)'
+        )
+    return table[value]
+
+
+def is_not_found(error: BaseException) -> bool:
+    from kubeferry.machinery.status import StatusError
+
+    return isinstance(error, StatusError) and error.code == 404 and error.reason == "NotFound"
+
+
+def go_yaml(obj: object) -> str:
+    """YAML as kubectl writes it (sigs.k8s.io/yaml): sorted keys, no line folding, double quotes
+    where a plain scalar would change type (`"2"`, `"true"`), literal blocks for multi-line text.
+    """
+    import yaml
+
+    class Emitter(yaml.SafeDumper):
+        def choose_scalar_style(self):
+            style = super().choose_scalar_style()
+            return '"' if style == "'" else style
+
+    def represent_str(dumper, value: str):
+        if "\n" in value:
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+    Emitter.add_representer(str, represent_str)
+    return yaml.dump(
+        obj, Dumper=Emitter, default_flow_style=False, sort_keys=True, allow_unicode=True, width=float("inf")
+    )

@@ -1,0 +1,173 @@
+"""`kubeferry edit TYPE NAME`: open the live object in `$KUBE_EDITOR`/`$EDITOR`, patch the result.
+
+The editor gets the object as YAML (or JSON with `-o json`) under kubectl's header comment.  After
+the editor exits, comment lines are ignored; an unchanged file prints `Edit cancelled, no changes
+made.` (exit 0).  Otherwise the two-way strategic patch from the original to the edited object is
+sent with `fieldManager=kubectl-edit` and `fieldValidation` from `--validate`.  A 422 Invalid
+reopens the editor with the failures listed under the header (`# deployments.apps "x" was not
+valid:` then `# * <field>: <message>` per cause); saving that unchanged or empty ends with `error:
+Edit cancelled, no valid changes were saved.` (exit 1).  Other errors print `error: <resource>
+"<name>" could not be patched: <message>` with the replace hint, exit 1.  Objects are edited one at
+a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+from kubeferry.cli import mutation as mu
+
+FIELD_MANAGER = "kubectl-edit"
+DEFAULT_EDITOR = "vi"
+HEADER = (
+    "# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
+    "# and an empty file will abort the edit. If an error occurs while saving this file will be\n"
+    "# reopened with the relevant failures.\n"
+    "#\n"
+)
+CANCELLED = "Edit cancelled, no changes made."
+CANCELLED_INVALID = "Edit cancelled, no valid changes were saved."
+
+
+def add_parser(subparsers, parents) -> None:
+    parser = subparsers.add_parser("edit", parents=parents, help="Edit a resource on the server")
+    parser.add_argument("targets", nargs="*")
+    mu.add_filename(parser, "Filename, directory, or URL to files to use to edit the resource")
+    parser.add_argument("-o", "--output", default="yaml")
+    parser.add_argument("--validate", default="strict")
+    parser.add_argument("--save-config", action="store_true", default=False)
+    parser.add_argument("--subresource", default="")
+    mu.add_record(parser)
+    mu.mark(parser, "edit")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    return mu.run_command(args, "edit", _edit)
+
+
+def editor_command() -> list[str]:
+    editor = os.environ.get("KUBE_EDITOR") or os.environ.get("EDITOR") or DEFAULT_EDITOR
+    return shlex.split(editor)
+
+
+def serialize(obj: dict, output: str) -> str:
+    if output == "json":
+        return json.dumps(obj, indent=4, ensure_ascii=False) + "\n"
+
+    return mu.go_yaml(obj)
+
+
+def strip_comments(text: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#"))
+
+
+def parse_edited(text: str, output: str = "yaml") -> dict | None:
+    """The edited object, or None when the file holds nothing but comments and blanks."""
+    import yaml
+
+    body = strip_comments(text)
+    if not body.strip():
+        return None
+    value = yaml.safe_load(body)
+    if not isinstance(value, dict):
+        raise mu.UsageError("the edited file did not contain an object")
+    return value
+
+
+def run_editor(text: str, output: str = "yaml", path: str | None = None) -> str:
+    """Write `text` to a temp file (or `path`), run the editor on it, return what was saved."""
+    if path is None:
+        suffix = ".json" if output == "json" else ".yaml"
+        handle, path = tempfile.mkstemp(prefix="kubeferry-edit-", suffix=suffix)
+        os.close(handle)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    result = subprocess.run([*editor_command(), path], check=False)
+    if result.returncode != 0:
+        raise mu.UsageError(f"there was a problem with the editor {' '.join(editor_command())!r}")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def invalid_header(qualified: str, name: str, error) -> str:
+    """`# deployments.apps "x" was not valid:` and `# * field: message` per cause, then `#`."""
+    causes = (error.details or {}).get("causes") or []
+    lines = [f'# {qualified} "{name}" was not valid:']
+    if causes:
+        lines.extend(f"# * {c.get('field', '')}: {c.get('message', '')}".replace("\n", "\n# ") for c in causes)
+    else:
+        lines.append(f"# * {error.message}")
+    return "\n".join(lines) + "\n#\n"
+
+
+def _edit(args, conn) -> int:
+    from kubeferry.cli.apply import schema_for, with_last_applied
+    from kubeferry.client import request as rq
+    from kubeferry.machinery.patch import create_two_way_merge_patch
+    from kubeferry.machinery.status import StatusError
+
+    validation = mu.field_validation(args)
+    if args.output not in ("yaml", "json"):
+        raise mu.UsageError("the edit mode must be one of yaml|json")
+    cause = mu.change_cause(args)
+    if args.filename:
+        targets = [(m.resource, m.name, m.namespace) for m in mu.load_manifests(args, conn, "edit")]
+    else:
+        found, _ = mu.parse_targets(conn.transport, args.targets)
+        targets = [(t.resource, t.name, mu.namespace_for(t.resource, conn)) for t in found]
+    for res, name, namespace in targets:
+        live = mu.get_object(conn.transport, res, namespace, name)
+        original_text = serialize(live, args.output)
+        text = HEADER + original_text
+        path = None
+        reopened = False
+        while True:
+            suffix = ".json" if args.output == "json" else ".yaml"
+            if path is None:
+                handle, path = tempfile.mkstemp(prefix="kubeferry-edit-", suffix=suffix)
+                os.close(handle)
+            edited_text = run_editor(text, args.output, path)
+            previous = strip_comments(text)
+            if strip_comments(edited_text) == previous or not strip_comments(edited_text).strip():
+                if reopened:
+                    raise mu.UsageError(CANCELLED_INVALID)
+                print(CANCELLED, file=sys.stderr)
+                os.unlink(path)
+                break
+            edited = parse_edited(edited_text, args.output)
+            mu.record_on(edited, cause)
+            if args.save_config:
+                edited = with_last_applied(edited)
+            patch = create_two_way_merge_patch(live, edited, schema_for(res))
+            try:
+                conn.transport.send(
+                    rq.patch(
+                        res,
+                        namespace,
+                        name,
+                        patch,
+                        "strategic",
+                        **mu.write_params(mu.DRY_NONE, FIELD_MANAGER, validation),
+                    )
+                )
+            except StatusError as e:
+                if e.code == 422 and e.reason == "Invalid":
+                    text = HEADER + invalid_header(res.qualified, name, e) + strip_comments(edited_text)
+                    reopened = True
+                    continue
+                print(
+                    f'error: {res.qualified} "{name}" could not be patched: {e.message}\n'
+                    f"You can run `{mu.BINARY} replace -f {path}` to try this update again.",
+                    file=sys.stderr,
+                )
+                return mu.EXIT_FAILED
+            os.unlink(path)
+            print(mu.result_line(res, name, "edited"), flush=True)
+            break
+    return 0
