@@ -220,14 +220,45 @@ def _named(items: Any, what: str, path: str) -> dict[str, dict]:
     return out
 
 
-def parse_file(path: str, text: str) -> RawConfig:
-    """One kubeconfig file, with its relative paths resolved against its directory."""
+def _parse_yaml(path: str, text: str) -> object:
+    """Parse a kubeconfig's YAML, through a content-addressed cache of the parsed form.
+
+    Importing and running a YAML parser costs more than the rest of a `get`; the parsed form is
+    kept as JSON under `$XDG_CACHE_HOME/kubeferry/kubeconfig/<sha256 of the text>.json` (mode
+    0600 in a 0700 directory, like the kubeconfig itself), so an unchanged file is parsed once.
+    """
+    import hashlib
+
+    if not text.strip():
+        return {}
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    cache = os.path.join(base, "kubeferry", "kubeconfig", hashlib.sha256(text.encode()).hexdigest() + ".json")
+    try:
+        with open(cache, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        pass
     import yaml
 
     try:
-        data = yaml.safe_load(text) if text.strip() else {}
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ConfigError(f'error loading config file "{path}": {" ".join(str(e).split())}')
+    try:
+        os.makedirs(os.path.dirname(cache), mode=0o700, exist_ok=True)
+        tmp = f"{cache}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, default=str)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home still works, just without the cache
+    return data
+
+
+def parse_file(path: str, text: str) -> RawConfig:
+    """One kubeconfig file, with its relative paths resolved against its directory."""
+    data = _parse_yaml(path, text)
     data = data or {}
     if not isinstance(data, dict):
         raise ConfigError(f'error loading config file "{path}": expected a mapping at the top level')
