@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kubeferry.machinery import status as st
+from kubeferry.machinery.selectors import label_key_errors, label_value_errors
 from kubeferry.machinery.status import FieldError
 
 # ---------------------------------------------------------------------------------------------
@@ -36,23 +37,17 @@ TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024  # bytes: keys + values of all annotati
 DNS1123_LABEL_MAX = 63
 DNS1123_SUBDOMAIN_MAX = 253
 DNS1035_LABEL_MAX = 63
-LABEL_VALUE_MAX = 63
-LABEL_KEY_NAME_MAX = 63
 PORT_NAME_MAX = 15
 
 _DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
 _DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_LABEL_VALUE_FMT = "(" + _LABEL_KEY_FMT + ")?"
 _PERCENT_FMT = "[0-9]+%"
 _CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
 
 _DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + "$")
 _DNS1123_SUBDOMAIN_RE = re.compile("^" + _DNS1123_SUBDOMAIN_FMT + "$")
 _DNS1035_LABEL_RE = re.compile("^" + _DNS1035_LABEL_FMT + "$")
-_LABEL_KEY_RE = re.compile("^" + _LABEL_KEY_FMT + "$")
-_LABEL_VALUE_RE = re.compile("^" + _LABEL_VALUE_FMT + "$")
 _PERCENT_RE = re.compile("^" + _PERCENT_FMT + "$")
 _CONFIG_MAP_KEY_RE = re.compile("^" + _CONFIG_MAP_KEY_FMT + "$")
 _PORT_NAME_CHARSET_RE = re.compile("^[-a-z0-9]+$")
@@ -69,13 +64,6 @@ _DNS1123_SUBDOMAIN_MSG = (
 _DNS1035_LABEL_MSG = (
     "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
     "start with an alphabetic character, and end with an alphanumeric character"
-)
-_LABEL_KEY_MSG = (
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-)
-_LABEL_VALUE_MSG = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-    "and must start and end with an alphanumeric character"
 )
 _PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%'"
 _CONFIG_MAP_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
@@ -146,39 +134,12 @@ def is_dns1035_label(value: str) -> list[str]:
 
 
 def is_qualified_name(value: str) -> list[str]:
-    """A label key / annotation key / finalizer: `[prefix/]name`."""
-    errs: list[str] = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs.extend("prefix part " + m for m in is_dns1123_subdomain(prefix, unit="bytes"))
-    else:
-        return [
-            "a valid label key "
-            + regex_error(_LABEL_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > LABEL_KEY_NAME_MAX:
-        errs.append("name part " + max_len_bytes(LABEL_KEY_NAME_MAX))
-    if not _LABEL_KEY_RE.match(name):
-        errs.append("name part " + regex_error(_LABEL_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc"))
-    return errs
+    """A label key / annotation key / finalizer: `[prefix/]name` (the label-key rules of machinery.selectors)."""
+    return label_key_errors(value)
 
 
 def is_valid_label_value(value: str) -> list[str]:
-    errs = []
-    if len(value) > LABEL_VALUE_MAX:
-        errs.append(max_len_bytes(LABEL_VALUE_MAX))
-    if not _LABEL_VALUE_RE.match(value):
-        errs.append(regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
+    return label_value_errors(value)
 
 
 def is_valid_percent(value: str) -> list[str]:
