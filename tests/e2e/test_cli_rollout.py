@@ -182,14 +182,15 @@ def both_during(server, ns, target: str, steps: list[float], *flags: str):
             server.kubectl_argv("rollout", "status", "-n", ns, target, *flags),
         )
     ]
-    time.sleep(1.0)
+    # Both are watching once they have printed their first line; only then does the clock move.
+    firsts = [proc.stdout.readline() for proc in procs]
     for step in steps:
         advance(server, step)
         time.sleep(0.7)
     results = []
-    for proc in procs:
+    for proc, first in zip(procs, firsts, strict=True):
         out, err = proc.communicate(timeout=60)
-        results.append((proc.returncode, out, err))
+        results.append((proc.returncode, first + out, err))
     return results
 
 

@@ -83,7 +83,11 @@ def get(server, ns, *what) -> dict:
 
 
 def status_during(server, ns, steps: list[float], *args: str) -> tuple[int, list[str]]:
-    """Run `kubectl rollout status` while the clock advances by each step; its exit code and lines."""
+    """Run `kubectl rollout status` while the clock advances by each step; its exit code and lines.
+
+    The clock moves only after kubectl has printed its first line (it is watching by then), so
+    the progression does not depend on how fast the machine is.
+    """
     proc = subprocess.Popen(
         [*server.kubectl_argv("rollout", "status", "-n", ns, "deployment/my-app", *args)],
         stdout=subprocess.PIPE,
@@ -91,12 +95,12 @@ def status_during(server, ns, steps: list[float], *args: str) -> tuple[int, list
         text=True,
         env=server.env(),
     )
-    time.sleep(0.8)
+    first = proc.stdout.readline()
     for step in steps:
         advance(server, step)
         time.sleep(0.15)
-    out, _ = proc.communicate(timeout=30)
-    return proc.returncode, out.splitlines()
+    out, _ = proc.communicate(timeout=60)
+    return proc.returncode, (first + out).splitlines()
 
 
 def test_clock_endpoint_and_errors(vserver):
