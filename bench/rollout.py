@@ -1,6 +1,7 @@
 """A 1,000-replica rolling update on the virtual clock, in process, against a write-only baseline.
 
     .venv/bin/python bench/rollout.py [--replicas 1000] [--memory]
+    .venv/bin/python bench/rollout.py --deployments 100 --replicas 100   # many rolling at once
 
 The control plane (Deployment and ReplicaSet controllers, scheduler, kubelets, endpoints, GC, …)
 runs on a virtual clock; the benchmark creates a Deployment, lets it become available, changes
@@ -53,6 +54,44 @@ def manifest(replicas: int) -> dict:
 
 def store_for(memory: bool, work: Path) -> Store:
     return Store(None if memory else str(work / "state.db"))
+
+
+def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, float]:
+    """`count` Deployments of `replicas` each, all changing their image at once."""
+    store = store_for(memory, work)
+    registry = Registry(store)
+    clock = clocks.VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    registry.now = clock.now
+    bootstrap.ensure_system_objects(registry)
+    control = controlplane.ControlPlane(
+        registry,
+        clock,
+        catalog.workload_controllers() + cluster_controllers.cluster_controllers() + simulation.simulation_controllers(),
+    )
+    bootstrap.ensure_nodes(registry, max(3, count * replicas // 100))
+    control.resync()
+    for i in range(count):
+        body = manifest(replicas)
+        body["metadata"]["name"] = f"app{i}"
+        registry.create(DEPLOYMENT, "default", body)
+    begin = time.perf_counter()
+    control.advance(5)
+    setup = time.perf_counter() - begin
+    begin = time.perf_counter()
+    for i in range(count):
+        updated = copy.deepcopy(registry.get(DEPLOYMENT, "default", f"app{i}").obj)
+        updated["spec"]["template"]["spec"]["containers"][0]["image"] = "alpine:3.6"
+        registry.update(DEPLOYMENT, "default", f"app{i}", updated)
+    for _ in range(300):
+        control.advance(1)
+        statuses = [registry.get(DEPLOYMENT, "default", f"app{i}").obj["status"] for i in range(count)]
+        if all(s.get("updatedReplicas") == replicas == s.get("availableReplicas") == s.get("replicas") for s in statuses):
+            break
+    else:
+        raise SystemExit("the rollouts did not finish")
+    took = time.perf_counter() - begin
+    store.close()
+    return setup, took
 
 
 def rollout(replicas: int, memory: bool, work: Path) -> tuple[float, float]:
@@ -111,8 +150,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--replicas", type=int, default=1000)
     parser.add_argument("--memory", action="store_true", help="in-memory store instead of SQLite")
+    parser.add_argument("--deployments", type=int, default=1, help="roll this many Deployments at once")
     args = parser.parse_args()
     asyncio.set_event_loop(asyncio.new_event_loop())
+    if args.deployments > 1:
+        with tempfile.TemporaryDirectory() as a:
+            setup, took = many(args.deployments, args.replicas, args.memory, Path(a))
+        print(f"{args.deployments} Deployments x {args.replicas} replicas: scale-up {setup:.1f} s, all rolled {took:.1f} s")
+        return
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         setup, took = rollout(args.replicas, args.memory, Path(a))
         base = baseline(args.replicas, args.memory, Path(b))
