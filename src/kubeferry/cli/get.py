@@ -303,10 +303,9 @@ def _fail_status(error) -> int:
 
 def _watch_stream(transport, res, namespace, *, resource_version, label_selector, field_selector):
     """Table-Accept watch events (kubectl's `get -w` request) until the server closes the stream."""
-    import http.client
-
     from kubeferry.cli.printers import TABLE_ACCEPT
     from kubeferry.client import request as rq
+    from kubeferry.client import wire
 
     request = rq.watch(
         res,
@@ -325,7 +324,7 @@ def _watch_stream(transport, res, namespace, *, resource_version, label_selector
         while True:
             try:
                 chunk = response.read1(64 * 1024)
-            except (OSError, http.client.HTTPException):
+            except (OSError, wire.HTTPException):
                 return
             if not chunk:
                 yield from decoder.close()

@@ -243,10 +243,10 @@ def _print_pod(conn, args, pod: dict, container: str, prefix_all: bool = False) 
 
 def _stream(conn, namespace: str, pod: str, query: dict, prefix: str) -> int:
     """GET pods/<pod>/log and copy the bytes to stdout as they arrive (follow keeps the stream open)."""
-    import http.client
     from urllib.parse import quote, urlencode
 
     from kubeferry.client import request as rq
+    from kubeferry.client import wire
 
     path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(pod, safe='')}/log"
     if query:
@@ -262,7 +262,7 @@ def _stream(conn, namespace: str, pod: str, query: dict, prefix: str) -> int:
         while True:
             try:
                 chunk = response.read1(READ_CHUNK)
-            except (OSError, http.client.HTTPException):
+            except (OSError, wire.HTTPException):
                 break
             if not chunk:
                 break

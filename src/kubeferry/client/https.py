@@ -7,14 +7,13 @@ kubectl words them, `continue`-token paging, watch streams, and discovery for ki
 in kubeferry's resource table.  Request building and response decoding live in
 `kubeferry.client.request`; this module only moves their bytes.
 
-Imports stay cheap (`http.client`, `ssl`): the CLI pays for this module on every command.
+Imports stay cheap (`ssl` and our own `wire` HTTP/1.1 reader): the CLI pays for this module on every command.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import http.client
 import os
 import socket
 import ssl
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kubeferry.client import request as rq
+from kubeferry.client import wire
 from kubeferry.client.kubeconfig import ClientConfig, CredentialError, Credentials
 from kubeferry.client.transport import STRATEGIC
 from kubeferry.machinery import resources
@@ -35,7 +35,7 @@ LIST_PAGE_SIZE = 500  # kubectl's chunk size for lists
 WATCH_SLACK = 30.0  # seconds a watch socket waits beyond the server's timeoutSeconds
 READ_CHUNK = 64 * 1024
 MAX_IDLE = 4  # keep-alive connections kept per transport
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+_STALE = (wire.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
 
 class APIConnectionError(ConnectionError):
@@ -60,19 +60,6 @@ class NoMatchError(LookupError):
 class ListResult:
     items: list[dict]
     resource_version: str
-
-
-class _HTTPSConnection(http.client.HTTPSConnection):
-    """HTTPSConnection whose TLS server name (SNI and verification) may differ from the host."""
-
-    def __init__(self, host: str, port: int, *, context: ssl.SSLContext, server_name: str, timeout: float | None):
-        super().__init__(host, port, context=context, timeout=timeout)
-        self._server_name = server_name
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.timeout, self.source_address)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self._server_name or self.host)
 
 
 def _load_cert_chain(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
@@ -149,7 +136,7 @@ class HTTPSTransport:
         self.extra_headers = dict(headers or {})
         self.warnings: list[str] = []
         self._lock = threading.Lock()
-        self._idle: list[http.client.HTTPConnection] = []
+        self._idle: list[wire.Connection] = []
         self._context: ssl.SSLContext | None = None
         self._context_key: tuple = ()
         self._discovery: list[Resource] | None = None
@@ -197,7 +184,7 @@ class HTTPSTransport:
                 self._context_key = key
             return self._context
 
-    def _connection(self, creds: Credentials, timeout: float | None) -> tuple[http.client.HTTPConnection, bool]:
+    def _connection(self, creds: Credentials, timeout: float | None) -> tuple[wire.Connection, bool]:
         if self.config.secure:
             context = self._tls(creds)
         with self._lock:
@@ -208,12 +195,12 @@ class HTTPSTransport:
                     conn.sock.settimeout(timeout)
                 return conn, True
         if self.config.secure:
-            return _HTTPSConnection(
-                self.host, self.port, context=context, server_name=self.config.server_name, timeout=timeout
+            return wire.Connection(
+                self.host, self.port, context=context, server_hostname=self.config.server_name or None, timeout=timeout
             ), False
-        return http.client.HTTPConnection(self.host, self.port, timeout=timeout), False
+        return wire.Connection(self.host, self.port, timeout=timeout), False
 
-    def _release(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+    def _release(self, conn: wire.Connection, response: wire.Response) -> None:
         if response.will_close or conn.sock is None:
             conn.close()
             return
@@ -258,7 +245,7 @@ class HTTPSTransport:
 
     def _open(
         self, request: rq.Request, timeout: float | None
-    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    ) -> tuple[wire.Connection, wire.Response]:
         """Send a request and read the response head, retrying once on a keep-alive connection the server had closed."""
         creds = self._credentials()
         for attempt in range(2):
@@ -276,7 +263,7 @@ class HTTPSTransport:
                 if reused and attempt == 0:
                     continue
                 raise self._connection_error(e)
-            except (OSError, http.client.HTTPException) as e:
+            except (OSError, wire.HTTPException) as e:
                 conn.close()
                 raise self._connection_error(e)
         raise AssertionError("unreachable")
@@ -287,7 +274,7 @@ class HTTPSTransport:
             conn, response = self._open(request, timeout if timeout is not None else self.timeout)
             try:
                 body = response.read()
-            except (OSError, http.client.HTTPException) as e:
+            except (OSError, wire.HTTPException) as e:
                 conn.close()
                 raise self._connection_error(e)
             self._release(conn, response)
@@ -490,7 +477,7 @@ class HTTPSTransport:
             while True:
                 try:
                     chunk = response.read1(READ_CHUNK)
-                except (OSError, http.client.HTTPException) as e:
+                except (OSError, wire.HTTPException) as e:
                     raise self._connection_error(e)
                 if not chunk:
                     yield from decoder.close()
