@@ -141,8 +141,14 @@ class Writer:
         return go_tabwrite("".join(self.parts))
 
 
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
 def write_map(w: Writer, level: int, title: str, values: dict | None, sep: str = "=") -> None:
     """`Labels:\\tapp=web` then one `\\tk=v` line per further key; `<none>` when empty."""
+    # kubectl describe leaves out the last-applied-configuration annotation.
+    if values and title == "Annotations" and LAST_APPLIED in values:
+        values = {k: v for k, v in values.items() if k != LAST_APPLIED}
     if not values:
         w.write(level, f"{title}:\t{NONE}\n")
         return
@@ -730,7 +736,77 @@ def describe_generic(conn, obj: dict, events: list[dict]) -> str:
     return w.render()
 
 
+def describe_daemonset(conn, obj: dict, events: list[dict]) -> str:
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    w = Writer()
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    w.write(0, f"Selector:\t{selector_text(spec.get('selector'))}\n")
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
+    w.write(0, f"Node-Selector:\t{','.join(f'{k}={v}' for k, v in sorted(node_selector.items())) or NONE}\n")
+    write_map(w, 0, "Labels", meta.get("labels"))
+    write_map(w, 0, "Annotations", meta.get("annotations"), ": ")
+    w.write(0, f"Desired Number of Nodes Scheduled: {status.get('desiredNumberScheduled', 0)}\n")
+    w.write(0, f"Current Number of Nodes Scheduled: {status.get('currentNumberScheduled', 0)}\n")
+    w.write(0, f"Number of Nodes Scheduled with Up-to-date Pods: {status.get('updatedNumberScheduled', 0)}\n")
+    w.write(0, f"Number of Nodes Scheduled with Available Pods: {status.get('numberAvailable', 0)}\n")
+    w.write(0, f"Number of Nodes Misscheduled: {status.get('numberMisscheduled', 0)}\n")
+    running, waiting, succeeded, failed = _pod_counts(conn, obj)
+    w.write(0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+    _pod_template(w, spec.get("template") or {})
+    write_events(w, events)
+    return w.render()
+
+
+def describe_statefulset(conn, obj: dict, events: list[dict]) -> str:
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    w = Writer()
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    w.write(0, f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp', ''))}\n")
+    w.write(0, f"Selector:\t{selector_text(spec.get('selector'))}\n")
+    write_map(w, 0, "Labels", meta.get("labels"))
+    write_map(w, 0, "Annotations", meta.get("annotations"), ": ")
+    w.write(0, f"Service Name:\t{spec.get('serviceName', '')}\n")
+    w.write(0, f"Pod Management Policy:\t{spec.get('podManagementPolicy', '')}\n")
+    w.write(0, f"Replicas:\t{spec.get('replicas', 1)} desired | {status.get('replicas', 0)} total\n")
+    strategy = spec.get("updateStrategy") or {}
+    w.write(0, f"Update Strategy:\t{strategy.get('type', '')}\n")
+    rolling = strategy.get("rollingUpdate")
+    if rolling:
+        if rolling.get("partition") is not None:
+            w.write(1, f"Partition:\t{rolling['partition']}\n")
+        if rolling.get("maxUnavailable") is not None:
+            w.write(1, f"MaxUnavailable:\t{_intstr(rolling['maxUnavailable'])}\n")
+    retention = spec.get("persistentVolumeClaimRetentionPolicy")
+    if retention:
+        w.write(0, "Persistent Volume Claim Retention Policy:\n")
+        w.write(1, f"WhenDeleted:\t{retention.get('whenDeleted', '')}\n")
+        w.write(1, f"WhenScaled:\t{retention.get('whenScaled', '')}\n")
+    running, waiting, succeeded, failed = _pod_counts(conn, obj)
+    w.write(0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+    _pod_template(w, spec.get("template") or {})
+    claims = spec.get("volumeClaimTemplates") or []
+    if claims:
+        w.write(0, "Volume Claims:\n")
+        for claim in claims:
+            cmeta, cspec = claim.get("metadata") or {}, claim.get("spec") or {}
+            w.write(1, f"Name:\t{cmeta.get('name', '')}\n")
+            w.write(1, f"StorageClass:\t{cspec.get('storageClassName') or ''}\n")
+            write_map(w, 1, "Labels", cmeta.get("labels"))
+            write_map(w, 1, "Annotations", cmeta.get("annotations"), ": ")
+            capacity = ((cspec.get("resources") or {}).get("requests") or {}).get("storage", "")
+            w.write(1, f"Capacity:\t{capacity}\n")
+            w.write(1, f"Access Modes:\t[{' '.join(cspec.get('accessModes') or [])}]\n")
+    else:
+        w.write(0, f"Volume Claims:\t{NONE}\n")
+    write_events(w, events)
+    return w.render()
+
+
 DESCRIBERS = {
+    "DaemonSet": describe_daemonset,
+    "StatefulSet": describe_statefulset,
     "Deployment": describe_deployment,
     "ReplicaSet": describe_replicaset,
     "Service": describe_service,
