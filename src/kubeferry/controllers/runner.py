@@ -65,6 +65,7 @@ class Runner:
         self.timers: list[tuple[datetime, int, Key]] = []
         self._seq = itertools.count()
         self._failures: dict[Key, int] = {}
+        self._bugs: dict[tuple, int] = {}
         self.recorder = executor.EventRecorder(transport)
         self.on_work: Callable[[], None] | None = None
         self.processing = False
@@ -138,11 +139,27 @@ class Runner:
         except st.StatusError as e:
             self._retry(key, e)
         except Exception:  # noqa: BLE001 - a controller bug must not stop the control plane
-            log.exception("controller %s failed on %s/%s", *key)
+            self._log_bug(key)
             self.schedule(key, RETRY_DELAY)
         else:
             self._failures.pop(key, None)
         return True
+
+    def _log_bug(self, key: Key) -> None:
+        """Log a controller bug with its traceback once per (controller, exception type, place);
+        repeats only count, so a bug hit by every pod of a big cluster cannot flood the log."""
+        import sys
+        import traceback
+
+        kind, error, tb = sys.exc_info()
+        last = traceback.extract_tb(tb)[-1] if tb is not None else None
+        signature = (key[0], kind.__name__ if kind else "", last.filename if last else "", last.lineno if last else 0)
+        seen = self._bugs.get(signature, 0)
+        self._bugs[signature] = seen + 1
+        if seen == 0:
+            log.exception("controller %s failed on %s/%s (further failures like this are counted, not logged)", *key)
+        elif (seen + 1) & seen == 0:  # 2, 4, 8, … repeats
+            log.error("controller %s: the same failure again (%d times so far): %s", key[0], seen + 1, error)
 
     def _retry(self, key: Key, error: st.StatusError) -> None:
         """Conflicts and races retry at once (the next pass sees fresher state); repeated failures back off."""
