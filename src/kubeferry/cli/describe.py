@@ -561,6 +561,12 @@ def _pod_counts(conn, obj: dict) -> tuple[int, int, int, int]:
     return counts["Running"], counts["Pending"], counts["Succeeded"], counts["Failed"]
 
 
+def _pods_status(w: Writer, conn, obj: dict) -> None:
+    """`Pods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed` for the pods `obj` controls."""
+    running, waiting, succeeded, failed = _pod_counts(conn, obj)
+    w.write(0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+
+
 def describe_replicaset(conn, obj: dict, events: list[dict]) -> str:
     meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
     w = Writer()
@@ -573,8 +579,7 @@ def describe_replicaset(conn, obj: dict, events: list[dict]) -> str:
     if owner:
         w.write(0, f"Controlled By:\t{owner}\n")
     w.write(0, f"Replicas:\t{status.get('replicas', 0)} current / {spec.get('replicas', 0)} desired\n")
-    running, waiting, succeeded, failed = _pod_counts(conn, obj)
-    w.write(0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+    _pods_status(w, conn, obj)
     _pod_template(w, spec.get("template") or {})
     conditions = status.get("conditions") or []
     if conditions:
@@ -751,8 +756,7 @@ def describe_daemonset(conn, obj: dict, events: list[dict]) -> str:
     w.write(0, f"Number of Nodes Scheduled with Up-to-date Pods: {status.get('updatedNumberScheduled', 0)}\n")
     w.write(0, f"Number of Nodes Scheduled with Available Pods: {status.get('numberAvailable', 0)}\n")
     w.write(0, f"Number of Nodes Misscheduled: {status.get('numberMisscheduled', 0)}\n")
-    running, waiting, succeeded, failed = _pod_counts(conn, obj)
-    w.write(0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+    _pods_status(w, conn, obj)
     _pod_template(w, spec.get("template") or {})
     write_events(w, events)
     return w.render()
@@ -783,8 +787,7 @@ def describe_statefulset(conn, obj: dict, events: list[dict]) -> str:
         w.write(0, "Persistent Volume Claim Retention Policy:\n")
         w.write(1, f"WhenDeleted:\t{retention.get('whenDeleted', '')}\n")
         w.write(1, f"WhenScaled:\t{retention.get('whenScaled', '')}\n")
-    running, waiting, succeeded, failed = _pod_counts(conn, obj)
-    w.write(0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+    _pods_status(w, conn, obj)
     _pod_template(w, spec.get("template") or {})
     claims = spec.get("volumeClaimTemplates") or []
     if claims:
