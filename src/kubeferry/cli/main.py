@@ -30,6 +30,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "delete": ("kubeferry.cli.delete", "Delete resources by file names, stdin, resources and names, or by resources and label selector"),
     "diff": ("kubeferry.cli.diff", "Diff the live version against a would-be applied version"),
     "rollout": ("kubeferry.cli.rollout", "Manage the rollout of a resource"),
+    "proxy": ("kubeferry.cli.proxy", "Run a proxy to the Kubernetes API server"),
+    "deliver": ("kubeferry.cli.deliver", "Update a workload, wait, verify it, and roll back on failure (for CI)"),
+    "demo": ("kubeferry.cli.demo", "Walk through continuous delivery on a throw-away embedded cluster"),
 }
 
 EXIT_USAGE = 3
