@@ -5,6 +5,8 @@
     /api/v1/namespaces/default            -> the Namespace "default"
     /api/v1/namespaces/default/status     -> its status subresource
     /api/v1/namespaces/default/services/web:80/proxy/x/y -> sub [proxy, x, y]
+    /api/v1/proxy/namespaces/default/services/web:80/x  -> the same as .../services/web:80/proxy/x
+      (the pre-1.10 proxy path, still used by older guides, served as an alias)
 
 Pure: no I/O.
 """
@@ -41,7 +43,10 @@ def parse(path: str) -> ResourcePath | None:
         group, version, rest = parts[1], parts[2], parts[3:]
     else:
         return None
-    if not rest or any(p == "" for p in rest):
+    if group == "" and len(rest) >= 4 and rest[0] == "proxy" and rest[1] == "namespaces" and rest[3] in ("services", "pods"):
+        rest = [*rest[1:5], "proxy", *rest[5:]] if len(rest) >= 5 else rest[1:]
+    head = rest[: rest.index("proxy") + 1] if "proxy" in rest else rest  # a proxied path may hold empty parts
+    if not rest or any(p == "" for p in head):
         return None
     namespace = None
     if rest[0] == "namespaces" and len(rest) >= 3 and not (group == "" and rest[2] in ("status", "finalize")):

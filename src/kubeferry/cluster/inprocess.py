@@ -34,6 +34,7 @@ class Cluster:
         start_time: str | None = None,
         seed: int | None = None,
         serve: bool = True,
+        volume_sync_seconds: float = 10.0,
     ):
         self.clock_mode = clock
         self.nodes = nodes
@@ -43,6 +44,7 @@ class Cluster:
         self.start_time = start_time
         self.seed = seed
         self.serve = serve
+        self.volume_sync_seconds = volume_sync_seconds
         self.url = ""
         self.kubeconfig: Path | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -56,7 +58,7 @@ class Cluster:
         import random
 
         from kubeferry.apiserver.app import ApiServer
-        from kubeferry.cluster import bootstrap, certs, controlplane, endpoints, kubeconfig
+        from kubeferry.cluster import bootstrap, certs, controlplane, endpoints, kubeconfig, traffic
         from kubeferry.cluster.server import STATE_DB, _bind, _url
         from kubeferry.controllers import catalog, cluster_controllers
         from kubeferry.registry.registry import Registry
@@ -102,7 +104,11 @@ class Cluster:
                         self.registry,
                         tokens={certs.admin_token(self.data_dir)},
                         server_address=f"{host}:{port}",
-                        extra_routes={**endpoints.routes(self.control), **endpoints.log_route(self.control)},
+                        extra_routes={
+                            **endpoints.routes(self.control),
+                            **endpoints.log_route(self.control),
+                            **traffic.proxy_route(self.control, self.volume_sync_seconds),
+                        },
                     )
                     config = uvicorn.Config(
                         app,

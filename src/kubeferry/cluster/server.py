@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clock", choices=["real", "virtual"], default=None, help="default: what the data dir last ran with, else real")
     parser.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second (real clock)")
     parser.add_argument("--start-time", default=None, help="RFC 3339 start of virtual time (default: data dir creation)")
+    parser.add_argument(
+        "--volume-sync-seconds",
+        type=float,
+        default=10.0,
+        help="how long an edited ConfigMap/Secret takes to reach mounted volumes (the kubelet's sync period)",
+    )
     parser.add_argument("--no-controllers", action="store_true", help="serve the API only (benchmarks of the API server)")
     return parser
 
@@ -71,7 +77,7 @@ def _hold_lock(data_dir: Path):
 
 def serve(args: argparse.Namespace) -> int:
     from kubeferry.apiserver.app import ApiServer
-    from kubeferry.cluster import bootstrap, controlplane, endpoints
+    from kubeferry.cluster import bootstrap, controlplane, endpoints, traffic
     from kubeferry.controllers import catalog, cluster_controllers
     from kubeferry.machinery import clock as clocks
     from kubeferry.registry.registry import Registry
@@ -120,7 +126,15 @@ def serve(args: argparse.Namespace) -> int:
         tokens={certs.admin_token(data_dir)},
         max_inflight=args.max_inflight,
         server_address=f"{host}:{port}",
-        extra_routes={**endpoints.routes(control), **endpoints.log_route(control)} if control is not None else {},
+        extra_routes=(
+            {
+                **endpoints.routes(control),
+                **endpoints.log_route(control),
+                **traffic.proxy_route(control, args.volume_sync_seconds),
+            }
+            if control is not None
+            else {}
+        ),
     )
     if control is not None:
         app.on_startup.append(control.start)
