@@ -18,14 +18,18 @@ import os
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
 
 from kubeferry.client import request as rq
 from kubeferry.client import wire
 from kubeferry.client.kubeconfig import ClientConfig, CredentialError, Credentials
-from kubeferry.client.transport import STRATEGIC
+from kubeferry.client.record import Record
+from kubeferry.client.request import STRATEGIC
+from kubeferry.client.urls import urlsplit
 from kubeferry.machinery import resources
 from kubeferry.machinery.resources import Resource, Subresource
 from kubeferry.machinery.status import StatusError
@@ -56,10 +60,11 @@ class NoMatchError(LookupError):
         return str(self.args[0])
 
 
-@dataclass(frozen=True)
-class ListResult:
-    items: list[dict]
-    resource_version: str
+class ListResult(Record):
+    """A whole list: `items` (every page) and the list's `resource_version`."""
+
+    _fields = ("items", "resource_version")
+    _frozen = True
 
 
 def _load_cert_chain(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
@@ -243,9 +248,7 @@ class HTTPSTransport:
             return APIConnectionError(f"Unable to connect to the server: EOF (the connection to {where} was closed)")
         return APIConnectionError(f"Unable to connect to the server: {e}")
 
-    def _open(
-        self, request: rq.Request, timeout: float | None
-    ) -> tuple[wire.Connection, wire.Response]:
+    def _open(self, request: rq.Request, timeout: float | None) -> tuple[wire.Connection, wire.Response]:
         """Send a request and read the response head, retrying once on a keep-alive connection the server had closed."""
         creds = self._credentials()
         for attempt in range(2):
@@ -437,6 +440,17 @@ class HTTPSTransport:
     def raw(self, method: str, path: str, body: object = None, **kwargs) -> rq.Response:
         """Any request by path (`kubectl get|create --raw`); non-2xx raises StatusError."""
         return self.send(rq.raw(method, path, body, **kwargs))
+
+    def forward(
+        self, method: str, target: str, headers: dict[str, str], body: bytes | None, timeout: float | None = None
+    ) -> tuple[wire.Connection, wire.Response]:
+        """Send a request as a proxy received it (`target` = path + query) with this client's credentials.
+
+        Returns the connection and the response with its head read; the caller streams the body
+        (`read1`) and closes the connection.  Connection failures raise APIConnectionError.
+        """
+        request = rq.Request(method.upper(), target, (), tuple(headers.items()), body)
+        return self._open(request, timeout)
 
     def watch(
         self,

@@ -241,8 +241,14 @@ def _downward_files(pod: Mapping[str, Any], items: list | None) -> dict[str, str
     return files
 
 
-def read_file(pod: Mapping[str, Any], container: Mapping[str, Any], path: str, lookup: Lookup) -> str | None:
-    """The text of `path` inside the container (None when nothing is mounted there)."""
+def read_file(
+    pod: Mapping[str, Any], container: Mapping[str, Any], path: str, lookup: Lookup, at_start: Lookup | None = None
+) -> str | None:
+    """The text of `path` inside the container (None when nothing is mounted there).
+
+    `lookup` gives the data the refreshed volumes show now; `at_start` the data when the container
+    started, which a `subPath` mount keeps for good (the kubelet never refreshes those).
+    """
     wanted = posixpath.normpath(path)
     volumes = {v.get("name"): v for v in (pod.get("spec") or {}).get("volumes") or ()}
     # The deepest mount containing the path wins, as in a real mount table.
@@ -252,11 +258,11 @@ def read_file(pod: Mapping[str, Any], container: Mapping[str, Any], path: str, l
         if wanted != root and not wanted.startswith(root.rstrip("/") + "/"):
             continue
         volume = volumes.get(mount.get("name"))
-        files = volume_files(pod, volume, lookup) if volume else None
+        sub = mount.get("subPath")
+        files = volume_files(pod, volume, (at_start or lookup) if sub else lookup) if volume else None
         if files is None:
             return None
         relative = posixpath.relpath(wanted, root)
-        sub = mount.get("subPath")
         if sub:
             return files.get(sub) if relative == "." else None
         return files.get(relative)

@@ -112,11 +112,12 @@ def respond(
     started = mounts.container_started(pod, container.get("name", "")) if container else None
     if container is None or started is None:
         return Answer(refused=f"dial tcp {ip}:{port}: connect: connection refused")
-    env = mounts.container_env(pod, container, history.lookup_at(started))
-    files_at = history.lookup_at(mounts.files_view_time(started, now, sync_seconds))
+    at_start = history.lookup_at(started)
+    env = mounts.container_env(pod, container, at_start)
+    files_now = history.lookup_at(mounts.files_view_time(started, now, sync_seconds))
 
     def read(path: str) -> str | None:
-        return mounts.read_file(pod, container, path, files_at)
+        return mounts.read_file(pod, container, path, files_now, at_start)
 
     template = _behaviour.resolve(pod, rules).http_response
     text = render(template, pod, container, env, read)
