@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import replace
+
 from pathlib import Path
 
 import pytest
@@ -223,7 +223,7 @@ def test_discovery(client):
 
 
 def test_bad_token_is_unauthorized(server):
-    with HTTPSTransport(replace(server, token="wrong")) as transport, pytest.raises(StatusError) as e:
+    with HTTPSTransport(server.replace(token="wrong")) as transport, pytest.raises(StatusError) as e:
         transport.list("v1", "ConfigMap", "default")
     assert (e.value.code, e.value.reason) == (401, "Unauthorized")
 
@@ -267,7 +267,7 @@ def test_exec_plugin_token_against_the_server(server, tmp_path):
 
 
 def test_unknown_authority_is_one_clear_line(server):
-    with HTTPSTransport(replace(server, ca_data=None)) as transport, pytest.raises(APIConnectionError) as e:
+    with HTTPSTransport(server.replace(ca_data=None)) as transport, pytest.raises(APIConnectionError) as e:
         transport.raw("GET", "/version")
     assert (
         str(e.value)
@@ -276,7 +276,7 @@ def test_unknown_authority_is_one_clear_line(server):
 
 
 def test_insecure_skip_verify_connects(server):
-    with HTTPSTransport(replace(server, ca_data=None, insecure=True)) as transport:
+    with HTTPSTransport(server.replace(ca_data=None, insecure=True)) as transport:
         assert transport.raw("GET", "/version").json()["major"] == "1"
 
 

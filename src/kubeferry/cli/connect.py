@@ -9,18 +9,18 @@ commands never show a traceback.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+
+from kubeferry.client.record import Record
 
 EXIT_FAILED = 1
 EXIT_USAGE = 3
 
 
-@dataclass
-class Connection:
-    transport: object  # kubeferry.client.https.HTTPSTransport
-    namespace: str
-    namespace_explicit: bool
-    config: object  # kubeferry.client.kubeconfig.ClientConfig
+class Connection(Record):
+    """`transport` (kubeferry.client.https.HTTPSTransport), the effective `namespace`, whether it was
+    `namespace_explicit` (a flag or the context named it), and the `config` (a ClientConfig)."""
+
+    _fields = ("transport", "namespace", "namespace_explicit", "config")
 
 
 def parse_timeout(text: str | None) -> float | None:
@@ -31,7 +31,7 @@ def parse_timeout(text: str | None) -> float | None:
 
     match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h)?", text.strip())
     if not match:
-        raise ValueError(f"invalid argument {text!r} for \"--request-timeout\" flag: Invalid time unit")
+        raise ValueError(f'invalid argument {text!r} for "--request-timeout" flag: Invalid time unit')
     scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]
     return float(match.group(1)) * scale
 
@@ -61,7 +61,9 @@ def connect(args, command: str = "") -> Connection:
 
     config = kubeconfig.load(overrides(args))
     headers = {"Kubectl-Command": f"kubeferry {command}".strip()} if command else None
-    transport = https.HTTPSTransport(config, on_warning=lambda text: print(f"Warning: {text}", file=sys.stderr), headers=headers)
+    transport = https.HTTPSTransport(
+        config, on_warning=lambda text: print(f"Warning: {text}", file=sys.stderr), headers=headers
+    )
     return Connection(transport, config.namespace, bool(getattr(config, "namespace_explicit", False)), config)
 
 

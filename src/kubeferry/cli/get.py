@@ -64,10 +64,8 @@ def add_parser(subparsers, parents):
 
 
 def _with_accept(request, accept: str):
-    from dataclasses import replace
-
     headers = tuple((k, v) for k, v in request.headers if k.lower() != "accept") + (("Accept", accept),)
-    return replace(request, headers=headers)
+    return request.replace(headers=headers)
 
 
 def fetch_table(transport, res, namespace, name: str = "", *, label_selector="", field_selector="", limit=500) -> dict:

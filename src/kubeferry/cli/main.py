@@ -27,7 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "label": ("kubeferry.cli.label", "Update the labels on a resource"),
     "annotate": ("kubeferry.cli.annotate", "Update the annotations on a resource"),
     "scale": ("kubeferry.cli.scale", "Set a new size for a deployment, replica set, or stateful set"),
-    "delete": ("kubeferry.cli.delete", "Delete resources by file names, stdin, resources and names, or by resources and label selector"),
+    "delete": (
+        "kubeferry.cli.delete",
+        "Delete resources by file names, stdin, resources and names, or by resources and label selector",
+    ),
     "diff": ("kubeferry.cli.diff", "Diff the live version against a would-be applied version"),
     "rollout": ("kubeferry.cli.rollout", "Manage the rollout of a resource"),
     "proxy": ("kubeferry.cli.proxy", "Run a proxy to the Kubernetes API server"),
@@ -36,11 +39,46 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 EXIT_USAGE = 3
+DEFAULT_COLUMNS = 80  # help width when the terminal size is unknown (as shutil.get_terminal_size)
+
+
+def _columns() -> int:
+    """The terminal width for help text: `$COLUMNS`, else the terminal's, else 80."""
+    import os
+
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return DEFAULT_COLUMNS
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width up front: argparse would import `shutil` (and with it
+    bz2 and lzma) for every parser and argument it builds just to ask the terminal size."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
+class RawDescriptionHelpFormatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """argparse's RawDescriptionHelpFormatter with the width told up front."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose sub-parsers use `HelpFormatter` unless told otherwise."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
 
 def connection_flags() -> argparse.ArgumentParser:
     """kubectl's global connection flags, shared by every command that talks to a server."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = ArgumentParser(add_help=False)
     group = parent.add_argument_group("connection")
     group.add_argument("--kubeconfig", default=None, help="Path to the kubeconfig file to use for CLI requests.")
     group.add_argument("--context", default=None, help="The name of the kubeconfig context to use")
@@ -49,7 +87,9 @@ def connection_flags() -> argparse.ArgumentParser:
     group.add_argument("-n", "--namespace", default=None, help="If present, the namespace scope for this CLI request")
     group.add_argument("-s", "--server", default=None, help="The address and port of the Kubernetes API server")
     group.add_argument("--token", default=None, help="Bearer token for authentication to the API server")
-    group.add_argument("--certificate-authority", default=None, help="Path to a cert file for the certificate authority")
+    group.add_argument(
+        "--certificate-authority", default=None, help="Path to a cert file for the certificate authority"
+    )
     group.add_argument("--client-certificate", default=None, help="Path to a client certificate file for TLS")
     group.add_argument("--client-key", default=None, help="Path to a client key file for TLS")
     group.add_argument(
@@ -58,7 +98,11 @@ def connection_flags() -> argparse.ArgumentParser:
         default=None,
         help="If true, the server's certificate will not be checked for validity.",
     )
-    group.add_argument("--request-timeout", default=None, help="The length of time to wait before giving up on a single server request.")
+    group.add_argument(
+        "--request-timeout",
+        default=None,
+        help="The length of time to wait before giving up on a single server request.",
+    )
     return parent
 
 
@@ -82,9 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         print("Run 'kubeferry --help' for usage.", file=sys.stderr)
         return EXIT_USAGE
     module = importlib.import_module(COMMANDS[verb][0])
-    parser = argparse.ArgumentParser(prog="kubeferry")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    module.add_parser(subparsers, [connection_flags()])
+    parser = ArgumentParser(prog="kubeferry")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    if getattr(module, "ADD_PARSER_TAKES_ARGV", False):  # builds only the sub-verb argv names
+        module.add_parser(subparsers, [connection_flags()], argv)
+    else:
+        module.add_parser(subparsers, [connection_flags()])
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help exits 0, usage errors 2

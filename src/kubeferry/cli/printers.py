@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass
+
+from kubeferry.client.record import Record
 
 # Go tabwriter settings kubectl uses (printers.GetNewTabWriter): minwidth, padding, pad char.
 TAB_MIN_WIDTH = 6
@@ -59,12 +60,13 @@ class CLIError(Exception):
 # -- resource arguments -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
-    """One resource type and, optionally, one object name, as the user asked for it."""
+class Target(Record):
+    """One resource type (`resource`, a kubeferry.machinery.resources.Resource) and, optionally, one
+    object `name`, as the user asked for it."""
 
-    resource: object  # kubeferry.machinery.resources.Resource
-    name: str = ""
+    _fields = ("resource", "name")
+    _defaults = {"name": ""}
+    _frozen = True
 
     @property
     def kind_prefix(self) -> str:
@@ -289,13 +291,9 @@ def _printable(ch: str) -> bool:
     )
 
 
-@dataclass
-class _Analysis:
-    multiline: bool = False
-    flow_plain: bool = True
-    block_plain: bool = True
-    single_quoted: bool = True
-    block: bool = True
+class _Analysis(Record):
+    _fields = ("multiline", "flow_plain", "block_plain", "single_quoted", "block")
+    _defaults = {"multiline": False, "flow_plain": True, "block_plain": True, "single_quoted": True, "block": True}
 
 
 def _analyze(value: str) -> _Analysis:
@@ -590,15 +588,20 @@ def format_labels(labels: dict | None) -> str:
     return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
 
 
-@dataclass
-class TableOptions:
-    wide: bool = False
-    with_kind: str = ""  # `deployment.apps`: prefix names as `deployment.apps/web`
-    with_namespace: bool = False
-    show_labels: bool = False
-    no_headers: bool = False
-    label_columns: tuple[str, ...] = ()
-    event_column: bool = False
+class TableOptions(Record):
+    """How `table_rows` shapes a server table; `with_kind` (`deployment.apps`) prefixes names as
+    `deployment.apps/web`."""
+
+    _fields = ("wide", "with_kind", "with_namespace", "show_labels", "no_headers", "label_columns", "event_column")
+    _defaults = {
+        "wide": False,
+        "with_kind": "",
+        "with_namespace": False,
+        "show_labels": False,
+        "no_headers": False,
+        "label_columns": (),
+        "event_column": False,
+    }
 
 
 def table_columns(table: dict, options: TableOptions) -> list[int]:
@@ -655,56 +658,41 @@ class JSONPathError(Exception):
     pass
 
 
-@dataclass
-class _Field:
-    name: str
+class _Field(Record):
+    _fields = ("name",)
 
 
-@dataclass
-class _Recursive:
+class _Recursive(Record):
     pass
 
 
-@dataclass
-class _Index:
-    start: int | None
-    end: int | None
-    step: int | None
-    is_slice: bool
-    wildcard: bool = False
+class _Index(Record):
+    _fields = ("start", "end", "step", "is_slice", "wildcard")
+    _defaults = {"wildcard": False}
 
 
-@dataclass
-class _Filter:
-    left: list
-    op: str
-    right: list | None
-    literal: object = None
-    has_literal: bool = False
+class _Filter(Record):
+    _fields = ("left", "op", "right", "literal", "has_literal")
+    _defaults = {"literal": None, "has_literal": False}
 
 
-@dataclass
-class _Union:
-    paths: list
+class _Union(Record):
+    _fields = ("paths",)
 
 
-@dataclass
-class _Text:
-    text: str
+class _Text(Record):
+    _fields = ("text",)
 
 
-@dataclass
-class _Path:
-    steps: list
+class _Path(Record):
+    _fields = ("steps",)
 
 
-@dataclass
-class _Range:
-    path: _Path
+class _Range(Record):
+    _fields = ("path",)
 
 
-@dataclass
-class _End:
+class _End(Record):
     pass
 
 

@@ -19,11 +19,6 @@ import socket
 import ssl
 import threading
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-
-
 from kubeferry.client import request as rq
 from kubeferry.client import wire
 from kubeferry.client.kubeconfig import ClientConfig, CredentialError, Credentials
@@ -33,6 +28,10 @@ from kubeferry.client.urls import urlsplit
 from kubeferry.machinery import resources
 from kubeferry.machinery.resources import Resource, Subresource
 from kubeferry.machinery.status import StatusError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 DEFAULT_TIMEOUT = 32.0  # seconds; kubectl's discovery timeout, a fair default for every request
 LIST_PAGE_SIZE = 500  # kubectl's chunk size for lists

@@ -33,11 +33,14 @@ import json
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+
+from kubeferry.client.record import Record
+from kubeferry.client.urls import urlsplit
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: `typing`, `datetime` and `pathlib` cost import time on every command
+    from datetime import datetime
+    from typing import Any
 
 DEFAULT_SERVER = "http://localhost:8080"
 DEFAULT_NAMESPACE = "default"
@@ -95,64 +98,94 @@ class CredentialError(Exception):
         self.message = f"getting credentials: {message}"
 
 
-@dataclass(frozen=True)
-class Credentials:
-    token: str = ""
-    client_cert: bytes | None = None
-    client_key: bytes | None = None
-    expires: datetime | None = None
+class Credentials(Record):
+    """A bearer token and/or client certificate, and when they expire (`datetime` or None)."""
+
+    _fields = ("token", "client_cert", "client_key", "expires")
+    _defaults = {"token": "", "client_cert": None, "client_key": None, "expires": None}
+    _frozen = True
 
 
-class CredentialProvider(Protocol):
-    """Supplies credentials that may change over time (exec plugins, token files)."""
+class CredentialProvider:
+    """Supplies credentials that may change over time (exec plugins, token files): the protocol."""
 
-    def credentials(self) -> Credentials: ...
+    def credentials(self) -> Credentials:
+        raise NotImplementedError
 
     def invalidate(self) -> None:
         """Forget the cached credential (after a 401); the next call fetches a fresh one."""
 
 
-@dataclass(frozen=True)
-class Overrides:
+class Overrides(Record):
     """kubectl's global flags that change the loaded config; None/"" means "not given"."""
 
-    kubeconfig: str = ""
-    context: str = ""
-    cluster: str = ""
-    user: str = ""
-    namespace: str = ""
-    server: str = ""
-    token: str = ""
-    insecure_skip_tls_verify: bool | None = None
-    certificate_authority: str = ""
-    client_certificate: str = ""
-    client_key: str = ""
-    tls_server_name: str = ""
-    username: str = ""
-    password: str = ""
-    request_timeout: float | None = None
+    _fields = (
+        "kubeconfig",
+        "context",
+        "cluster",
+        "user",
+        "namespace",
+        "server",
+        "token",
+        "insecure_skip_tls_verify",
+        "certificate_authority",
+        "client_certificate",
+        "client_key",
+        "tls_server_name",
+        "username",
+        "password",
+        "request_timeout",
+    )
+    _defaults = dict.fromkeys(_fields, "") | {"insecure_skip_tls_verify": None, "request_timeout": None}
+    _frozen = True
 
 
-@dataclass(frozen=True)
-class ClientConfig:
-    """Everything a transport needs to reach one API server as one user."""
+class ClientConfig(Record):
+    """Everything a transport needs to reach one API server as one user.
 
-    server: str
-    namespace: str = DEFAULT_NAMESPACE
-    context: str = ""
-    ca_data: bytes | None = None
-    ca_file: str = ""
-    insecure: bool = False
-    server_name: str = ""
-    token: str = ""
-    credential_provider: CredentialProvider | None = field(default=None, compare=False, repr=False)
-    client_cert: bytes | None = field(default=None, repr=False)
-    client_key: bytes | None = field(default=None, repr=False)
-    username: str = ""
-    password: str = field(default="", repr=False)
-    user_agent: str = field(default_factory=user_agent)
-    timeout: float | None = None
-    namespace_explicit: bool = False
+    Fields: server, namespace, context, ca_data (bytes), ca_file, insecure, server_name, token,
+    credential_provider (not compared), client_cert, client_key, username, password, user_agent,
+    timeout (seconds or None), namespace_explicit.
+    """
+
+    _fields = (
+        "server",
+        "namespace",
+        "context",
+        "ca_data",
+        "ca_file",
+        "insecure",
+        "server_name",
+        "token",
+        "credential_provider",
+        "client_cert",
+        "client_key",
+        "username",
+        "password",
+        "user_agent",
+        "timeout",
+        "namespace_explicit",
+    )
+    _defaults = {
+        "namespace": DEFAULT_NAMESPACE,
+        "context": "",
+        "ca_data": None,
+        "ca_file": "",
+        "insecure": False,
+        "server_name": "",
+        "token": "",
+        "credential_provider": None,
+        "client_cert": None,
+        "client_key": None,
+        "username": "",
+        "password": "",
+        "timeout": None,
+        "namespace_explicit": False,
+    }
+    _factories = {"user_agent": user_agent}
+    _no_compare = frozenset({"credential_provider"})
+    _hidden = frozenset({"credential_provider", "client_cert", "client_key", "password"})
+    _frozen = True
 
     @property
     def secure(self) -> bool:
@@ -167,15 +200,13 @@ class ClientConfig:
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-@dataclass
-class RawConfig:
-    """The merged kubeconfig: entries by name, relative paths already resolved."""
+class RawConfig(Record):
+    """The merged kubeconfig: entries by name (clusters, users, contexts), current_context, files;
+    relative paths already resolved."""
 
-    clusters: dict[str, dict] = field(default_factory=dict)
-    users: dict[str, dict] = field(default_factory=dict)
-    contexts: dict[str, dict] = field(default_factory=dict)
-    current_context: str = ""
-    files: list[str] = field(default_factory=list)
+    _fields = ("clusters", "users", "contexts", "current_context", "files")
+    _defaults = {"current_context": ""}
+    _factories = {"clusters": dict, "users": dict, "contexts": dict, "files": list}
 
 
 # -- files --------------------------------------------------------------------------------------
@@ -200,10 +231,10 @@ def precedence(
     return [os.path.join(base, ".kube", "config")], False
 
 
-def _resolve(base: Path, value: Any) -> Any:
+def _resolve(base: str, value: Any) -> Any:
     if not isinstance(value, str) or not value or os.path.isabs(value):
         return value
-    return str(base / value)
+    return os.path.join(base, value)
 
 
 def _named(items: Any, what: str, path: str) -> dict[str, dict]:
@@ -262,7 +293,7 @@ def parse_file(path: str, text: str) -> RawConfig:
     data = data or {}
     if not isinstance(data, dict):
         raise ConfigError(f'error loading config file "{path}": expected a mapping at the top level')
-    base = Path(os.path.abspath(path)).parent
+    base = os.path.dirname(os.path.abspath(path))
     clusters = _named(data.get("clusters"), "clusters", path)
     users = _named(data.get("users"), "users", path)
     contexts = _named(data.get("contexts"), "contexts", path)
@@ -301,7 +332,8 @@ def load_raw(overrides: Overrides | None = None, env: dict | None = None, home: 
     configs = []
     for path in paths:
         try:
-            text = Path(path).read_text()
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
         except FileNotFoundError:
             if must_exist:
                 raise ConfigError(f"stat {path}: no such file or directory")
@@ -317,7 +349,8 @@ def load_raw(overrides: Overrides | None = None, env: dict | None = None, home: 
 
 def _read(path: str, what: str, owner: str, problems: list[str]) -> bytes | None:
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as f:
+            return f.read()
     except OSError as e:
         problems.append(
             f"unable to read {what} {path} for {owner} due to open {path}: {(e.strerror or str(e)).lower()}"
@@ -415,8 +448,6 @@ def resolve(raw: RawConfig, overrides: Overrides | None = None, *, stdin_is_tty:
 
 
 def _with_user(base: ClientConfig, user: dict, name: str, cluster: dict, stdin_is_tty: bool | None) -> ClientConfig:
-    from dataclasses import replace
-
     problems: list[str] = []
     cert = (
         _b64(user["client-certificate-data"], "client-certificate-data", name)
@@ -462,8 +493,7 @@ def _with_user(base: ClientConfig, user: dict, name: str, cluster: dict, stdin_i
     exec_conf = user.get("exec")
     if isinstance(exec_conf, dict):
         provider = ExecPlugin.from_config(exec_conf, name, base, cluster, stdin_is_tty)
-    return replace(
-        base,
+    return base.replace(
         token=token,
         credential_provider=provider,
         client_cert=cert,
@@ -495,7 +525,8 @@ class TokenFile:
     def credentials(self) -> Credentials:
         now = self._clock()
         if self._read_at is None or now - self._read_at >= TOKEN_FILE_REREAD_SECONDS:
-            self._token = Path(self.path).read_text().strip()
+            with open(self.path, encoding="utf-8") as f:
+                self._token = f.read().strip()
             self._read_at = now
         return Credentials(token=self._token)
 
@@ -504,8 +535,16 @@ class TokenFile:
 
 
 def parse_time(text: str) -> datetime:
+    from datetime import UTC, datetime
+
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _utc_now() -> datetime:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 class ExecPlugin:
@@ -532,7 +571,7 @@ class ExecPlugin:
         self.interactive_mode = interactive_mode
         self.cluster_info = cluster_info
         self._stdin_is_tty = stdin_is_tty
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now or _utc_now
         self._cached: Credentials | None = None
         self._lock = threading.Lock()
         self.runs = 0

@@ -11,11 +11,14 @@ bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
 
-from kubeferry.machinery.resources import Resource
+from kubeferry.client.record import Record
+from kubeferry.client.urls import quote, urlencode
 from kubeferry.machinery.status import StatusError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from kubeferry.machinery.resources import Resource
 
 JSON = "application/json"
 ACCEPT_OBJECT = "application/json"
@@ -48,32 +51,29 @@ _GENERIC: dict[int, tuple[str, str]] = {
 _SERVER_MESSAGE_REASONS = {403: "Forbidden", 406: "NotAcceptable", 415: "UnsupportedMediaType"}
 
 
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    query: tuple[tuple[str, str], ...] = ()
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes | None = None
-    resource: str = ""  # `configmaps`, `deployments.apps`: names the target in synthesized errors
-    name: str = ""
+class Request(Record):
+    """method, path, query and headers (tuples of pairs), body (bytes or None); `resource`
+    (`configmaps`, `deployments.apps`) and `name` name the target in synthesized errors."""
+
+    _fields = ("method", "path", "query", "headers", "body", "resource", "name")
+    _defaults = {"query": (), "headers": (), "body": None, "resource": "", "name": ""}
+    _frozen = True
 
     @property
     def target(self) -> str:
         """The request target: path plus the encoded query, e.g. `/api/v1/pods?labelSelector=app%3Dweb`."""
-        return self.path + ("?" + urlencode(self.query, quote_via=quote) if self.query else "")
+        return self.path + ("?" + urlencode(self.query) if self.query else "")
 
     def header(self, name: str) -> str:
         lower = name.lower()
         return next((v for k, v in self.headers if k.lower() == lower), "")
 
 
-@dataclass
-class Response:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    warnings: list[str] = field(default_factory=list)
+class Response(Record):
+    """status, headers (list of pairs), body (bytes), warnings (the `Warning` header texts)."""
+
+    _fields = ("status", "headers", "body", "warnings")
+    _factories = {"warnings": list}
 
     def header(self, name: str) -> str:
         lower = name.lower()

@@ -35,7 +35,14 @@ class Transport(Protocol):
         """PUT; `metadata.resourceVersion`, when set, must match (409 otherwise)."""
 
     def patch(
-        self, api_version: str, kind: str, namespace: str, name: str, patch: object, patch_type: str = STRATEGIC, subresource: str = ""
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str,
+        name: str,
+        patch: object,
+        patch_type: str = STRATEGIC,
+        subresource: str = "",
     ) -> dict: ...
 
     def delete(self, api_version: str, kind: str, namespace: str, name: str, options: dict | None = None) -> None: ...

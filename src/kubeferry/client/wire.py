@@ -130,7 +130,9 @@ class Response:
 class Connection:
     """One HTTP/1.1 connection, opened on first use; TLS when `context` is given."""
 
-    def __init__(self, host: str, port: int, *, timeout: float | None = None, context=None, server_hostname: str | None = None):
+    def __init__(
+        self, host: str, port: int, *, timeout: float | None = None, context=None, server_hostname: str | None = None
+    ):
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -142,7 +144,9 @@ class Connection:
     def connect(self) -> None:
         raw = socket.create_connection((self.host, self.port), self.timeout)
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = self.context.wrap_socket(raw, server_hostname=self.server_hostname) if self.context is not None else raw
+        self.sock = (
+            self.context.wrap_socket(raw, server_hostname=self.server_hostname) if self.context is not None else raw
+        )
         self._reader = self.sock.makefile("rb")
 
     def request(self, method: str, url: str, body: bytes | None = None, headers: dict | None = None) -> None:

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `typing` costs every CLI command import time; annotations only
+    from typing import Any
 
 # Field error types: (rendered type, cause reason).
 REQUIRED = ("Required value", "FieldValueRequired")

@@ -11,7 +11,8 @@ share, as kubectl's rollout commands share it (semantics §6): resolving `TYPE N
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+
+from kubeferry.client.record import Record
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -19,18 +20,19 @@ EXIT_USAGE = 3
 
 REQUIRED_RESOURCE = "required resource not specified"
 SUB_VERBS = ("history", "pause", "restart", "resume", "status", "undo")
+_MODULES = ("history", "pause", "restart", "status", "undo")  # `resume` lives in pause
 
 
 class UsageError(ValueError):
     """A command-line problem kubectl reports as `error: <message>`."""
 
 
-@dataclass
-class Target:
-    resource: object  # kubeferry.machinery.resources.Resource
-    name: str
-    namespace: str
-    obj: dict | None = None  # filled when the target came from a list (selector) or a file
+class Target(Record):
+    """A `resource` (kubeferry.machinery.resources.Resource), `name` and `namespace`; `obj` is filled
+    when the target came from a list (selector) or a file."""
+
+    _fields = ("resource", "name", "namespace", "obj")
+    _defaults = {"obj": None}
 
     @property
     def kind(self) -> str:
@@ -50,18 +52,24 @@ class Target:
         return f"{self.resource.plural}.{self.group}" if self.group else self.resource.plural
 
 
-def add_parser(subparsers, parents) -> None:
-    import argparse
+ADD_PARSER_TAKES_ARGV = True
+
+
+def add_parser(subparsers, parents, argv: list[str] = ()) -> None:
+    """The `rollout` parser; with `argv` naming a sub-verb, only that sub-verb's module is imported."""
     import importlib
+
+    from kubeferry.cli.main import RawDescriptionHelpFormatter
 
     parser = subparsers.add_parser(
         "rollout",
         help="Manage the rollout of a resource",
         description="Manage the rollout of one or many resources.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="rollout_command", metavar="COMMAND")
-    for module in ("history", "pause", "restart", "status", "undo"):
+    named = [word for word in argv[1:] if word in SUB_VERBS][:1]
+    for module in sorted({"resume": "pause"}.get(word, word) for word in named) or _MODULES:
         importlib.import_module(f"kubeferry.cli.rollout.{module}").register(sub, parents)
     parser.set_defaults(handler=lambda args: _help(parser))
 
