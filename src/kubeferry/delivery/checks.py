@@ -108,10 +108,10 @@ def _positive(key: str, value: str) -> int:
 
 def parse_check(text: str) -> CheckSpec:
     """One `--check` value → CheckSpec; ValueError with a one-line reason otherwise."""
-    text = text.strip()
-    if not text:
+    if not text.strip():
         raise ValueError("invalid --check: empty value")
     if "=" not in text.split(",", 1)[0]:
+        text = text.strip()
         if "," in text or not text.startswith("/"):
             raise ValueError(
                 f'invalid --check "{text}": give a path starting with "/" or key=value pairs ({", ".join(KEYS)})'
@@ -127,6 +127,9 @@ def parse_check(text: str) -> CheckSpec:
             raise ValueError(f'invalid --check "{text}": unknown key "{key}" (known: {", ".join(KEYS)})')
         if key in values:
             raise ValueError(f'invalid --check "{text}": "{key}" given twice')
+        if key != "body" and "=" in value.partition(",")[2]:  # `path=/,colour=red`: an unknown key after a comma
+            unknown = value.partition(",")[2].partition("=")[0].strip()
+            raise ValueError(f'invalid --check "{text}": unknown key "{unknown}" (known: {", ".join(KEYS)})')
         values[key] = value if key == "body" else value.strip()
     path = values.get("path", DEFAULT_PATH) or DEFAULT_PATH
     if not path.startswith("/"):
