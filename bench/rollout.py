@@ -33,6 +33,8 @@ from kubeferry.simulation import catalog as simulation  # noqa: E402
 from kubeferry.storage.store import Store  # noqa: E402
 
 DEPLOYMENT = resources.by_gvk("apps", "v1", "Deployment")
+# CPU seconds of the timed rollout: steadier than wall time when other work shares the cores.
+ROLLOUT_CPU: list[float] = []
 POD = resources.by_gvk("", "v1", "Pod")
 
 
@@ -116,7 +118,7 @@ def rollout(replicas: int, memory: bool, work: Path) -> tuple[float, float]:
     assert deploy["status"].get("availableReplicas") == replicas, deploy["status"]
     updated = copy.deepcopy(deploy)
     updated["spec"]["template"]["spec"]["containers"][0]["image"] = "alpine:3.6"
-    begin = time.perf_counter()
+    begin, begin_cpu = time.perf_counter(), time.process_time()
     registry.update(DEPLOYMENT, "default", "big", updated)
     for _ in range(120):
         control.advance(1)
@@ -126,6 +128,7 @@ def rollout(replicas: int, memory: bool, work: Path) -> tuple[float, float]:
     else:
         raise SystemExit(f"rollout did not finish: {status}")
     took = time.perf_counter() - begin
+    ROLLOUT_CPU.append(time.process_time() - begin_cpu)
     store.close()
     return setup, took
 
@@ -164,7 +167,7 @@ def main() -> None:
     store = "memory" if args.memory else "sqlite (durability normal)"
     print(f"store: {store}; replicas: {args.replicas}")
     print(f"initial scale-up to {args.replicas} available: {setup:.3f} s")
-    print(f"rolling update of {args.replicas} replicas:   {took:.3f} s   (goal <= 1.5 s)")
+    print(f"rolling update of {args.replicas} replicas:   {took:.3f} s   (goal <= 1.5 s; CPU {ROLLOUT_CPU[-1]:.3f} s)")
     print(f"baseline (create+delete {args.replicas} pods, no controllers): {base:.3f} s")
     print(f"ratio rollout/baseline: {took / base:.2f}")
 

@@ -53,11 +53,15 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import functools
 import hashlib
 import ipaddress
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from kubeferry.controllers.actions import Action, DeleteObject, RecordEvent, UpdateStatus
 from kubeferry.machinery.podutil import format_time, parse_time
@@ -159,12 +163,29 @@ class _Model:
         since = old[3] if old and old[0] == status else at
         self.conditions[kind] = [status, reason, message, since]
 
+    def clone(self) -> _Model:
+        """An independent copy: the transitions replace condition lists, containers' fields and `last`
+        dicts rather than changing them in place, so copying one level of each is enough."""
+        twin = copy.copy(self)
+        twin.conditions = dict(self.conditions)
+        twin.inits = [copy.copy(c) for c in self.inits]
+        twin.containers = [copy.copy(c) for c in self.containers]
+        return twin
+
 
 @dataclass
 class _Snapshot:
     at: _dt.datetime
     status: dict
     events: list[tuple[str, str, str, str]]  # (type, reason, message, fieldPath)
+    _managed: dict | None = None
+
+    @property
+    def managed(self) -> dict:
+        """`_managed(status)`, computed once (a snapshot's status is never changed after the replay)."""
+        if self._managed is None:
+            self._managed = _managed(self.status)
+        return self._managed
 
 
 @dataclass
@@ -253,11 +274,17 @@ def pod_ip(pod: Mapping[str, Any], node: Mapping[str, Any]) -> str:
     if spec.get("hostNetwork"):
         return node_internal_ip(node)
     cidr = (node.get("spec") or {}).get("podCIDR") or DEFAULT_POD_CIDR
-    network = ipaddress.ip_network(cidr, strict=False)
-    usable = max(1, network.num_addresses - FIRST_POD_HOST - 1)
+    network, usable = _pod_network(cidr)
     meta = pod.get("metadata") or {}
     key = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
     return str(network.network_address + FIRST_POD_HOST + int(_digest("ip", key)[:12], 16) % usable)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pod_network(cidr: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, int]:
+    """The parsed podCIDR and how many pod addresses it has (parsed once per CIDR)."""
+    network = ipaddress.ip_network(cidr, strict=False)
+    return network, max(1, network.num_addresses - FIRST_POD_HOST - 1)
 
 
 def node_internal_ip(node: Mapping[str, Any]) -> str:
@@ -734,6 +761,158 @@ def _replay(ctx: _Context, now: _dt.datetime) -> tuple[list[_Snapshot], _dt.date
     return snapshots, None, True
 
 
+# --- the replay, kept between looks ------------------------------------------------------------------
+#
+# A pod's lifecycle up to its deletion is a pure function of inputs that rarely change (spec, the
+# behaviour annotations and image rules, the bind time, the node's addresses, the uid): only `now`
+# moves between looks.  `_Timeline` keeps the replay of those inputs so far — the snapshots, the
+# model after the last one and the next stage with its due time — and a later look only plays the
+# transitions that became due since.  Each look re-checks the inputs (`_fingerprint`) and starts over
+# when any differs, so the answer is always the one `_replay` gives; a deletion cutting into
+# transitions already played also falls back to `_replay`.
+
+TIMELINE_CACHE_LIMIT = 20_000  # pods; past it the older half is dropped (a miss only costs a replay)
+
+
+@dataclass
+class _Timeline:
+    fingerprint: tuple
+    behaviour: _behaviour.Behaviour
+    pod_ip: str
+    model: _Model
+    at: _dt.datetime  # when the last played transition happened (the bind time before the first)
+    snapshots: list[_Snapshot]
+    pending: tuple[_profiles.Stage, _dt.datetime] | None = None  # the next stage and when it is due
+    finished: bool = False  # no stage matches: nothing more happens until the pod is deleted
+
+
+_TIMELINES: dict[tuple[str, str], _Timeline] = {}
+
+
+def _fingerprint(pod: Mapping[str, Any], node: Mapping[str, Any], rules: list[dict], profile) -> tuple | None:
+    """Everything the replay reads besides `now` and the deletion request; None when it is not cacheable."""
+    meta = pod.get("metadata") or {}
+    conditions = (pod.get("status") or {}).get("conditions") or ()
+    bound = None
+    for condition in conditions:
+        if condition.get("type") == COND_SCHEDULED and condition.get("status") == "True":
+            bound = condition.get("lastTransitionTime")
+            if parse_time(bound) is not None:
+                break
+            bound = None
+    if bound is None:
+        bound = meta.get("creationTimestamp")
+        if parse_time(bound) is None:
+            return None  # the bind time would be `now`
+    foreign = tuple(c for c in conditions if c.get("type") not in CONDITION_ORDER)
+    return (
+        meta.get("uid"),
+        meta.get("name"),
+        meta.get("namespace"),
+        bound,
+        pod.get("spec"),
+        meta.get("annotations"),
+        meta.get("ownerReferences"),
+        foreign,
+        (node.get("spec") or {}).get("podCIDR"),
+        node_internal_ip(node),
+        rules,
+        profile,
+    )
+
+
+def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.datetime | None) -> None:
+    """Play the transitions due by `now` (and before `cut`, a deletion request), as `_replay`'s loop does."""
+    behaviour_seconds = ctx.behaviour.seconds()
+    while not timeline.finished and len(timeline.snapshots) < MAX_TRANSITIONS:
+        if timeline.pending is None:
+            model = timeline.model
+            stage = ctx.profile.match(_facts(model, ctx))
+            if stage is None:
+                timeline.finished = True
+                return
+            computed = _computed_delays(model, ctx, timeline.at)
+            delay = _profiles.delay_seconds(stage, ctx.seed, behaviour_seconds, computed)
+            timeline.pending = (stage, _plus(timeline.at, delay))
+        stage, due = timeline.pending
+        if (cut is not None and due >= cut) or due > now:
+            return
+        events = _transition(timeline.model, stage.next, due, ctx)
+        timeline.at = due
+        timeline.snapshots.append(_Snapshot(due, _render(timeline.model, ctx), events))
+        timeline.pending = None
+
+
+def _replay_cached(
+    pod: Mapping[str, Any], node: Mapping[str, Any], now: _dt.datetime, rules: list[dict], profile
+) -> tuple[list[_Snapshot], _dt.datetime | None, bool, _behaviour.Behaviour]:
+    """`_replay`'s answer (plus the behaviour), from the pod's kept timeline when its inputs are unchanged."""
+    meta = pod.get("metadata") or {}
+    seed = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+    key = (meta.get("namespace", ""), meta.get("name", ""))
+    fingerprint = _fingerprint(pod, node, rules, profile)
+    timeline = _TIMELINES.get(key)
+    if timeline is not None and (fingerprint is None or timeline.fingerprint != fingerprint):
+        timeline = None
+        del _TIMELINES[key]
+    if timeline is None:
+        behaviour = _behaviour.resolve(pod, rules)
+        address = pod_ip(pod, node)
+    else:
+        behaviour, address = timeline.behaviour, timeline.pod_ip
+    ctx = _Context(
+        pod=pod,
+        node=node,
+        behaviour=behaviour,
+        profile=profile,
+        seed=seed,
+        host_ip=node_internal_ip(node),
+        pod_ip=address,
+    )
+    if fingerprint is None:
+        return (*_replay(ctx, now), behaviour)
+    if timeline is None:
+        if len(_TIMELINES) >= TIMELINE_CACHE_LIMIT:
+            for old in list(itertools.islice(_TIMELINES, TIMELINE_CACHE_LIMIT // 2)):
+                del _TIMELINES[old]
+        model = _initial_model(pod, seed)
+        timeline = _Timeline(fingerprint, behaviour, address, model, _bound_at(pod, now), [])
+        _TIMELINES[key] = timeline
+    deletion = _deletion_request(pod)
+    cut = None if deletion is None else min(deletion[0], now)
+    played = timeline.snapshots
+    if cut is not None and played and played[-1].at >= cut:
+        return (*_replay(ctx, now), behaviour)  # the deletion came before transitions already played
+    if cut is None and played and played[-1].at > now:
+        # An earlier `now` than a previous look (the answer is still a prefix of the same timeline).
+        count = sum(1 for s in played if s.at <= now)
+        return played[:count], played[count].at, False, behaviour
+    _extend(timeline, ctx, now, cut)
+    snapshots = list(timeline.snapshots)
+    if cut is None:
+        pending = timeline.pending
+        next_at = pending[1] if pending is not None and not timeline.finished else None
+        if len(snapshots) >= MAX_TRANSITIONS:
+            next_at = None
+        return snapshots, next_at, False, behaviour
+    # Deletion: as in `_replay`, on a copy of the model (the timeline stays as it was).
+    model = timeline.model.clone()
+    if model.start_time is None or model.terminal_phase:
+        del _TIMELINES[key]  # the pod is deleted now
+        return snapshots, None, True, behaviour
+    snapshots.append(_Snapshot(cut, {}, _terminating(model, cut)))
+    snapshots[-1].status = _render(model, ctx)
+    grace = deletion[1]
+    wanted = _pre_stop_seconds(pod) + behaviour.stop_seconds
+    stop_at = _plus(cut, min(wanted, grace))
+    if stop_at > now:
+        return snapshots, stop_at, False, behaviour
+    _stopped(model, stop_at, wanted > grace, ctx)
+    snapshots.append(_Snapshot(stop_at, _render(model, ctx), []))
+    del _TIMELINES[key]  # the pod is deleted now
+    return snapshots, None, True, behaviour
+
+
 def _newest_time(status: Mapping[str, Any]) -> _dt.datetime | None:
     times = [parse_time(status.get("startTime"))]
     times += [parse_time(c.get("lastTransitionTime")) for c in status.get("conditions") or ()]
@@ -752,7 +931,7 @@ def _written_index(current: Mapping[str, Any], snapshots: list[_Snapshot]) -> in
         return -1
     wanted = _managed(current)
     for index in range(len(snapshots) - 1, -1, -1):
-        if _managed(snapshots[index].status) == wanted:
+        if snapshots[index].managed == wanted:
             return index
     newest = _newest_time(current)
     if newest is None:
@@ -798,18 +977,9 @@ def reconcile(
         "deletionTimestamp"
     ):
         return [], None
-    behaviour = _behaviour.resolve(pod, rules)
     meta = pod.get("metadata") or {}
-    ctx = _Context(
-        pod=pod,
-        node=node,
-        behaviour=behaviour,
-        profile=profile or _profiles.load_profile(),
-        seed=meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}",
-        host_ip=node_internal_ip(node),
-        pod_ip=pod_ip(pod, node),
-    )
-    snapshots, next_at, delete_now = _replay(ctx, now)
+    profile = profile or _profiles.load_profile()
+    snapshots, next_at, delete_now, behaviour = _replay_cached(pod, node, now, rules, profile)
     current = pod.get("status") or {}
     written = _written_index(current, snapshots)
     actions: list[Action] = []
@@ -819,14 +989,13 @@ def reconcile(
     for snapshot in snapshots[written + 1 :]:
         for kind, reason, message, field_path in snapshot.events:
             actions.append(RecordEvent(_reference(pod, field_path), kind, reason, message))
-    if snapshots and _managed(snapshots[-1].status) != _managed(current):
-        updated = copy.deepcopy(pod)
-        status = updated.setdefault("status", {})
-        for key in MANAGED_KEYS:
-            status.pop(key, None)
-        status.update(copy.deepcopy(snapshots[-1].status))
+    if snapshots and snapshots[-1].managed != _managed(current):
+        # The write shares the stored (read-only) spec; metadata and status are its own.
+        status = {k: v for k, v in current.items() if k not in MANAGED_KEYS}
+        status.update(orjson.loads(orjson.dumps(snapshots[-1].status)))
         if meta.get("generation") is not None:
             status["observedGeneration"] = meta["generation"]
+        updated = {**pod, "metadata": dict(meta), "status": status}
         actions.insert(0, UpdateStatus(updated))
     if delete_now:
         actions.append(

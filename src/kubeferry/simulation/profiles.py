@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_PROFILE = "default"
@@ -38,6 +38,7 @@ OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 BEHAVIOUR_DELAYS = ("startup-seconds", "ready-seconds", "fail-after-seconds")
 COMPUTED_DELAYS = ("crash-backoff", "image-backoff", "liveness-kill")
 _HASH_SPACE = 2**64
+MATCH_CACHE_LIMIT = 4096  # distinct fact sets remembered per profile (a handful occur in practice)
 
 
 class ProfileError(ValueError):
@@ -84,13 +85,20 @@ class Stage:
 class Profile:
     name: str
     stages: tuple[Stage, ...]
+    # facts (as a sorted tuple) -> the matching stage; a profile is immutable, so answers never go stale
+    _matches: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def match(self, facts: Mapping[str, str]) -> Stage | None:
         """The first stage whose selector matches `facts`, or None when nothing is pending."""
-        for stage in self.stages:
-            if stage.matches(facts):
-                return stage
-        return None
+        key = tuple(sorted(facts.items()))
+        try:
+            return self._matches[key]
+        except KeyError:
+            pass
+        found = next((stage for stage in self.stages if stage.matches(facts)), None)
+        if len(self._matches) < MATCH_CACHE_LIMIT:
+            self._matches[key] = found
+        return found
 
     def stage(self, name: str) -> Stage:
         for stage in self.stages:

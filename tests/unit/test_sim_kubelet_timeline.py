@@ -1,0 +1,155 @@
+"""The kubelet's kept timeline: every look answers exactly what a replay from scratch answers.
+
+Each scenario drives one pod through irregular looks (repeats, a look earlier than the previous one,
+looks long after several transitions became due), applying each status write, and compares the
+actions and the next-look delay with those of a replay that starts from nothing (the timelines
+emptied before the call).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kubeferry.controllers.actions import UpdateStatus
+from kubeferry.simulation import kubelet
+
+T = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
+NODE = {
+    "metadata": {"name": "node-1"},
+    "spec": {"podCIDR": "10.244.1.0/24"},
+    "status": {"addresses": [{"type": "InternalIP", "address": "172.18.0.3"}]},
+}
+PROBE = {"livenessProbe": {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 5, "failureThreshold": 2}}
+
+
+def at(seconds: float) -> dt.datetime:
+    return T + dt.timedelta(seconds=seconds)
+
+
+def stamp(seconds: float) -> str:
+    return at(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_pod(annotations: dict, init: tuple = (), probe: dict | None = None, pre_stop: int = 0) -> dict:
+    app = {"name": "app", "image": "nginx:1.25", **(probe or {})}
+    if pre_stop:
+        app["lifecycle"] = {"preStop": {"sleep": {"seconds": pre_stop}}}
+    spec = {"nodeName": "node-1", "restartPolicy": "Always", "containers": [app]}
+    if init:
+        spec["initContainers"] = [{"name": n, "image": "busybox"} for n in init]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web-1", "namespace": "default", "uid": "uid-1", "annotations": annotations},
+        "spec": spec,
+        "status": {
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": stamp(0)}],
+        },
+    }
+
+
+def deleting(pod: dict, requested: float, grace: int) -> dict:
+    meta = {**pod["metadata"], "deletionTimestamp": stamp(requested + grace), "deletionGracePeriodSeconds": grace}
+    return {**pod, "metadata": meta}
+
+
+def answer(pod: dict, seconds: float):
+    actions, delay = kubelet.reconcile(pod, NODE, at(seconds), rules=[], configmaps={}, secrets={})
+    return actions, delay
+
+
+def fresh_answer(pod: dict, seconds: float):
+    """The answer of a replay from nothing; the kept timelines are put back afterwards."""
+    kept = dict(kubelet._TIMELINES)
+    kubelet._TIMELINES.clear()
+    try:
+        return answer(pod, seconds)
+    finally:
+        kubelet._TIMELINES.clear()
+        kubelet._TIMELINES.update(kept)
+
+
+def drive_and_compare(pod: dict, looks: list[float], delete_at: tuple[float, int] | None = None) -> int:
+    """Look at each time in `looks` with the kept timeline and from scratch; returns how many looks wrote."""
+    kubelet._TIMELINES.clear()
+    writes = 0
+    for seconds in looks:
+        if delete_at is not None and seconds >= delete_at[0] and not pod["metadata"].get("deletionTimestamp"):
+            pod = deleting(pod, *delete_at)
+        expected = fresh_answer(pod, seconds)
+        got = answer(pod, seconds)
+        assert got == expected, f"look at {seconds}s"
+        for action in got[0]:
+            if isinstance(action, UpdateStatus):
+                pod = action.obj
+                writes += 1
+    return writes
+
+
+IRREGULAR = [0, 0, 0.5, 1, 2, 2, 3.5, 1, 7, 12, 12, 40, 41, 90, 200, 400, 401, 1000]
+
+SCENARIOS = [
+    pytest.param({}, (), None, 0, None, id="ready"),
+    pytest.param(
+        {"sim.kubeferry.io/startup-seconds": "2", "sim.kubeferry.io/ready-seconds": "3"},
+        (),
+        None,
+        0,
+        None,
+        id="slow-start",
+    ),
+    pytest.param({"sim.kubeferry.io/outcome": "crash-loop"}, (), None, 0, None, id="crash-loop"),
+    pytest.param({"sim.kubeferry.io/outcome": "image-pull-error"}, (), None, 0, None, id="image-pull-error"),
+    pytest.param({"sim.kubeferry.io/outcome": "liveness-fail"}, (), PROBE, 0, None, id="liveness-fail"),
+    pytest.param({"sim.kubeferry.io/outcome": "never-ready"}, (), None, 0, None, id="never-ready"),
+    pytest.param({"sim.kubeferry.io/startup-seconds": "1"}, ("init-a", "init-b"), None, 0, None, id="init-containers"),
+    pytest.param({}, (), None, 5, (12, 30), id="delete-with-pre-stop"),
+    pytest.param({"sim.kubeferry.io/stop-seconds": "60"}, (), None, 0, (12, 30), id="delete-killed-at-grace"),
+    pytest.param({"sim.kubeferry.io/startup-seconds": "20"}, (), None, 0, (7, 30), id="delete-while-creating"),
+    pytest.param({"sim.kubeferry.io/outcome": "crash-loop"}, (), None, 0, (40, 10), id="delete-crash-looping"),
+    pytest.param({"sim.kubeferry.io/startup-seconds": "2"}, (), None, 0, (2, 30), id="delete-at-a-due-transition"),
+]
+
+
+@pytest.mark.parametrize("annotations, init, probe, pre_stop, delete_at", SCENARIOS)
+def test_kept_timeline_answers_as_a_fresh_replay(annotations, init, probe, pre_stop, delete_at):
+    pod = new_pod(annotations, init, probe, pre_stop)
+    writes = drive_and_compare(pod, IRREGULAR, delete_at)
+    assert writes >= 1
+
+
+def test_a_later_look_plays_on_from_the_kept_timeline():
+    pod = new_pod({"sim.kubeferry.io/startup-seconds": "2", "sim.kubeferry.io/ready-seconds": "3"})
+    kubelet._TIMELINES.clear()
+    actions, delay = answer(pod, 0)
+    assert delay == 2.0
+    timeline = kubelet._TIMELINES[("default", "web-1")]
+    played = len(timeline.snapshots)
+    assert {s.at for s in timeline.snapshots} == {at(0)}
+    pod = next(a.obj for a in actions if isinstance(a, UpdateStatus))
+    actions, delay = answer(pod, 5)
+    assert kubelet._TIMELINES[("default", "web-1")] is timeline
+    assert [s.at for s in timeline.snapshots[played:]] == [at(2), at(5)]
+    assert delay is None
+
+
+def test_a_changed_input_starts_the_timeline_over():
+    pod = new_pod({})
+    kubelet._TIMELINES.clear()
+    answer(pod, 0)
+    first = kubelet._TIMELINES[("default", "web-1")]
+    changed = {**pod, "metadata": {**pod["metadata"], "annotations": {"sim.kubeferry.io/outcome": "never-ready"}}}
+    assert answer(changed, 0) == fresh_answer(changed, 0)
+    answer(changed, 0)
+    assert kubelet._TIMELINES[("default", "web-1")] is not first
+
+
+def test_the_timeline_is_dropped_when_the_pod_is_deleted():
+    pod = deleting(new_pod({}), 10, 0)
+    kubelet._TIMELINES.clear()
+    actions, delay = answer(pod, 10)
+    assert delay is None
+    assert ("default", "web-1") not in kubelet._TIMELINES
