@@ -84,10 +84,8 @@ def matches(expected: Sequence[str], actual: Sequence[str]) -> bool:
             taken = 0
             while a + taken < len(actual) and pattern.fullmatch(actual[a + taken]):
                 taken += 1
-            for count in range(taken, least - 1, -1):  # longest first, then give lines back
-                if walk(e + 1, a + count):
-                    return True
-            return False
+            # longest first, then give lines back to what follows
+            return any(walk(e + 1, a + count) for count in range(taken, least - 1, -1))
         return a < len(actual) and _one(line, actual[a]) and walk(e + 1, a + 1)
 
     return walk(0, 0)
