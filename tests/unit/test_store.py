@@ -107,3 +107,28 @@ def test_garbage_file_is_refused_not_a_traceback(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StorageFault, match="cannot open the store"):
         Store(str(path))
+
+
+def test_a_group_writes_each_object_once_and_survives_reopen(tmp_path):
+    path = str(tmp_path / "state.db")
+    store = Store(path)
+    store.put("configmaps", cm("kept"), create=True)
+    with store.group():
+        a = store.put("configmaps", cm("a", n="1"), create=True)
+        a = store.put("configmaps", cm("a", n="2"), expect_rv=a.rv)
+        store.put("configmaps", cm("brief"), create=True)
+        store.remove("configmaps", "default", "brief")
+        store.remove("configmaps", "default", "kept")
+        # Memory and readers see each write at once, before the group commits.
+        assert store.get("configmaps", "default", "a").obj["data"] == {"n": "2"}
+        assert store.get("configmaps", "default", "kept") is None
+        rows = sqlite3.connect(path).execute("SELECT name FROM objects").fetchall()
+        assert rows == [("kept",)]  # another connection still sees the state before the group
+    assert store.resource_version == 6
+    store.close()
+    reopened = Store(path)
+    assert [e.obj["metadata"]["name"] for e in reopened.list("configmaps")] == ["a"]
+    assert reopened.get("configmaps", "default", "a").obj["data"] == {"n": "2"}
+    assert reopened.get("configmaps", "default", "a").rv == 3
+    assert reopened.resource_version == 6
+    reopened.close()

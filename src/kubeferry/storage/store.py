@@ -96,6 +96,9 @@ class Store:
         self._rv = 0
         self._meta_mem: dict[str, str] = {}
         self._grouped = False
+        # Rows written inside a group, kept until it commits: (kind, namespace, name) -> (rv, data), or
+        # None for a removal.  An object written several times in a group costs one row write.
+        self._pending: dict[tuple[str, str, str], tuple[int, bytes] | None] = {}
         self._db: sqlite3.Connection | None = None
         self.listeners: list[Callable[[Event], None]] = []
         if path is not None:
@@ -161,8 +164,10 @@ class Store:
 
         For in-process writers whose writes can be redone (level-based controllers): a crash
         before the group commits loses the group as a whole, never half of it.  Writes still
-        update memory and watchers at once.  If the final commit fails, memory is reloaded from
-        the store so nothing acknowledged later disagrees with the disk.
+        update memory and watchers at once; the rows go to SQLite when the group ends, only the
+        last state of each object and the final resourceVersion (a pod written five times in a
+        group is one row write).  If the final commit fails, memory is reloaded from the store so
+        nothing acknowledged later disagrees with the disk.
         """
         db = self._db
         if db is None or self._grouped:
@@ -178,13 +183,29 @@ class Store:
             yield
         finally:
             self._grouped = False
+            pending, self._pending = self._pending, {}
             try:
+                self._write_rows(db, pending)
                 db.execute("COMMIT")
             except sqlite3.DatabaseError as e:
                 with contextlib.suppress(sqlite3.DatabaseError):
                     db.execute("ROLLBACK")
                 self._reload()
                 raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
+
+    def _write_rows(self, db: sqlite3.Connection, pending: dict[tuple[str, str, str], tuple[int, bytes] | None]) -> None:
+        """A group's rows: the objects' last states, the removals, and the resourceVersion."""
+        if not pending:
+            return
+        db.executemany(
+            "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
+            [(*key, *row) for key, row in pending.items() if row is not None],
+        )
+        db.executemany(
+            "DELETE FROM objects WHERE kind=? AND namespace=? AND name=?",
+            [key for key, row in pending.items() if row is None],
+        )
+        db.execute("UPDATE meta SET value=? WHERE key='rv'", (str(self._rv),))
 
     def _reload(self) -> None:
         self._objects.clear()
@@ -276,12 +297,15 @@ class Store:
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         raw = orjson.dumps(obj)
-        self._commit(
-            [
-                ("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", (kind, namespace, name, rv, raw)),
-                ("UPDATE meta SET value=? WHERE key='rv'", (str(rv),)),
-            ]
-        )
+        if self._grouped:
+            self._pending[(kind, namespace, name)] = (rv, raw)
+        else:
+            self._commit(
+                [
+                    ("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", (kind, namespace, name, rv, raw)),
+                    ("UPDATE meta SET value=? WHERE key='rv'", (str(rv),)),
+                ]
+            )
         self._rv = rv
         entry = Entry(obj, raw, rv)
         bucket[key] = entry
@@ -297,12 +321,15 @@ class Store:
         if expect_rv is not None and old.rv != expect_rv:
             raise ValueError("conflict")
         rv = self._next_rv()
-        self._commit(
-            [
-                ("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name)),
-                ("UPDATE meta SET value=? WHERE key='rv'", (str(rv),)),
-            ]
-        )
+        if self._grouped:
+            self._pending[(kind, namespace, name)] = None
+        else:
+            self._commit(
+                [
+                    ("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name)),
+                    ("UPDATE meta SET value=? WHERE key='rv'", (str(rv),)),
+                ]
+            )
         self._rv = rv
         del bucket[(namespace, name)]
         last = orjson.loads(old.raw)
