@@ -32,8 +32,11 @@ def test_aggregated_apis_lists_named_groups_in_apiserver_order():
     assert names == [
         "apps",
         "events.k8s.io",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
         "batch",
         "policy",
+        "rbac.authorization.k8s.io",
         "storage.k8s.io",
         "coordination.k8s.io",
         "discovery.k8s.io",

@@ -562,12 +562,12 @@ Validator = Callable[..., list[FieldError]]
 
 def _kind_rules(obj: dict) -> Any:
     """The per-kind rule object (module-level `RULES` table of the group modules)."""
-    from kubeferry.api import apps, core, others
+    from kubeferry.api import apps, core, others, rbac
 
     api_version = obj.get("apiVersion", "")
     group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
     kind = obj.get("kind", "")
-    for table in (core.RULES, apps.RULES, others.RULES):
+    for table in (core.RULES, apps.RULES, others.RULES, rbac.RULES):
         rules = table.get((group, kind))
         if rules is not None:
             return rules

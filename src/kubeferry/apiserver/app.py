@@ -49,7 +49,7 @@ VERSION_INFO = {
 class Request:
     """What a handler needs from an ASGI request."""
 
-    __slots__ = ("scope", "receive", "method", "path", "query", "headers", "_body")
+    __slots__ = ("scope", "receive", "method", "path", "query", "headers", "_body", "user", "attrs")
 
     def __init__(self, scope: dict, receive: Callable):
         self.scope = scope
@@ -60,6 +60,8 @@ class Request:
         self.query = {k: v[-1] for k, v in parse_qs(raw_query, keep_blank_values=True).items()}
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
         self._body: bytes | None = None
+        self.user = None  # the UserInfo the request acts as, once authenticated
+        self.attrs = None  # what it asks (verb, resource, ...), once resolved
 
     def param(self, name: str, default: str = "") -> str:
         return self.query.get(name, default)
@@ -120,9 +122,13 @@ class ApiServer:
         max_inflight: int = DEFAULT_MAX_INFLIGHT,
         server_address: str = "",
         extra_routes: dict[str, Callable] | None = None,
+        access=None,
+        audit=None,
     ):
         self.registry = registry
         self.tokens = frozenset(tokens)
+        self.access = access or _default_access(registry, self.tokens)
+        self.audit = audit
         self.max_inflight = max_inflight
         self.inflight = 0
         self.server_address = server_address
@@ -140,6 +146,8 @@ class ApiServer:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
+        if self.audit is not None:
+            send = self.audit.wrap(request, send)
         long_running = request.flag("watch") or "/proxy" in request.path or request.path.endswith("/log")
         if not long_running:
             if self.inflight >= self.max_inflight:
@@ -176,11 +184,34 @@ class ApiServer:
 
     # ---- routing -----------------------------------------------------------------------------
 
-    def _authenticate(self, request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        if header[:7].lower() == "bearer " and header[7:].strip() in self.tokens:
-            return
-        raise st.unauthorized()
+    def _authenticate(self, request: Request, path: str) -> routes.ResourcePath | None:
+        """Who is asking (401 when nobody) and may they (403 otherwise); the parsed resource path."""
+        from kubeferry.apiserver import access
+
+        request.user = self.access.identify(request.scope, request.headers)
+        target = routes.parse(path) if path.startswith("/api") else None
+        request.attrs = access.attributes(request.method, request.path, request.query, target)
+        self.access.authorize(request.user, request.attrs)
+        return target
+
+    async def _access_endpoint(self, request: Request, send: Callable, target: routes.ResourcePath) -> bool:
+        """Reviews and TokenRequests: answered by the authenticator/authorizer, never stored."""
+        from kubeferry.machinery.resources import REVIEW_GROUPS
+
+        res = target.resource
+        if res is not None and res.group in REVIEW_GROUPS and not target.name:
+            if request.method != "POST":
+                raise st.method_not_allowed()
+            body = self.access.review(request.user, res.kind, target.namespace or "", await request.decoded())
+            await send_bytes(send, 201, orjson.dumps(body))
+            return True
+        if res is not None and res.plural == "serviceaccounts" and target.sub == ("token",) and target.name:
+            if request.method != "POST":
+                raise st.method_not_allowed()
+            body = self.access.token_request(target.namespace or "", target.name, await request.decoded())
+            await send_bytes(send, 201, orjson.dumps(body))
+            return True
+        return False
 
     async def _route(self, request: Request, send: Callable) -> None:
         path = request.path.rstrip("/") or "/"
@@ -191,7 +222,7 @@ class ApiServer:
         if path == "/version":
             await send_bytes(send, 200, orjson.dumps(VERSION_INFO))
             return
-        self._authenticate(request)
+        target = self._authenticate(request, path)
         handler = self.extra_routes.get(path)
         if handler is not None:
             await handler(request, send)
@@ -216,9 +247,10 @@ class ApiServer:
                 raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
             await send_bytes(send, 200, body, "application/json")
             return
-        target = routes.parse(path)
         if target is None or target.resource is None:
             raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+        if await self._access_endpoint(request, send, target):
+            return
         await self._resource(request, send, target)
 
     async def _resource(self, request: Request, send: Callable, target: routes.ResourcePath) -> None:
@@ -276,6 +308,7 @@ class ApiServer:
                 scale = self.registry.update_scale(res, namespace, name, body, dry_run=dry_run)
                 await send_bytes(send, 200, orjson.dumps(scale))
                 return
+            self.access.check_rbac_write(request.user, res.kind, namespace, body)
             result = self.registry.update(res, namespace, name, body, subresource=sub, dry_run=dry_run)
             await self._send_object(
                 request, send, res, result.entry.obj, result.entry.raw, 201 if result.created else 200, warnings
@@ -374,6 +407,7 @@ class ApiServer:
             from kubeferry.machinery import fieldcheck, schema
 
             self._type_check(res, patched, original)
+            self.access.check_rbac_write(request.user, res.kind, (original.get("metadata") or {}).get("namespace", ""), patched)
             if mode == "Ignore":
                 return
             node = schema.for_kind(res.group, res.version, res.kind)
@@ -437,6 +471,7 @@ class ApiServer:
             raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
         body = await request.decoded()
         warnings = self._field_validation(request, res, body, "")
+        self.access.check_rbac_write(request.user, res.kind, namespace, body)
         result = self.registry.create(res, namespace, body, dry_run=self._dry_run(request))  # type: ignore[arg-type]
         await self._send_object(request, send, res, result.entry.obj, result.entry.raw, 201, warnings)
 
@@ -503,6 +538,15 @@ class ApiServer:
             "items": [e.obj for e in removed],
         }
         await send_bytes(send, 200, orjson.dumps(body))
+
+
+def _default_access(registry: Registry, tokens: frozenset[str]):
+    """Admin tokens only, RBAC over the registry's store (what tests and in-process servers use)."""
+    from kubeferry.apiserver.access import Access
+    from kubeferry.registry.authentication import Authenticator
+    from kubeferry.registry.authorization import Authorizer
+
+    return Access(Authenticator(registry.store, lambda: registry.now(), tokens), Authorizer(registry.store))
 
 
 def _entry_key(entry) -> str:

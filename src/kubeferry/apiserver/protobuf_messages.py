@@ -28,6 +28,7 @@ PACKAGES = {
     "policy.v1": "k8s.io.api.policy.v1",
     "authentication.v1": "k8s.io.api.authentication.v1",
     "authorization.v1": "k8s.io.api.authorization.v1",
+    "rbac.v1": "k8s.io.api.rbac.v1",
     "meta.v1": "k8s.io.apimachinery.pkg.apis.meta.v1",
     "runtime": "k8s.io.apimachinery.pkg.runtime",
     "resource": "k8s.io.apimachinery.pkg.api.resource",
@@ -60,9 +61,28 @@ ROOTS = {
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "authorization.v1.SelfSubjectAccessReview",
     ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "authorization.v1.SelfSubjectRulesReview",
     ("authorization.k8s.io/v1", "SubjectAccessReview"): "authorization.v1.SubjectAccessReview",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "rbac.v1.ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "rbac.v1.ClusterRoleBinding",
+    ("rbac.authorization.k8s.io/v1", "Role"): "rbac.v1.Role",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "rbac.v1.RoleBinding",
 }
 
 MESSAGES: dict[str, str] = {
+    "rbac.v1.AggregationRule": "1 clusterRoleSelectors *meta.v1.LabelSelector",
+    "rbac.v1.ClusterRole": (
+        "1 metadata meta.v1.ObjectMeta; 2 rules *rbac.v1.PolicyRule k; 3 aggregationRule rbac.v1.AggregationRule p"
+    ),
+    "rbac.v1.ClusterRoleBinding": (
+        "1 metadata meta.v1.ObjectMeta; 2 subjects *rbac.v1.Subject; 3 roleRef rbac.v1.RoleRef k"
+    ),
+    "rbac.v1.PolicyRule": (
+        "1 verbs *string k; 2 apiGroups *string; 3 resources *string; 4 resourceNames *string; "
+        "5 nonResourceURLs *string"
+    ),
+    "rbac.v1.Role": "1 metadata meta.v1.ObjectMeta; 2 rules *rbac.v1.PolicyRule k",
+    "rbac.v1.RoleBinding": "1 metadata meta.v1.ObjectMeta; 2 subjects *rbac.v1.Subject; 3 roleRef rbac.v1.RoleRef k",
+    "rbac.v1.RoleRef": "1 apiGroup string k; 2 kind string k; 3 name string k",
+    "rbac.v1.Subject": "1 kind string k; 2 apiGroup string; 3 name string k; 4 namespace string",
     "apps.v1.DaemonSet": (
         "1 metadata meta.v1.ObjectMeta; 2 spec apps.v1.DaemonSetSpec; 3 status apps.v1.DaemonSetStatus"
     ),

@@ -18,6 +18,8 @@ CA_KEY = "ca.key"
 SERVER_CERT = "server.crt"
 SERVER_KEY = "server.key"
 ADMIN_TOKEN = "admin.token"
+SA_KEY = "sa.key"  # signs ServiceAccount tokens (ES256); lives beside the CA
+CLIENT_CERT_VALIDITY = dt.timedelta(days=365)
 SERVER_NAMES = "server.names"  # the IPs the serving certificate covers, so a restart needs no X.509 parsing
 VALIDITY = dt.timedelta(days=3650)
 
@@ -126,3 +128,49 @@ def _generate(directory: Path, address: str) -> None:
 
 def admin_token(directory: Path) -> str:
     return (directory / ADMIN_TOKEN).read_text().strip()
+
+
+def service_account_key(directory: Path) -> bytes:
+    """The PEM private key that signs ServiceAccount tokens; made on first use, kept across restarts
+    (so tokens issued before a restart stay valid)."""
+    path = directory / SA_KEY
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        _write_private(path, pem)
+    return path.read_bytes()
+
+
+def issue_client_certificate(directory: Path, user: str, groups: tuple[str, ...] | list[str] = ()) -> tuple[bytes, bytes]:
+    """A client certificate signed by the cluster CA: CN = user, one O per group.  Returns (cert, key) PEM."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    ca_key = serialization.load_pem_private_key((directory / CA_KEY).read_bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate((directory / CA_CERT).read_bytes())
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
+    subject.append(x509.NameAttribute(NameOID.COMMON_NAME, user))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(subject))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + CLIENT_CERT_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return cert.public_bytes(pem), key_pem

@@ -17,6 +17,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,8 @@ SERVER_INFO = "server.json"
 STATE_DB = "state.db"
 LOCK_FILE = "server.lock"
 LOG_FILE = "server.log"
+AUDIT_FILE = "audit.log"
+MEBIBYTE = 1024 * 1024
 
 log = logging.getLogger("kubeferry.server")
 
@@ -53,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long an edited ConfigMap/Secret takes to reach mounted volumes (the kubelet's sync period)",
     )
     parser.add_argument("--no-controllers", action="store_true", help="serve the API only (benchmarks of the API server)")
+    parser.add_argument(
+        "--audit-level",
+        choices=["None", "Metadata", "Request", "RequestResponse"],
+        default="Metadata",
+        help="audit log detail (Request/RequestResponse add mutation bodies)",
+    )
+    parser.add_argument("--audit-max-size", type=int, default=100, help="MiB before the audit log is rotated")
+    parser.add_argument("--audit-max-backups", type=int, default=5, help="rotated audit logs kept")
     return parser
 
 
@@ -77,7 +88,8 @@ def _hold_lock(data_dir: Path):
 
 def serve(args: argparse.Namespace) -> int:
     from kubeferry.apiserver.app import ApiServer
-    from kubeferry.cluster import bootstrap, controlplane, endpoints, traffic
+    from kubeferry.apiserver.audit import AuditLog
+    from kubeferry.cluster import bootstrap, controlplane, endpoints, tokens, traffic
     from kubeferry.controllers import catalog, cluster_controllers
     from kubeferry.machinery import clock as clocks
     from kubeferry.registry.registry import Registry
@@ -111,12 +123,15 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     registry.now = clock.now
     bootstrap.ensure_system_objects(registry)
+    bootstrap.ensure_rbac(registry)
+    authenticator = _authenticator(data_dir, registry)
     control = None
     if not args.no_controllers:
         control = controlplane.ControlPlane(
             registry,
             clock,
-            catalog.workload_controllers() + cluster_controllers.cluster_controllers() + simulation.simulation_controllers(),
+            catalog.workload_controllers() + cluster_controllers.cluster_controllers() + simulation.simulation_controllers()
+            + [tokens.token_controller(authenticator, (data_dir / certs.CA_CERT).read_bytes())],
         )
         bootstrap.ensure_nodes(registry, args.nodes)
     sock = _bind(args.address, args.port)
@@ -135,6 +150,8 @@ def serve(args: argparse.Namespace) -> int:
             if control is not None
             else {}
         ),
+        access=_access(authenticator, store),
+        audit=AuditLog(data_dir / AUDIT_FILE, args.audit_level, args.audit_max_size * MEBIBYTE, args.audit_max_backups),
     )
     if control is not None:
         app.on_startup.append(control.start)
@@ -167,13 +184,16 @@ async def _run(app, sock: socket.socket, data_dir: Path) -> None:
 
     config = uvicorn.Config(
         app,
-        http="httptools",
+        http=_client_certificate_protocol(),
         loop="none",
         lifespan="on",
         log_level="warning",
         access_log=False,
         ssl_certfile=str(data_dir / certs.SERVER_CERT),
         ssl_keyfile=str(data_dir / certs.SERVER_KEY),
+        # Client certificates are optional (tokens are the norm) but, when sent, must chain to the CA.
+        ssl_cert_reqs=ssl.CERT_OPTIONAL,
+        ssl_ca_certs=str(data_dir / certs.CA_CERT),
         timeout_graceful_shutdown=2,
         proxy_headers=False,
         server_header=False,
@@ -187,6 +207,50 @@ async def _run(app, sock: socket.socket, data_dir: Path) -> None:
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     await server.serve(sockets=[sock])
+
+
+def _authenticator(data_dir: Path, registry):
+    from kubeferry.registry.authentication import Authenticator, TokenSigner
+
+    signer = TokenSigner(certs.service_account_key(data_dir))
+    return Authenticator(registry.store, lambda: registry.now(), {certs.admin_token(data_dir)}, signer)
+
+
+def _access(authenticator, store):
+    from kubeferry.apiserver.access import Access
+    from kubeferry.registry.authorization import Authorizer
+
+    return Access(authenticator, Authorizer(store))
+
+
+def _client_certificate_protocol():
+    """uvicorn's httptools protocol, plus the verified client certificate's subject in each request's
+    scope (`extensions.tls`), read once per connection: ((CN, ...), (O, ...))."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from kubeferry.apiserver.access import CLIENT_SUBJECT
+
+    class ClientCertificateProtocol(HttpToolsProtocol):
+        _subject = None
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            ssl_object = transport.get_extra_info("ssl_object")
+            cert = ssl_object.getpeercert() if ssl_object is not None else None
+            if cert:
+                names: dict[str, list[str]] = {"commonName": [], "organizationName": []}
+                for rdn in cert.get("subject", ()):
+                    for key, value in rdn:
+                        if key in names:
+                            names[key].append(value)
+                self._subject = (tuple(names["commonName"]), tuple(names["organizationName"]))
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            if self._subject is not None:
+                self.scope["extensions"] = {"tls": {CLIENT_SUBJECT: self._subject}}  # type: ignore[typeddict-unknown-key]
+
+    return ClientCertificateProtocol
 
 
 def main(argv: list[str] | None = None) -> int:

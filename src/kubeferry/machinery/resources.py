@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 SUB_VERBS = ("get", "patch", "update")
+REVIEW_VERBS = ("create",)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,15 @@ RESOURCES: tuple[Resource, ...] = (
     _r("", "v1", "Endpoints", "endpoints", True, ["ep"]),
     _r("", "v1", "ConfigMap", "configmaps", True, ["cm"]),
     _r("", "v1", "Secret", "secrets", True),
-    _r("", "v1", "ServiceAccount", "serviceaccounts", True, ["sa"]),
+    _r(
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        True,
+        ["sa"],
+        subs=[Subresource("token", "authentication.k8s.io", "v1", "TokenRequest", ("create",))],
+    ),
     _r("", "v1", "Event", "events", True, ["ev"]),
     _r("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, ["pvc"], subs=[_status("", "v1", "PersistentVolumeClaim")]),
     _r("", "v1", "PersistentVolume", "persistentvolumes", False, ["pv"], subs=[_status("", "v1", "PersistentVolume")]),
@@ -142,7 +151,19 @@ RESOURCES: tuple[Resource, ...] = (
     _r("events.k8s.io", "v1", "Event", "events", True, ["ev"]),
     _r("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ["pdb"], subs=[_status("policy", "v1", "PodDisruptionBudget")]),
     _r("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, ["sc"]),
+    _r("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False),
+    _r("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
+    _r("rbac.authorization.k8s.io", "v1", "Role", "roles", True),
+    _r("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", True),
+    # Reviews: create-only, answered by the authenticator and authorizer, never stored.
+    _r("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, verbs=REVIEW_VERBS),
+    _r("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", False, verbs=REVIEW_VERBS),
+    _r("authorization.k8s.io", "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", True, verbs=REVIEW_VERBS),
+    _r("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, verbs=REVIEW_VERBS),
+    _r("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", False, verbs=REVIEW_VERBS),
+    _r("authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", False, verbs=REVIEW_VERBS),
 )
+REVIEW_GROUPS = frozenset({"authentication.k8s.io", "authorization.k8s.io"})
 
 _BY_GVR = {(r.group, r.version, r.plural): r for r in RESOURCES}
 _BY_GVK = {}
