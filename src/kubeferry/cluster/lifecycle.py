@@ -65,6 +65,7 @@ def server_argv(args) -> list[str]:
     argv = [sys.executable, "-m", "kubeferry.cluster.server", "--name", args.name, "--data-dir", str(args.data_dir)]
     argv += ["--address", args.address, "--port", str(args.port), "--durability", args.durability]
     argv += ["--nodes", str(args.nodes), "--time-scale", str(args.time_scale)]
+    argv += ["--volume-sync-seconds", str(getattr(args, "volume_sync_seconds", 10.0))]
     if args.clock:
         argv += ["--clock", args.clock]
     if args.start_time:
