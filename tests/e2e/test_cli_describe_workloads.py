@@ -81,7 +81,65 @@ def without_event_ages(text: str) -> list[str]:
 def test_describe_matches_kubectl(vserver, target):
     theirs = vserver.kubectl("describe", *target)
     ours = subprocess.run(
-        [sys.executable, "-m", "kubeferry.cli.main", "describe", *target], capture_output=True, text=True, env=vserver.env(), timeout=60
+        [sys.executable, "-m", "kubeferry.cli.main", "describe", *target],
+        capture_output=True,
+        text=True,
+        env=vserver.env(),
+        timeout=60,
     )
     assert ours.returncode == theirs.returncode == 0, ours.stderr
     assert without_event_ages(ours.stdout) == without_event_ages(theirs.stdout)
+
+
+POD_AGE = re.compile(r"^(  .*\(\d+%\)\s+)\S+$")
+POD_ON_NODE = """apiVersion: v1
+kind: Pod
+metadata: {name: sized, namespace: default}
+spec:
+  nodeName: kubeferry-node-2
+  initContainers:
+  - {name: init, image: "busybox:1.36", resources: {requests: {cpu: 900m}}}
+  containers:
+  - {name: a, image: "nginx:1", resources: {requests: {cpu: 250m, memory: 64Mi}, limits: {cpu: "1", memory: 128Mi}}}
+  - {name: b, image: "nginx:1", resources: {requests: {cpu: 100m, memory: 512Mi}, limits: {memory: 1Gi}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def node_server(vserver):
+    path = vserver.data_dir / "pod-on-node.yaml"
+    path.write_text(POD_ON_NODE)
+    assert vserver.kubectl("apply", "-f", str(path)).returncode == 0
+    assert (
+        vserver.kubectl(
+            "taint", "node", "kubeferry-node-2", "dedicated=db:NoSchedule", "gpu:PreferNoSchedule"
+        ).returncode
+        == 0
+    )
+    assert vserver.kubectl("label", "node", "kubeferry-node-2", "node-role.kubernetes.io/worker=").returncode == 0
+    return vserver
+
+
+@pytest.mark.parametrize(
+    "target",
+    [["node", "kubeferry-node-2"], ["node"], ["node", "kubeferry-node"], ["nodes", "-l", "kubernetes.io/os=linux"]],
+    ids=["by-name", "all", "name-prefix", "selector"],
+)
+def test_describe_node_matches_kubectl(node_server, target):
+    theirs = node_server.kubectl("describe", *target)
+    ours = subprocess.run(
+        [sys.executable, "-m", "kubeferry.cli.main", "describe", *target],
+        capture_output=True,
+        text=True,
+        env=node_server.env(),
+        timeout=60,
+    )
+    assert ours.returncode == theirs.returncode == 0, ours.stderr
+    assert "Non-terminated Pods:" in ours.stdout and "Allocated resources:" in ours.stdout
+    # cpu requests: the 900m init container outweighs 250m + 100m; memory 64Mi + 512Mi = 576Mi of 16Gi
+    assert re.search(r"  default +sized +900m \(22%\) +1 \(25%\) +576Mi \(3%\) +1152Mi \(7%\) ", ours.stdout)
+
+    def masked(text: str) -> list[str]:  # the pod table's last column is the pod's age on the wall clock
+        return [POD_AGE.sub(r"\1AGE", line) for line in without_event_ages(text)]
+
+    assert masked(ours.stdout) == masked(theirs.stdout)

@@ -430,7 +430,10 @@ def fetch_events(conn, obj: dict, kind: str) -> list[dict]:
     return sorted(items, key=lambda e: e.get("lastTimestamp") or (e.get("eventTime") or ""))
 
 
-def write_events(w: Writer, events: list[dict], now: datetime | None = None) -> None:
+def write_events(w: Writer, events: list[dict] | None, now: datetime | None = None) -> None:
+    """kubectl's Events table; None (events not shown) writes nothing, an empty list `<none>`."""
+    if events is None:
+        return
     if not events:
         w.write(0, f"Events:\t{NONE}\n")
         return
@@ -807,6 +810,233 @@ def describe_statefulset(conn, obj: dict, events: list[dict]) -> str:
     return w.render()
 
 
+# -- nodes ------------------------------------------------------------------------------------------
+
+NODE_LEASE_NAMESPACE = "kube-node-lease"
+ROLE_LABEL_PREFIX = "node-role.kubernetes.io/"
+LEGACY_ROLE_LABEL = "kubernetes.io/role"
+_HUGEPAGES = "hugepages-"
+_STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage", "storage", "pods")
+
+
+def node_roles(labels: dict | None) -> list[str]:
+    """`node-role.kubernetes.io/<role>` keys and the legacy `kubernetes.io/role` value, sorted."""
+    roles = set()
+    for key, value in (labels or {}).items():
+        if key.startswith(ROLE_LABEL_PREFIX) and key[len(ROLE_LABEL_PREFIX) :]:
+            roles.add(key[len(ROLE_LABEL_PREFIX) :])
+        elif key == LEGACY_ROLE_LABEL and value:
+            roles.add(value)
+    return sorted(roles)
+
+
+def _taints(w: Writer, taints: list | None) -> None:
+    """kubectl sorts taints by `effect,key` and prints `key=value:Effect` (`key:Effect` without a value)."""
+    if not taints:
+        w.write(0, f"Taints:\t{NONE}\n")
+        return
+    ordered = sorted(taints, key=lambda t: f"{t.get('effect', '')},{t.get('key', '')}")
+    for i, taint in enumerate(ordered):
+        value = f"={taint['value']}" if taint.get("value") else ""
+        w.write(0, f"{'Taints:' if i == 0 else ''}\t{taint.get('key', '')}{value}:{taint.get('effect', '')}\n")
+
+
+def _time_or_unset(text: str | None) -> str:
+    return rfc1123z(text) if text else UNSET
+
+
+def pod_requests_and_limits(pod: dict) -> tuple[dict, dict]:
+    """Resource name -> [total value, format of the first term] for requests and for limits.
+
+    As kubectl sums them: the regular containers add up; each init container counts on its own, so
+    a larger init container replaces the sum (100m + 200m = 300m, an init container asking 500m makes
+    it 500m); the pod overhead is added to both.
+    """
+    from kubeferry.machinery.quantity import parse
+
+    spec = pod.get("spec") or {}
+
+    def add(total: dict, values: dict | None) -> None:
+        for name, text in (values or {}).items():
+            q = parse(str(text))
+            if name in total:
+                total[name] = [total[name][0] + q.value, total[name][1], None]
+            else:
+                total[name] = [q.value, q.format, str(q)]
+
+    def maximum(total: dict, values: dict | None) -> None:
+        for name, text in (values or {}).items():
+            q = parse(str(text))
+            if name not in total or q.value > total[name][0]:
+                total[name] = [q.value, q.format, str(q)]
+
+    requests: dict = {}
+    limits: dict = {}
+    for c in spec.get("containers") or []:
+        add(requests, (c.get("resources") or {}).get("requests"))
+        add(limits, (c.get("resources") or {}).get("limits"))
+    for c in spec.get("initContainers") or []:
+        maximum(requests, (c.get("resources") or {}).get("requests"))
+        maximum(limits, (c.get("resources") or {}).get("limits"))
+    add(requests, spec.get("overhead"))
+    if limits:
+        add(limits, spec.get("overhead"))
+    return requests, limits
+
+
+def _quantity_text(total: dict, name: str) -> str:
+    """A summed quantity as Go's Quantity.String() prints it (`0` when the pod asks for none)."""
+    from kubeferry.machinery.quantity import format_quantity
+
+    entry = total.get(name)
+    if entry is None:
+        return "0"
+    value, fmt, kept = entry
+    return kept if kept is not None else format_quantity(value, fmt)
+
+
+def _percent(total: dict, name: str, allocatable: dict, milli: bool) -> int:
+    """Share of the node's allocatable, truncated as Go's int64(): 250m of 4 CPUs → 6."""
+    from kubeferry.machinery.quantity import parse_quantity
+
+    entry = total.get(name)
+    capacity = parse_quantity(str(allocatable[name])) if allocatable.get(name) is not None else 0
+    if entry is None or not capacity:
+        return 0
+    scale = 1000 if milli else 1
+    # Go compares MilliValue()/Value(): both round up to whole milli-units or units.
+    used, whole = -(-entry[0] * scale // 1), -(-capacity * scale // 1)
+    return int(used / whole * 100)
+
+
+def _node_pods(w: Writer, pods: list[dict], allocatable: dict, now: datetime | None) -> None:
+    w.write(0, f"Non-terminated Pods:\t({len(pods)} in total)\n")
+    w.write(1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n")
+    w.write(1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n")
+    for pod in pods:
+        meta = pod.get("metadata") or {}
+        req, lim = pod_requests_and_limits(pod)
+        cells = [
+            f"{_quantity_text(total, name)} ({_percent(total, name, allocatable, name == 'cpu')}%)"
+            for name, total in (("cpu", req), ("cpu", lim), ("memory", req), ("memory", lim))
+        ]
+        age = since(meta.get("creationTimestamp", ""), now)
+        w.write(1, f"{meta.get('namespace', '')}\t{meta.get('name', '')}\t\t{chr(9).join(cells)}\t{age}\n")
+    totals_req: dict = {}
+    totals_lim: dict = {}
+    for pod in pods:
+        req, lim = pod_requests_and_limits(pod)
+        for totals, part in ((totals_req, req), (totals_lim, lim)):
+            for name, entry in part.items():
+                if name in totals:
+                    totals[name] = [totals[name][0] + entry[0], totals[name][1], None]
+                else:
+                    totals[name] = list(entry)
+    w.write(0, "Allocated resources:\n")
+    w.write(1, "(Total limits may be over 100 percent, i.e., overcommitted.)\n")
+    w.write(1, "Resource\tRequests\tLimits\n")
+    w.write(1, "--------\t--------\t------\n")
+    hugepages = sorted(name for name in allocatable if name.startswith(_HUGEPAGES))
+    extended = sorted(
+        name
+        for name in allocatable
+        if not name.startswith(_HUGEPAGES) and name not in _STANDARD_RESOURCES and "/" in name
+    )
+    for name in ("cpu", "memory", "ephemeral-storage", *hugepages):
+        milli = name == "cpu"
+        w.write(
+            1,
+            f"{name}\t{_quantity_text(totals_req, name)} ({_percent(totals_req, name, allocatable, milli)}%)"
+            f"\t{_quantity_text(totals_lim, name)} ({_percent(totals_lim, name, allocatable, milli)}%)\n",
+        )
+    for name in extended:
+        w.write(1, f"{name}\t{_quantity_text(totals_req, name)}\t{_quantity_text(totals_lim, name)}\n")
+
+
+def _resource_list(w: Writer, title: str, values: dict | None) -> None:
+    if values:
+        w.write(0, f"{title}:\n")
+        for name in sorted(values):
+            w.write(1, f"{name}:\t{values[name]}\n")
+
+
+def describe_node(conn, obj: dict, events: list[dict] | None, now: datetime | None = None) -> str:
+    """kubectl's node description: header, lease, conditions, addresses, resources, system info,
+    the node's non-terminated pods with their share of the allocatable, then events when there are any."""
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    name = meta.get("name", "")
+    w = Writer()
+    w.write(0, f"Name:\t{name}\n")
+    w.write(0, f"Roles:\t{','.join(node_roles(meta.get('labels'))) or NONE}\n")
+    write_map(w, 0, "Labels", meta.get("labels"))
+    write_map(w, 0, "Annotations", meta.get("annotations"), ": ")
+    w.write(0, f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp', ''))}\n")
+    _taints(w, spec.get("taints"))
+    w.write(0, f"Unschedulable:\t{'true' if spec.get('unschedulable') else 'false'}\n")
+    try:
+        lease = conn.transport.get("coordination.k8s.io/v1", "Lease", NODE_LEASE_NAMESPACE, name)
+    except Exception as e:  # kubectl prints the failure in place of the lease
+        lease, lease_error = None, str(e)
+    else:
+        lease_error = f'leases.coordination.k8s.io "{name}" not found'
+    if lease is not None:
+        lspec = lease.get("spec") or {}
+        w.write(0, "Lease:\n")
+        w.write(1, f"HolderIdentity:\t{lspec.get('holderIdentity') or UNSET}\n")
+        w.write(1, f"AcquireTime:\t{_time_or_unset(lspec.get('acquireTime'))}\n")
+        w.write(1, f"RenewTime:\t{_time_or_unset(lspec.get('renewTime'))}\n")
+    else:
+        w.write(0, f"Lease:\tFailed to get lease: {lease_error}\n")
+    conditions = status.get("conditions") or []
+    if conditions:
+        w.write(0, "Conditions:\n")
+        w.write(1, "Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n")
+        w.write(1, "----\t------\t-----------------\t------------------\t------\t-------\n")
+        for c in conditions:
+            w.write(
+                1,
+                f"{c.get('type', '')} \t{c.get('status', '')} \t{rfc1123z(c.get('lastHeartbeatTime', ''))} \t"
+                f"{rfc1123z(c.get('lastTransitionTime', ''))} \t{c.get('reason', '')} \t{c.get('message', '')}\n",
+            )
+    addresses = status.get("addresses") or []
+    if addresses:
+        w.write(0, "Addresses:\n")
+        for address in addresses:
+            w.write(1, f"{address.get('type', '')}:\t{address.get('address', '')}\n")
+    _resource_list(w, "Capacity", status.get("capacity"))
+    _resource_list(w, "Allocatable", status.get("allocatable"))
+    info = status.get("nodeInfo") or {}
+    w.write(0, "System Info:\n")
+    for title, key in (
+        ("Machine ID", "machineID"),
+        ("System UUID", "systemUUID"),
+        ("Boot ID", "bootID"),
+        ("Kernel Version", "kernelVersion"),
+        ("OS Image", "osImage"),
+        ("Operating System", "operatingSystem"),
+        ("Architecture", "architecture"),
+        ("Container Runtime Version", "containerRuntimeVersion"),
+        ("Kubelet Version", "kubeletVersion"),
+    ):
+        w.write(1, f"{title}:\t{info.get(key, '')}\n")
+    if info.get("kubeProxyVersion"):
+        w.write(1, f"Kube-Proxy Version:\t{info['kubeProxyVersion']}\n")
+    if spec.get("podCIDR"):
+        w.write(0, f"PodCIDR:\t{spec['podCIDR']}\n")
+    if spec.get("podCIDRs"):
+        w.write(0, f"PodCIDRs:\t{','.join(spec['podCIDRs'])}\n")
+    if spec.get("providerID"):
+        w.write(0, f"ProviderID:\t{spec['providerID']}\n")
+    selector = f"spec.nodeName={name},status.phase!=Failed,status.phase!=Succeeded"
+    pods = conn.transport.list_objects("v1", "Pod", None, field_selector=selector).items
+    pods.sort(key=lambda p: ((p.get("metadata") or {}).get("namespace", ""), (p.get("metadata") or {}).get("name", "")))
+    allocatable = status.get("allocatable") or status.get("capacity") or {}
+    _node_pods(w, pods, allocatable, now)
+    if events is not None:
+        write_events(w, events, now)
+    return w.render()
+
+
 DESCRIBERS = {
     "DaemonSet": describe_daemonset,
     "StatefulSet": describe_statefulset,
@@ -814,16 +1044,29 @@ DESCRIBERS = {
     "ReplicaSet": describe_replicaset,
     "Service": describe_service,
     "Pod": describe_pod,
+    "Node": describe_node,
 }
 
 
-def describe(conn, res, obj: dict, show_events: bool = True) -> str:
-    events = fetch_events(conn, obj, res.kind) if show_events else []
+def describe(conn, res, obj: dict, show_events: bool = True, named: bool = True) -> str:
+    """One object's description; `named` says the user gave its exact name (kubectl leaves an
+    empty Events section out of node descriptions found by listing or by a name prefix)."""
+    events = fetch_events(conn, obj, res.kind) if show_events else None
+    if res.kind == "Node" and not events and not named:
+        events = None
     describer = DESCRIBERS.get(res.kind, describe_generic)
-    text = describer(conn, obj, events)
-    if not show_events:
-        text = text.replace(f"Events:  {NONE}\n", "")
-    return text
+    return describer(conn, obj, events)
+
+
+def _joined(texts: list[tuple[str, str]]) -> str:
+    """kubectl writes `\n\n` before every description but the first; a node description keeps the
+    two blank lines that makes, the others are printed with one."""
+    out = ""
+    for i, (kind, text) in enumerate(texts):
+        if i:
+            out += "\n\n" if kind == "Node" else "\n"
+        out += text.rstrip("\n") + "\n"
+    return out
 
 
 def run(args) -> int:
@@ -848,7 +1091,8 @@ def run(args) -> int:
         return fail(e)
     show_events = str(args.show_events).lower() != "false"
     namespace = None if args.all_namespaces else conn.namespace
-    texts: list[str] = []
+    texts: list[tuple[str, str]] = []
+    prefix_matched = False  # kubectl prints name-prefix matches each followed by a blank line
     errors: list[str] = []
     try:
         for target in targets:
@@ -866,18 +1110,26 @@ def run(args) -> int:
                         errors.append(server_error_line(not_found(res.plural, res.group, target.name)))
                         continue
                     objs = matches
+                    named = False
+                    prefix_matched = True
                 else:
                     objs = [obj]
+                    named = True
             else:
+                named = False
                 objs = conn.transport.list_objects(res.api_version, res.kind, ns, label_selector=args.selector).items
             for obj in objs:
                 obj.setdefault("apiVersion", res.api_version)
                 obj.setdefault("kind", res.kind)
-                texts.append(describe(conn, res, obj, show_events))
+                # kubectl shows no events for objects found by a name prefix
+                texts.append((res.kind, describe(conn, res, obj, show_events and not prefix_matched, named)))
     except StatusError as e:
         return fail(e)
     if texts:
-        sys.stdout.write("\n\n".join(t.rstrip("\n") + "\n" for t in texts).replace("\n\n\n", "\n\n"))
+        if prefix_matched:
+            sys.stdout.write("".join(text.rstrip("\n") + "\n\n" for _, text in texts))
+        else:
+            sys.stdout.write(_joined(texts))
     elif not errors:
         print(f"No resources found in {namespace} namespace." if namespace else "No resources found", file=sys.stderr)
     for line in errors:
