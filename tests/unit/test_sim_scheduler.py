@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 import pytest
 
@@ -341,3 +342,27 @@ def test_unschedulable_actions_keep_transition_time_and_skip_unchanged_writes():
     assert [type(a) for a in again] == [RecordEvent]
     changed = scheduler.unschedulable_actions(status.obj, "0/2 nodes are available: y.", T + dt.timedelta(seconds=30))
     assert changed[0].obj["status"]["conditions"][0]["lastTransitionTime"] == "2024-05-01T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "allocatable, used, asked, expected",
+    [
+        pytest.param({"cpu": "4", "memory": "16Gi"}, ("1", "4Gi"), ("1", "4Gi"), 50, id="docstring node A"),
+        pytest.param({"cpu": "4", "memory": "16Gi"}, None, ("1", "4Gi"), 75, id="docstring empty node B"),
+        pytest.param(
+            {"cpu": "3", "memory": "7Gi"}, None, ("250m", "1Gi"), Fraction(3725, 42), id="thirds and sevenths"
+        ),
+        pytest.param({"cpu": "1", "memory": "1Gi"}, ("900m", "0"), ("200m", "512Mi"), 25, id="over-full cpu scores 0"),
+        pytest.param({"memory": "2Gi"}, None, ("1", "1Gi"), 25, id="no cpu allocatable counts as 0"),
+        pytest.param({"cpu": "1500u", "memory": "1k"}, None, ("500u", "250"), Fraction(425, 6), id="micro and kilo"),
+    ],
+)
+def test_least_allocated_score_is_exact(allocatable, used, asked, expected):
+    def requests(cpu_memory):
+        cpu, memory = cpu_memory
+        return scheduler._scaled_requests(
+            {"spec": {"containers": [{"resources": {"requests": {"cpu": cpu, "memory": memory}}}]}}
+        )
+
+    node_obj = {"metadata": {"name": "n", "resourceVersion": "1"}, "status": {"allocatable": allocatable}}
+    assert scheduler._score(requests(asked), node_obj, requests(used) if used else {}) == expected

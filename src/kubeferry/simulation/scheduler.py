@@ -68,6 +68,7 @@ REASON_CONDITION_UNSCHEDULABLE = "Unschedulable"
 _BASE_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 _MAX_SCORE = 100
 _SCORED_RESOURCES = ("cpu", "memory")
+_SCALE = 10**9  # the scheduler counts resources in billionths (see _scaled)
 
 
 # --- quantities -------------------------------------------------------------------------------------
@@ -260,7 +261,7 @@ def _allocatable(node: Mapping[str, Any]) -> dict[str, Fraction]:
     found = _ALLOCATABLE_CACHE.get(key) if key[1] else None
     if found is not None and found[0] is source:
         return found[1]
-    parsed = {name: _quantity(value) for name, value in source.items()}
+    parsed = {name: _scaled(name, _quantity(value)) for name, value in source.items()}
     if key[1]:
         if len(_ALLOCATABLE_CACHE) > _ALLOCATABLE_CACHE_LIMIT:
             _ALLOCATABLE_CACHE.clear()
@@ -278,20 +279,38 @@ def _pods_on(node_name: str, pods: list[Mapping[str, Any]], exclude_uid: str = "
     ]
 
 
-_REQUESTS_CACHE: dict[tuple[str, str], dict[str, Fraction]] = {}
+_REQUESTS_CACHE: dict[tuple[str, str], dict[str, Fraction | int]] = {}
 
 
-def _cached_requests(pod: Mapping[str, Any]) -> dict[str, Fraction]:
-    """pod_requests, memoised per (uid, resourceVersion): stored pods never change in place."""
+def _scaled(name: str, value: Fraction | int) -> Fraction | int:
+    """A quantity in billionths (an int for every quantity with at most nine decimals), so that the
+    scheduler's sums and comparisons are int arithmetic.  `pods` counts stay counts.
+
+    Worked example: cpu `250m` = Fraction(1, 4) → 250_000_000; memory `1Gi` → 1_073_741_824_000_000_000.
+    Sums, comparisons and the least-allocated ratios do not depend on the common unit.
+    """
+    if name == "pods":
+        return value
+    value = value * _SCALE
+    return value.numerator if isinstance(value, Fraction) and value.denominator == 1 else value
+
+
+def _scaled_requests(pod: Mapping[str, Any]) -> dict[str, Fraction | int]:
+    return {name: _scaled(name, value) for name, value in pod_requests(pod).items()}
+
+
+def _cached_requests(pod: Mapping[str, Any]) -> dict[str, Fraction | int]:
+    """The pod's requests in the scheduler's unit (`_scaled`), memoised per (uid, resourceVersion):
+    stored pods never change in place."""
     meta = pod.get("metadata") or {}
     key = (meta.get("uid", ""), meta.get("resourceVersion", ""))
     if not key[0] or not key[1]:
-        return pod_requests(pod)
+        return _scaled_requests(pod)
     found = _REQUESTS_CACHE.get(key)
     if found is None:
         if len(_REQUESTS_CACHE) > 50_000:
             _REQUESTS_CACHE.clear()
-        found = _REQUESTS_CACHE[key] = pod_requests(pod)
+        found = _REQUESTS_CACHE[key] = _scaled_requests(pod)
     return found
 
 
@@ -403,15 +422,19 @@ def fit_error_message(total: int, per_node: list[tuple[list[str], bool]]) -> str
 
 def _score(request: Mapping[str, Fraction], node: Mapping[str, Any], used: Mapping[str, Fraction]) -> Fraction:
     allocatable = _allocatable(node)
-    total: Fraction | int = 0
+    # The mean of max(0, left_i) * 100 / capacity_i over the scored resources, kept as one fraction
+    # num / den and built as a Fraction once: for cpu and memory, (l1*100*c2 + l2*100*c1) / (c1*c2*2).
+    numerator: Fraction | int = 0
+    denominator: Fraction | int = 1
     for name in _SCORED_RESOURCES:
         capacity = allocatable.get(name, 0)
         if capacity <= 0:
             continue
         left = capacity - used.get(name, 0) - request.get(name, 0)
         if left > 0:
-            total += Fraction(left * _MAX_SCORE, capacity)
-    return Fraction(total, len(_SCORED_RESOURCES))
+            numerator = numerator * capacity + left * _MAX_SCORE * denominator
+            denominator = denominator * capacity
+    return Fraction(numerator, denominator * len(_SCORED_RESOURCES))
 
 
 def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | None = None) -> tuple[str | None, str]:
@@ -425,7 +448,7 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
         return bound, ""
     if not nodes:
         return None, NO_NODES_MESSAGE
-    request = pod_requests(pod)
+    request = _cached_requests(pod)
     feasible: list[tuple[Fraction, int, str]] = []
     failures: list[tuple[list[str], bool]] = []
     uid = (pod.get("metadata") or {}).get("uid") or ""
