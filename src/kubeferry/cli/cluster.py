@@ -49,6 +49,8 @@ def add_parser(subparsers, parents=()) -> None:
                     help="normal survives a crash of the server; full also survives power loss")
     up.add_argument("--volume-sync-seconds", type=float, default=10.0,
                     help="how long an edited ConfigMap/Secret takes to reach mounted volumes (default 10)")
+    up.add_argument("--audit-level", choices=["None", "Metadata", "Request", "RequestResponse"], default="Metadata",
+                    help="audit log detail in <data-dir>/audit.log; Request adds mutation bodies (default Metadata)")
     up.add_argument("--kubeconfig", default=None, help="kubeconfig file to merge into (default: $KUBECONFIG or ~/.kube/config)")
     up.add_argument("--detach", action="store_true", help="run in the background; return once /readyz answers")
     up.set_defaults(handler=_run("up"))

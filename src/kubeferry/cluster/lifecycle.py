@@ -66,6 +66,7 @@ def server_argv(args) -> list[str]:
     argv += ["--address", args.address, "--port", str(args.port), "--durability", args.durability]
     argv += ["--nodes", str(args.nodes), "--time-scale", str(args.time_scale)]
     argv += ["--volume-sync-seconds", str(getattr(args, "volume_sync_seconds", 10.0))]
+    argv += ["--audit-level", getattr(args, "audit_level", "Metadata")]
     if args.clock:
         argv += ["--clock", args.clock]
     if args.start_time:
