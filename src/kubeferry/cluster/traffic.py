@@ -10,9 +10,10 @@ chosen address answers (simulation/serving.py).  Where the request goes and the 
 (400 bad name, 404 missing Service/Endpoints, 503 no endpoints) come from registry/proxy.py; a
 container that is not listening gives upstream's 503 `error trying to reach service: dial tcp …`.
 
-An endpoint whose pod is already gone (the Endpoints object not yet updated) is passed over for the
-next one, as a connection to a vanished address would be retried by a client library; a pod that is
-terminating still answers, as a real container drains during its grace period.
+The Endpoints object can trail the pods by a moment (its controller runs after the kubelet's
+write): an endpoint whose pod is already gone is passed over, and one whose pod is terminating or
+no longer Ready is used only when no other is left (a real container drains during its grace
+period), so a request never fails and never lands on a pod the Service is about to drop.
 
 ConfigMaps and Secrets reach the containers through `mounts.ContentHistory`, fed here from the
 store's change stream with the cluster clock's time of each change.
@@ -32,6 +33,14 @@ _KINDS = {
     resources.storage_key(resources.by_gvk("", "v1", "ConfigMap")): mounts.CONFIGMAP,
     resources.storage_key(resources.by_gvk("", "v1", "Secret")): mounts.SECRET,
 }
+
+
+def _serving(pod: dict) -> bool:
+    """Ready and not terminating, by the pod's own status (the Endpoints object may not have caught up)."""
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    conditions = (pod.get("status") or {}).get("conditions") or ()
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
 def content_history(control) -> mounts.ContentHistory:
@@ -85,11 +94,18 @@ def proxy_route(control, sync_seconds: float = mounts.DEFAULT_SYNC_SECONDS) -> d
         endpoints = registry.get(endpoints_res, namespace, name).obj
         targets = proxy.service_targets(service, endpoints, port)
         start = next(turns.setdefault((namespace, name, port), itertools.count()))
+        draining = None
         for i in range(len(targets)):
             target = targets[(start + i) % len(targets)]
             pod = live_pod(target.pod_namespace or namespace, target.pod_name) if target.pod_name else None
-            if pod is not None:
-                return answer(pod, target, method)
+            if pod is None:
+                continue
+            if not _serving(pod):
+                draining = draining or (pod, target)
+                continue
+            return answer(pod, target, method)
+        if draining is not None:
+            return answer(*draining, method)
         raise st.StatusError(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
 
     def via_pod(namespace: str, text: str, method: str) -> serving.Answer:
