@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +39,17 @@ ORPHAN_FINALIZER = "orphan"
 CREATE_ON_UPDATE = frozenset({"Endpoints", "Event", "Lease", "Node", "EndpointSlice"})
 # Kinds whose DELETE answers with the object itself rather than a Success Status.
 RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim"})
+
+
+# uuid.UUID(int=n, version=4) clears the variant and version bits and sets them to RFC 4122 / 4.
+_UUID_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_UUID_SET = (0x8000 << 48) | (4 << 76)
+
+
+def _uuid4(bits: int) -> str:
+    """str(uuid.UUID(int=bits, version=4)) without building the UUID object."""
+    text = f"{(bits & _UUID_KEEP) | _UUID_SET:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def rfc3339(moment: datetime) -> str:
@@ -69,7 +79,9 @@ class Registry:
             raise st.not_found(res.plural, res.group, name)
         return entry
 
-    def list(self, res: Resource, namespace: str | None, predicate: Callable[[dict], bool] | None = None) -> list[Entry]:
+    def list(
+        self, res: Resource, namespace: str | None, predicate: Callable[[dict], bool] | None = None
+    ) -> list[Entry]:
         ns = namespace if res.namespaced and namespace else None
         entries = self.store.list(storage_key(res), ns)
         if predicate is None:
@@ -89,11 +101,13 @@ class Registry:
             if generate:
                 meta["name"] = self._generate_name(res, meta)
             else:
-                raise st.invalid_object(res.kind, res.group, "", [st.required("metadata.name", "name or generateName is required")])
+                raise st.invalid_object(
+                    res.kind, res.group, "", [st.required("metadata.name", "name or generateName is required")]
+                )
         name = meta["name"]
         for dropped in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(dropped, None)
-        meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        meta["uid"] = _uuid4(self.rng.getrandbits(128))
         meta["creationTimestamp"] = rfc3339(self.now())
         admission.check_namespace(self.store, res, meta.get("namespace", ""), creating=True)
         strategy.prepare_create(res, obj)
@@ -101,7 +115,9 @@ class Registry:
         api_defaults.apply_defaults(obj)
         errors = api_validation.validate_create(obj)
         if res.kind == "Service" and not errors:
-            errors = allocator.allocate_service(obj.setdefault("spec", {}), [e.obj for e in self.store.list("services")], self.rng)
+            errors = allocator.allocate_service(
+                obj.setdefault("spec", {}), [e.obj for e in self.store.list("services")], self.rng
+            )
         if errors:
             raise st.invalid_object(res.kind, res.group, name, errors)
         key = storage_key(res)
@@ -143,7 +159,9 @@ class Registry:
         if res.namespaced:
             given = meta.get("namespace")
             if given and given != namespace:
-                raise st.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+                raise st.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
@@ -196,7 +214,11 @@ class Registry:
             return WriteResult(current)
         if dry_run:
             return WriteResult(Entry(obj, b"", current.rv))
-        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers") and not strategy.spec_finalizers(obj):
+        if (
+            obj["metadata"].get("deletionTimestamp")
+            and not obj["metadata"].get("finalizers")
+            and not strategy.spec_finalizers(obj)
+        ):
             entry = self.store.remove(key, ns, name)
             return WriteResult(entry)
         try:
@@ -240,9 +262,12 @@ class Registry:
             policy = "Orphan"
         if policy not in (None, "Foreground", "Background", "Orphan"):
             raise st.invalid_object(
-                "DeleteOptions", "meta.k8s.io", "", [st.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])]
+                "DeleteOptions",
+                "meta.k8s.io",
+                "",
+                [st.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])],
             )
-        obj = copy.deepcopy(current.obj)
+        obj = orjson.loads(current.raw)  # a private copy of the stored object (cheaper than deepcopy)
         m = obj["metadata"]
         finalizers = list(m.get("finalizers") or [])
         if policy == "Foreground" and FOREGROUND_FINALIZER not in finalizers:
@@ -315,7 +340,9 @@ class Registry:
 
         obj = entry.obj
         meta = obj["metadata"]
-        scale_meta = {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta}
+        scale_meta = {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
+        }
         return {
             "kind": "Scale",
             "apiVersion": "autoscaling/v1",
@@ -336,9 +363,16 @@ class Registry:
             raise st.conflict(res.plural, res.group, name, st.MODIFIED)
         replicas = (scale.get("spec") or {}).get("replicas", 0)
         if not isinstance(replicas, int) or isinstance(replicas, bool):
-            raise st.bad_request(f"Scale in version \"v1\" cannot be handled as a Scale: spec.replicas: expected an integer, got {replicas!r}")
+            raise st.bad_request(
+                f'Scale in version "v1" cannot be handled as a Scale: spec.replicas: expected an integer, got {replicas!r}'
+            )
         if replicas < 0:
-            raise st.invalid_object("Scale", "autoscaling", name, [st.invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
+            raise st.invalid_object(
+                "Scale",
+                "autoscaling",
+                name,
+                [st.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
+            )
         obj = copy.deepcopy(current.obj)
         obj.setdefault("spec", {})["replicas"] = replicas
         obj["metadata"]["resourceVersion"] = current.obj["metadata"].get("resourceVersion")
@@ -382,10 +416,15 @@ class Registry:
         if not isinstance(meta, dict):
             raise st.bad_request("the patch removed metadata")
         if meta.get("name") != name or (res.namespaced and meta.get("namespace", namespace) != namespace):
-            raise st.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})")
+            raise st.bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+            )
         if meta.get("uid") != current.obj["metadata"].get("uid"):
             raise st.conflict(
-                res.plural, res.group, name, f"Precondition failed: UID in precondition: {meta.get('uid')}, UID in object meta: {current.obj['metadata'].get('uid')}"
+                res.plural,
+                res.group,
+                name,
+                f"Precondition failed: UID in precondition: {meta.get('uid')}, UID in object meta: {current.obj['metadata'].get('uid')}",
             )
         return self.update(res, namespace, name, patched, subresource=subresource, dry_run=dry_run)
 
@@ -425,12 +464,25 @@ class Registry:
                         continue
                     raise
             if decision.check_resource_version:
-                options = {**options, "preconditions": {**(options.get("preconditions") or {}), "resourceVersion": pod["metadata"]["resourceVersion"]}}
+                options = {
+                    **options,
+                    "preconditions": {
+                        **(options.get("preconditions") or {}),
+                        "resourceVersion": pod["metadata"]["resourceVersion"],
+                    },
+                }
             try:
                 self.delete(res, namespace, name, options)
             except st.StatusError as e:
                 if e.code == 409 and decision.check_resource_version:
-                    raise st.StatusError(429, "TooManyRequests", disruption.MESSAGE_EVICTION_VIOLATION, {"name": name, "kind": "pods"})
+                    raise st.StatusError(
+                        429, "TooManyRequests", disruption.MESSAGE_EVICTION_VIOLATION, {"name": name, "kind": "pods"}
+                    )
                 raise
             return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
-        raise st.StatusError(429, "TooManyRequests", "too many conflicts updating the disruption budget; try again", {"retryAfterSeconds": 1})
+        raise st.StatusError(
+            429,
+            "TooManyRequests",
+            "too many conflicts updating the disruption budget; try again",
+            {"retryAfterSeconds": 1},
+        )

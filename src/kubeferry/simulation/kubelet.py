@@ -675,7 +675,8 @@ def _render(model: _Model, ctx: _Context) -> dict:
         conditions.append(condition)
     for existing in (ctx.pod.get("status") or {}).get("conditions") or ():
         if existing.get("type") not in CONDITION_ORDER:
-            conditions.append(copy.deepcopy(existing))
+            flat = all(not isinstance(v, dict | list) for v in existing.values())
+            conditions.append(dict(existing) if flat else copy.deepcopy(existing))
     status: dict[str, Any] = {"phase": _phase(model), "conditions": conditions}
     if model.start_time is not None:
         status["hostIP"] = ctx.host_ip
