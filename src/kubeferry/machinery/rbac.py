@@ -20,7 +20,7 @@ No I/O: the registry's authorizer feeds these functions the stored roles and bin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ALL = "*"
@@ -83,7 +83,6 @@ class Attributes:
     namespace: str = ""
     name: str = ""
     path: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 # ---- matching -------------------------------------------------------------------------------
