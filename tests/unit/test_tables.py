@@ -16,6 +16,7 @@ from kubeferry.apiserver.tables import (
     format_label_selector,
     format_labels,
     human_duration,
+    printer_for,
     to_table,
 )
 from kubeferry.machinery import resources
@@ -202,6 +203,21 @@ COLUMNS = {
     ("policy", "poddisruptionbudgets"): [
         ("Name", S, 0), ("Min Available", S, 0), ("Max Unavailable", S, 0), ("Allowed Disruptions", INT, 0), ("Age", S, 0),
     ],
+    ("rbac.authorization.k8s.io", "roles"): [("Name", S, 0), ("Created At", "date", 0)],
+    ("rbac.authorization.k8s.io", "clusterroles"): [("Name", S, 0), ("Created At", "date", 0)],
+    ("rbac.authorization.k8s.io", "rolebindings"): [
+        ("Name", S, 0), ("Role", S, 0), ("Age", S, 0), ("Users", S, 1), ("Groups", S, 1), ("ServiceAccounts", S, 1),
+    ],
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): [
+        ("Name", S, 0), ("Role", S, 0), ("Age", S, 0), ("Users", S, 1), ("Groups", S, 1), ("ServiceAccounts", S, 1),
+    ],
+    # reviews are create-only: kube-apiserver has no printer for them, so the default applies
+    ("authentication.k8s.io", "selfsubjectreviews"): [("Name", S, 0), ("Age", S, 0)],
+    ("authentication.k8s.io", "tokenreviews"): [("Name", S, 0), ("Age", S, 0)],
+    ("authorization.k8s.io", "localsubjectaccessreviews"): [("Name", S, 0), ("Age", S, 0)],
+    ("authorization.k8s.io", "selfsubjectaccessreviews"): [("Name", S, 0), ("Age", S, 0)],
+    ("authorization.k8s.io", "selfsubjectrulesreviews"): [("Name", S, 0), ("Age", S, 0)],
+    ("authorization.k8s.io", "subjectaccessreviews"): [("Name", S, 0), ("Age", S, 0)],
     ("storage.k8s.io", "storageclasses"): [
         ("Name", S, 0), ("Provisioner", S, 0), ("ReclaimPolicy", S, 0), ("VolumeBindingMode", S, 0),
         ("AllowVolumeExpansion", S, 0), ("Age", S, 0),
@@ -975,4 +991,23 @@ def test_pod_row_wide_cells():
     )
     assert cells("", "pods", bare) == [
         "p", "1/2", "ContainerWaitingReason", "6", "60m", "<none>", "<none>", "<none>", "<none>",
+    ]  # fmt: skip
+
+
+def test_rbac_rows():
+    now = dt.datetime(2026, 1, 1, 0, 5, tzinfo=dt.UTC)
+    role = {"metadata": {"name": "r1", "creationTimestamp": "2026-01-01T00:00:00Z"}}
+    binding = {
+        "metadata": {"name": "rb", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "roleRef": {"kind": "ClusterRole", "name": "edit"},
+        "subjects": [
+            {"kind": "User", "name": "alice"},
+            {"kind": "User", "name": "bob"},
+            {"kind": "Group", "name": "devs"},
+            {"kind": "ServiceAccount", "name": "cd-agent", "namespace": "ci"},
+        ],
+    }
+    assert printer_for(res("rbac.authorization.k8s.io", "roles")).cells(role, now) == ["r1", "2026-01-01T00:00:00Z"]
+    assert printer_for(res("rbac.authorization.k8s.io", "rolebindings")).cells(binding, now) == [
+        "rb", "ClusterRole/edit", "5m", "alice, bob", "devs", "ci/cd-agent",
     ]  # fmt: skip

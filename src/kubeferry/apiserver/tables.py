@@ -649,6 +649,31 @@ def _lease_cells(obj: dict, now: _dt.datetime) -> Row:
     return [_name(obj), (obj.get("spec") or {}).get("holderIdentity") or "", _age(obj, now)]
 
 
+def _role_cells(obj: dict, now: _dt.datetime) -> Row:
+    """Roles and ClusterRoles: the creation time itself (RFC 3339, UTC), not an age."""
+    created = parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
+    return [_name(obj), created.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if created else ""]
+
+
+def _subjects(subjects: list[dict] | None) -> tuple[str, str, str]:
+    """Users, groups and service accounts (`namespace/name`) of a binding, each list joined by `, `."""
+    users, groups, accounts = [], [], []
+    for subject in subjects or ():
+        kind, name = subject.get("kind"), subject.get("name", "")
+        if kind == "User":
+            users.append(name)
+        elif kind == "Group":
+            groups.append(name)
+        elif kind == "ServiceAccount":
+            accounts.append(f"{subject['namespace']}/{name}" if subject.get("namespace") else name)
+    return ", ".join(users), ", ".join(groups), ", ".join(accounts)
+
+
+def _binding_cells(obj: dict, now: _dt.datetime) -> Row:
+    ref = obj.get("roleRef") or {}
+    return [_name(obj), f"{ref.get('kind', '')}/{ref.get('name', '')}", _age(obj, now), *_subjects(obj.get("subjects"))]
+
+
 def _pdb_cells(obj: dict, now: _dt.datetime) -> Row:
     spec = obj.get("spec") or {}
     return [
@@ -883,6 +908,26 @@ PRINTERS: dict[tuple[str, str], Printer] = {
         ),
         _pdb_cells,
     ),
+    **{
+        ("rbac.authorization.k8s.io", kind): Printer(
+            (_NAME, Column("Created At", "date", (_META, "creationTimestamp"))), _role_cells
+        )
+        for kind in ("Role", "ClusterRole")
+    },
+    **{
+        ("rbac.authorization.k8s.io", kind): Printer(
+            (
+                _NAME,
+                Column("Role", doc=("io.k8s.api.rbac.v1." + kind, "roleRef")),
+                _AGE,
+                Column("Users", doc="Users in the roleBinding", priority=1),
+                Column("Groups", doc="Groups in the roleBinding", priority=1),
+                Column("ServiceAccounts", doc="ServiceAccounts in the roleBinding", priority=1),
+            ),
+            _binding_cells,
+        )
+        for kind in ("RoleBinding", "ClusterRoleBinding")
+    },
     ("storage.k8s.io", "StorageClass"): Printer(
         (
             _NAME,
