@@ -185,7 +185,6 @@ def test_corpus_is_large_and_covers_every_theme():
         "application/json-patch+json",
         "application/merge-patch+json",
         "application/strategic-merge-patch+json",
-        "application/apply-patch+yaml",
     }
 
 
