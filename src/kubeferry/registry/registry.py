@@ -52,6 +52,40 @@ def _uuid4(bits: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+# The metadata of an Event as recorders build it, once the registry has filled in its fields.
+_PLAIN_EVENT_META = frozenset({"name", "namespace", "uid", "creationTimestamp"})
+
+
+def _plain_event_errors(obj: dict) -> list | None:
+    """Create validation of a core/v1 Event whose metadata is only name and namespace, or None for others.
+
+    Controllers and kubelets write most of the cluster's objects as such Events.  For them the full
+    validation (ValidateObjectMeta plus the Event rule) comes down to the checks below, in the same
+    order and words; labels, annotations, owners, finalizers and generation are absent.
+    tests/unit/test_registry_event_fast_path.py holds both answers equal.
+    """
+    meta = obj["metadata"]
+    if not meta.keys() <= _PLAIN_EVENT_META:
+        return None
+    errors = []
+    name, namespace = meta.get("name") or "", meta.get("namespace") or ""
+    if not name:
+        errors.append(st.required("metadata.name", "name or generateName is required"))
+    else:
+        errors += [st.invalid("metadata.name", name, m) for m in api_validation.name_is_dns_subdomain(name, False)]
+    if not namespace:
+        errors.append(st.required("metadata.namespace"))
+    else:
+        errors += [
+            st.invalid("metadata.namespace", namespace, m)
+            for m in api_validation.validate_namespace_name(namespace, False)
+        ]
+    involved = (obj.get("involvedObject") or {}).get("namespace") or ""
+    if involved and involved != namespace:
+        errors.append(st.invalid("involvedObject.namespace", involved, "does not match event.namespace"))
+    return errors
+
+
 def rfc3339(moment: datetime) -> str:
     return format_time(moment)
 
@@ -113,7 +147,9 @@ class Registry:
         strategy.prepare_create(res, obj)
         admission.admit_create(self.store, res, obj)
         api_defaults.apply_defaults(obj)
-        errors = api_validation.validate_create(obj)
+        errors = _plain_event_errors(obj) if res.kind == "Event" and not res.group else None
+        if errors is None:
+            errors = api_validation.validate_create(obj)
         if res.kind == "Service" and not errors:
             errors = allocator.allocate_service(
                 obj.setdefault("spec", {}), [e.obj for e in self.store.list("services")], self.rng
