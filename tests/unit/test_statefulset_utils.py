@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_statefulset_builders import SET_UID, statefulset
 
-from kubeferry.controllers.statefulset import _history as history
+from kubeferry.controllers import history
 from kubeferry.controllers.statefulset import utils as u
 from kubeferry.machinery.names import canonical_json, compute_revision_hash
 
@@ -362,3 +362,18 @@ def test_new_versioned_pod(strategy, current_replicas, ordinal, expected):
     pod = u.new_versioned_pod(current, update, "cur", "upd", ordinal)
     assert u.get_pod_revision(pod) == expected
     assert pod["spec"]["containers"][0]["image"] == ("nginx:1" if expected == "cur" else "nginx:2")
+
+
+def test_revision_hash_is_over_go_json_bytes():
+    """The StatefulSet's revisions hash the data as Go's json.Marshal writes it: `&`, `<`, `>` escaped."""
+    sts = statefulset(image="app:1")
+    sts["spec"]["template"]["spec"]["containers"][0]["command"] = ["sh", "-c", "a && b > c"]
+    data = (
+        b'{"spec":{"template":{"$patch":"replace","metadata":{"labels":{"app":"web"}},'
+        b'"spec":{"containers":[{"command":["sh","-c","a \\u0026\\u0026 b \\u003e c"],'
+        b'"image":"app:1","name":"nginx"}]}}}}'
+    )
+    revision = u.new_revision(sts, 1, 0)
+    assert history.data_bytes(revision) == data
+    assert revision["metadata"]["name"] == "web-" + compute_revision_hash(data, 0)
+    assert revision["metadata"]["labels"][history.CONTROLLER_REVISION_HASH_LABEL] == compute_revision_hash(data, 0)

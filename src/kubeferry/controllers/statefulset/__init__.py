@@ -7,9 +7,9 @@ history and asks for a requeue while minReadySeconds is pending.
 
 Modules, split as upstream splits them: `controller` (the sync shell: claiming, requeue), `control` (the
 ordinal algorithm, revisions, rolling update, truncation), `pod_control` (pod/PVC writes and their events),
-`utils` (ordinals, identity, storage, retention, revision application), `status` (counters, completion,
-when to write) and `_history` (ControllerRevision naming, hashing, equality — private until the shared
-history module lands).
+`utils` (ordinals, identity, storage, retention, revision application) and `status` (counters, completion,
+when to write).  ControllerRevision naming, hashing and equality come from the shared
+`kubeferry.controllers.history`, as the DaemonSet controller's do.
 """
 
 from kubeferry.controllers.statefulset.controller import reconcile

@@ -35,8 +35,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubeferry.controllers import history
 from kubeferry.controllers.actions import Action, CreateObject, DeleteObject, UpdateObject, UpdateStatus
-from kubeferry.controllers.statefulset import _history as history
 from kubeferry.controllers.statefulset import utils as u
 from kubeferry.controllers.statefulset.pod_control import PodControl, aggregate
 from kubeferry.controllers.statefulset.status import (
@@ -76,8 +76,8 @@ def get_stateful_set_revisions(
         renumbered = copy.deepcopy(equal[-1])
         if history.revision_number(renumbered) != update["revision"]:
             renumbered["revision"] = update["revision"]
-            renumbered.setdefault("apiVersion", history.CONTROLLER_REVISION_API_VERSION)
-            renumbered.setdefault("kind", history.CONTROLLER_REVISION_KIND)
+            renumbered.setdefault("apiVersion", history.API_VERSION)
+            renumbered.setdefault("kind", history.KIND)
             actions.append(UpdateObject(copy.deepcopy(renumbered)))
         update = renumbered
     else:
@@ -93,7 +93,7 @@ def _create_controller_revision(
     taken = {u.name_of(r): r for r in all_revisions}
     while True:
         name = history.controller_revision_name(
-            u.name_of(sts), history.hash_controller_revision(revision, collision_count)
+            u.name_of(sts), history.hash_controller_revision(revision.get("data"), collision_count)
         )
         existing = taken.get(name)
         if existing is None:
@@ -118,8 +118,8 @@ def truncate_history(
         return []
     return [
         DeleteObject(
-            history.CONTROLLER_REVISION_API_VERSION,
-            history.CONTROLLER_REVISION_KIND,
+            history.API_VERSION,
+            history.KIND,
             u.namespace_of(r) or u.namespace_of(sts),
             u.name_of(r),
         )

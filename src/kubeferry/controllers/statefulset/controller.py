@@ -23,9 +23,8 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 
-from kubeferry.controllers import ownership
+from kubeferry.controllers import history, ownership
 from kubeferry.controllers.actions import Action, PatchObject, RequeueAfter
-from kubeferry.controllers.statefulset import _history as history
 from kubeferry.controllers.statefulset import utils as u
 from kubeferry.controllers.statefulset.control import update_stateful_set
 from kubeferry.machinery.selectors import LabelSelector, from_label_selector
@@ -57,8 +56,8 @@ def claim_revisions(sts: dict, selector: LabelSelector, revisions: list[dict]) -
             continue
         actions.append(
             PatchObject(
-                history.CONTROLLER_REVISION_API_VERSION,
-                history.CONTROLLER_REVISION_KIND,
+                history.API_VERSION,
+                history.KIND,
                 u.namespace_of(revision) or u.namespace_of(sts),
                 u.name_of(revision),
                 ownership.adopt_patch(ref, u.uid_of(revision)),

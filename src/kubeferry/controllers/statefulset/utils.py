@@ -35,8 +35,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kubeferry.controllers import ownership
-from kubeferry.controllers.statefulset import _history as history
+from kubeferry.controllers import history, ownership
 from kubeferry.machinery import podutil
 from kubeferry.machinery.intstr import get_scaled_value_from_int_or_percent
 
@@ -501,13 +500,15 @@ def revision_data(sts: Mapping[str, Any]) -> dict:
 def new_revision(sts: Mapping[str, Any], revision: int, collision_count: int) -> dict:
     """The ControllerRevision for the set's template: template labels + hash label, the set's annotations."""
     template_labels = (meta(spec(sts).get("template")).get("labels")) or {}
-    cr = history.new_controller_revision(
-        sts, APPS_V1, STATEFUL_SET_KIND, template_labels, revision_data(sts), revision, collision_count
+    return history.new_controller_revision(
+        sts,
+        STATEFUL_SET_KIND,
+        template_labels,
+        revision_data(sts),
+        revision,
+        collision_count,
+        parent_api_version=APPS_V1,
     )
-    annotations = dict(meta(sts).get("annotations") or {})
-    if annotations:
-        cr["metadata"]["annotations"] = annotations
-    return cr
 
 
 def apply_revision(sts: Mapping[str, Any], revision: Mapping[str, Any]) -> dict:
