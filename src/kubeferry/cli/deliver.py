@@ -104,6 +104,11 @@ def add_parser(subparsers, parents) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="Print the diff and what would happen; change nothing.")
     parser.add_argument(
+        "--preflight",
+        action="store_true",
+        help="First check with access reviews that the credentials allow every step; exit 3 naming what is missing.",
+    )
+    parser.add_argument(
         "--wait-lock",
         default="0s",
         metavar="DURATION",
@@ -509,6 +514,76 @@ class Deliver:
         with contextlib.suppress(Exception):  # the report keeps 0 (unknown)
             self.report.revision_final = rollback.current_revision(workload, self.revisions(workload))
 
+    # -- preflight
+
+    def run_preflight(self, manifests: list, specs: list) -> str:
+        """Ask the server about every request of this run; "" when all are allowed, else the failure message."""
+        from kubeferry.delivery import preflight as pf
+        from kubeferry.delivery import report as rp
+
+        phase = self.phase("preflight")
+        try:
+            needs = self.preflight_needs(manifests, specs)
+            answers = [
+                self.transport.raw("POST", pf.REVIEW_PATH, pf.review_body(n, self.namespace)).json() for n in needs
+            ]
+            found = pf.verdict(needs, answers, self.namespace)
+        except (DeliverError, ValueError) as e:
+            self.end(phase, rp.FAILED, str(e))
+            return f"preflight: {e}"
+        except Exception as e:  # noqa: BLE001 - a refused or failed review: nothing was changed
+            self.end(phase, rp.FAILED, error_text(e))
+            return f"preflight: {error_text(e)}"
+        if found.ok:
+            self.end(phase, rp.PASSED, found.summary())
+            return ""
+        self.end(phase, rp.FAILED, f"{len(found.missing)} of {found.checked} permissions missing", found.lines())
+        return pf.PREFIX + found.summary()
+
+    def preflight_needs(self, manifests: list, specs: list) -> list:
+        """The run's requests (`permissions.deliver_needs`), with the Services its checks go through resolved."""
+        from kubeferry.delivery import permissions as pm
+        from kubeferry.machinery.status import StatusError
+
+        def readable(read):
+            try:
+                return read()
+            except StatusError as e:
+                if e.code == 403:  # the review names the missing read
+                    return None
+                raise
+
+        workload = readable(self.get_workload)
+        items = []
+        for item in manifests:
+            res = item.resource
+            if res.kind == self.kind and item.name == self.name:
+                continue
+            live = readable(
+                lambda res=res, item=item: self.transport.get(res.api_version, res.kind, item.namespace, item.name)
+            )
+            items.append(pm.ManifestItem(res.group, res.plural, item.name, live is not None))
+        workload_exists = workload is not None or not manifests
+        given = next((m.obj for m in manifests if m.resource.kind == self.kind and m.name == self.name), None)
+        template = given or workload
+        through, named = [], []
+        for spec in specs:
+            if spec.service:
+                named.append(spec.service)
+            if template is None:
+                continue
+            resolved = readable(lambda spec=spec: self.resolve_service(spec, template))
+            if resolved is not None:
+                through.append(resolved)
+        return pm.deliver_needs(
+            pm.Target(self.kind, self.name),
+            check_services=through,
+            list_services=any(not spec.service for spec in specs),
+            named_services=named,
+            manifests=items,
+            workload_exists=workload_exists,
+        )
+
     # -- the whole run
 
     def run(self, images: dict, manifests: list, cause_text: str) -> int:
@@ -521,8 +596,16 @@ class Deliver:
         specs = [ck.parse_check(text) for text in args.check]
         timeout = ck.parse_duration(args.timeout, "--timeout")
         wait_lock = ck.parse_duration(args.wait_lock, "--wait-lock")
+        if args.preflight:
+            refused = self.run_preflight(manifests, specs)
+            if refused and not args.dry_run:
+                return self.finish(rp.FAILURE_BEFORE_CHANGE, None, refused)
         if args.dry_run:
-            return self.dry_run(images, manifests, cause_text, specs, timeout)
+            code = self.dry_run(images, manifests, cause_text, specs, timeout)
+            if args.preflight and refused:
+                self.report.finish(rp.FAILURE_BEFORE_CHANGE, None, refused, time.time())
+                return self.report.exit_code
+            return code
 
         phase = self.phase("lock")
         try:

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollout": ("kubeferry.cli.rollout", "Manage the rollout of a resource"),
     "proxy": ("kubeferry.cli.proxy", "Run a proxy to the Kubernetes API server"),
     "deliver": ("kubeferry.cli.deliver", "Update a workload, wait, verify it, and roll back on failure (for CI)"),
+    "ci-account": ("kubeferry.cli.ci_account", "Create a least-privilege service account for CI and print its kubeconfig"),
     "demo": ("kubeferry.cli.demo", "Walk through continuous delivery on a throw-away embedded cluster"),
 }
 
