@@ -11,6 +11,7 @@ the keys that must be looked at again:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from kubeferry.client.transport import Transport
@@ -59,7 +60,11 @@ def sync_deployment(namespace: str, name: str, transport: Transport, now: dateti
     if d is None:
         return []
     replica_sets = transport.list("apps/v1", "ReplicaSet", namespace)
-    pods = transport.list("v1", "Pod", namespace) if (d.get("spec") or {}).get("strategy", {}).get("type") == "Recreate" else []
+    pods = (
+        transport.list("v1", "Pod", namespace)
+        if (d.get("spec") or {}).get("strategy", {}).get("type") == "Recreate"
+        else []
+    )
     return deployment.reconcile(d, replica_sets, pods, now)
 
 
@@ -71,8 +76,101 @@ def sync_replicaset(namespace: str, name: str, transport: Transport, now: dateti
     owner = controller_of(rs)
     related = None
     if owner is not None:
-        related = [r for r in transport.list("apps/v1", "ReplicaSet", namespace) if (controller_of(r) or {}).get("uid") == owner.get("uid")]
+        related = [
+            r
+            for r in transport.list("apps/v1", "ReplicaSet", namespace)
+            if (controller_of(r) or {}).get("uid") == owner.get("uid")
+        ]
     return replicaset.reconcile(rs, pods, now, related_replica_sets=related)
+
+
+class PodsByController:
+    """Each namespace's pods by the uid of their controller (orphans apart), kept from the change stream.
+
+    A ReplicaSet pass decides on its own pods and the namespace's orphans (pods controlled by another
+    owner are skipped by the claim), so with this index a pass no longer walks every pod of a busy
+    namespace.  Only a scale-down also ranks by the pods of sibling ReplicaSets; it then lists the
+    namespace as before (`_NamespacePods`).
+    """
+
+    def __init__(self) -> None:
+        self._bucket_of: dict[tuple[str, str], tuple[str, str]] = {}  # (ns, name) -> (ns, controller uid)
+        self._buckets: dict[tuple[str, str], dict[str, dict]] = {}  # (ns, controller uid or "") -> name -> pod
+
+    def observe(self, pod: dict, deleted: bool) -> None:
+        meta = pod["metadata"]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        old = self._bucket_of.pop((namespace, name), None)
+        if old is not None:
+            bucket = self._buckets[old]
+            bucket.pop(name, None)
+            if not bucket:
+                del self._buckets[old]
+        if deleted:
+            return
+        ref = controller_of(pod)
+        key = (namespace, (ref or {}).get("uid", "") if ref is not None else "")
+        self._bucket_of[(namespace, name)] = key
+        self._buckets.setdefault(key, {})[name] = pod
+
+    def candidates(self, namespace: str, controller_uid: str) -> list[dict]:
+        """The pods `controller_uid` controls and the orphans of `namespace`, in list order (by name)."""
+        owned = self._buckets.get((namespace, controller_uid), {}) if controller_uid else {}
+        orphans = self._buckets.get((namespace, ""), {})
+        merged = {**owned, **orphans} if orphans else owned
+        return [merged[name] for name in sorted(merged)]
+
+
+class _NamespacePods(Sequence):
+    """The namespace's pods, listed through the transport on first use."""
+
+    def __init__(self, transport: Transport, namespace: str) -> None:
+        self._transport, self._namespace = transport, namespace
+        self._pods: list[dict] | None = None
+
+    def _all(self) -> list[dict]:
+        if self._pods is None:
+            self._pods = self._transport.list("v1", "Pod", self._namespace)
+        return self._pods
+
+    def __getitem__(self, index):
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def indexed_sync_replicaset(index: PodsByController):
+    """`sync_replicaset` deciding on the index's candidates (same decisions, without listing every pod)."""
+
+    def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+        rs = transport.get("apps/v1", "ReplicaSet", namespace, name)
+        if rs is None:
+            return []
+        uid = (rs.get("metadata") or {}).get("uid", "")
+        owner = controller_of(rs)
+        related = None
+        if owner is not None:
+            related = [
+                r
+                for r in transport.list("apps/v1", "ReplicaSet", namespace)
+                if (controller_of(r) or {}).get("uid") == owner.get("uid")
+            ]
+        pods = _NamespacePods(transport, namespace)
+        if not uid:
+            return replicaset.reconcile(rs, pods, now, related_replica_sets=related)
+        candidates = index.candidates(namespace, uid)
+        return replicaset.reconcile(rs, pods, now, related_replica_sets=related, candidates=candidates)
+
+    return sync
+
+
+def _indexing(index: PodsByController, mapper):
+    def observe_then_map(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        index.observe(obj, event == "DELETED")
+        return mapper(api_version, kind, obj, prev, event)
+
+    return observe_then_map
 
 
 def sync_statefulset(namespace: str, name: str, transport: Transport, now: datetime) -> list:
@@ -106,8 +204,11 @@ def daemonset_controller() -> Controller:
         """Daemon pods follow nodes: a node added, removed, relabelled or retainted re-syncs every set."""
         if prev is not None and event != "DELETED":
             before, after = prev.get("spec") or {}, obj.get("spec") or {}
-            if (prev["metadata"].get("labels") == obj["metadata"].get("labels") and before.get("taints") == after.get("taints")
-                    and before.get("unschedulable") == after.get("unschedulable")):
+            if (
+                prev["metadata"].get("labels") == obj["metadata"].get("labels")
+                and before.get("taints") == after.get("taints")
+                and before.get("unschedulable") == after.get("unschedulable")
+            ):
                 return []
         return [("daemonset", ns, name) for ns, name in sorted(known)]
 
@@ -138,13 +239,14 @@ def workload_controllers() -> list[Controller]:
     ReplicaSet change is reconciled (pods deleted or created) before its Deployment looks again,
     so the Deployment never counts on pods about to be removed and the fenceposts hold at every
     change (tests/integration/test_rollout_invariants.py)."""
+    pods_by_controller = PodsByController()
     return [
         Controller(
             "replicaset",
-            sync_replicaset,
+            indexed_sync_replicaset(pods_by_controller),
             {
                 ("apps/v1", "ReplicaSet"): _self("replicaset"),
-                ("v1", "Pod"): _owner("replicaset", "ReplicaSet"),
+                ("v1", "Pod"): _indexing(pods_by_controller, _owner("replicaset", "ReplicaSet")),
             },
             component="replicaset-controller",
         ),

@@ -353,17 +353,21 @@ def reconcile(
     expectations_satisfied: bool = True,
     rng: Any = None,
     related_replica_sets: Sequence[dict] | None = None,
+    candidates: Sequence[dict] | None = None,
 ) -> list[Action]:
     """One upstream sync of `rs`: claim patches, pod creates or deletes, status update, requeue.
 
     `pods` are all pods of the ReplicaSet's namespace.  `related_replica_sets` are the namespace's
     ReplicaSets (those sharing `rs`'s controller rank pods for deletion); when omitted only `rs`'s own
-    selector counts.  `rng` is accepted for symmetry with the other reconcilers: every choice here is
-    deterministic.  A selector that cannot be parsed yields no actions (upstream logs and gives up).
+    selector counts.  `candidates`, when given, are the pods `rs` controls plus the namespace's orphans
+    in `pods`' order: the claim only ever looks at those, so the pass need not walk all of `pods`
+    (which a scale-down still reads, to rank by sibling pods).  `rng` is accepted for symmetry with
+    the other reconcilers: every choice here is deterministic.  A selector that cannot be parsed
+    yields no actions (upstream logs and gives up).
     """
     del rng
     try:
-        sync = _Pass(rs, pods)
+        sync = _Pass(rs, pods if candidates is None else candidates)
     except StatusError:
         return []
     actions: list[Action] = list(sync.claim_actions)
