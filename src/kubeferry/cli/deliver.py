@@ -12,6 +12,8 @@ release the Lease, print the summary, write `--report`/`--junit` (`delivery.repo
 are `delivery.report`'s: 0 delivered, 1 rolled back, 2 timed out and rolled back, 3 nothing
 changed (usage, connection, permission, lock), 4 left as is (rollback failed or no previous
 revision).  `--dry-run` prints the server's dry-run diff and the plan, and changes nothing.
+`--preflight` first asks the server (SelfSubjectAccessReview, `delivery.preflight`) about every
+request the run would make and stops with exit 3 naming each missing permission.
 
 Decisions live in `kubeferry.delivery`; this module is the I/O around them.  `--timeout` (and
 `--rollback-timeout`) are wall-clock, as every client-side timeout; the DaemonSet/StatefulSet
@@ -596,16 +598,12 @@ class Deliver:
         specs = [ck.parse_check(text) for text in args.check]
         timeout = ck.parse_duration(args.timeout, "--timeout")
         wait_lock = ck.parse_duration(args.wait_lock, "--wait-lock")
-        if args.preflight:
+        if args.preflight:  # with --dry-run too: the server's dry run needs the same rights
             refused = self.run_preflight(manifests, specs)
-            if refused and not args.dry_run:
+            if refused:
                 return self.finish(rp.FAILURE_BEFORE_CHANGE, None, refused)
         if args.dry_run:
-            code = self.dry_run(images, manifests, cause_text, specs, timeout)
-            if args.preflight and refused:
-                self.report.finish(rp.FAILURE_BEFORE_CHANGE, None, refused, time.time())
-                return self.report.exit_code
-            return code
+            return self.dry_run(images, manifests, cause_text, specs, timeout)
 
         phase = self.phase("lock")
         try:
