@@ -1,8 +1,8 @@
 """Drive schemathesis-generated requests from our own OpenAPI documents at a live server; collect 5xx.
 
 Owns the loop the slow test `test_openapi_fuzz.py` runs: for one group-version document, every
-operation gets `examples` generated requests (hypothesis, through schemathesis' strategy for the
-operation); each response is recorded, and every 5xx is kept with the exact request that caused it
+operation gets `examples` generated requests that fit its schema and `examples` that break it
+(hypothesis, through schemathesis' positive and negative strategies for the operation); each response is recorded, and every 5xx is kept with the exact request that caused it
 (method, path, query, headers, body) so it can be replayed.  Nothing is raised from inside hypothesis:
 a failing example would otherwise be shrunk and stop the operation, hiding further failures.
 
@@ -12,12 +12,15 @@ server closes the stream itself.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 REQUEST_TIMEOUT_SECONDS = 30
 WATCH_TIMEOUT_SECONDS = 1
+# Requests that fit the schema, then requests that break it (wrong types, missing required fields).
+MODES = ("positive", "negative")
 
 
 @dataclass
@@ -26,6 +29,8 @@ class Outcome:
     codes: Counter = field(default_factory=Counter)
     failures: list[dict] = field(default_factory=list)
     operations: int = 0
+    not_negatable: int = 0
+    mode: str = ""
 
 
 def is_watch(case) -> bool:
@@ -45,9 +50,13 @@ def fuzz_document(doc: dict, base_url: str, token: str, ca_file: str, examples: 
     session = requests.Session()
     session.verify = ca_file
     headers = {"Authorization": f"Bearer {token}"}
-    for result in schema.get_all_operations():
+    from schemathesis.generation.modes import GenerationMode
+
+    for result, mode in itertools.product(schema.get_all_operations(), MODES):
         operation = result.ok()
-        outcome.operations += 1
+        outcome.operations += mode == MODES[0]
+        outcome.mode = mode
+        strategy = operation.as_strategy(generation_mode=GenerationMode(mode), headers=headers)
 
         @settings(
             max_examples=examples,
@@ -56,7 +65,7 @@ def fuzz_document(doc: dict, base_url: str, token: str, ca_file: str, examples: 
             suppress_health_check=list(HealthCheck),
             phases=[hypothesis.Phase.generate],
         )
-        @given(case=operation.as_strategy())
+        @given(case=strategy)
         @hypothesis.seed(seed)
         def exercise(case) -> None:
             if is_watch(case):
@@ -72,6 +81,9 @@ def fuzz_document(doc: dict, base_url: str, token: str, ca_file: str, examples: 
                 outcome.failures.append(
                     {
                         "operation": f"{case.operation.method.upper()} {case.operation.path}",
+                        "mode": "negative"
+                        if case.meta and "negative" in str(case.meta.generation.mode).lower()
+                        else "positive",
                         "method": request.method,
                         "url": request.url.removeprefix(base_url),
                         "content-type": request.headers.get("Content-Type"),
@@ -81,7 +93,11 @@ def fuzz_document(doc: dict, base_url: str, token: str, ca_file: str, examples: 
                     }
                 )
 
-        exercise()
+        try:
+            exercise()
+        except hypothesis.errors.Unsatisfiable:
+            # Nothing in this operation can be made invalid once the credentials are fixed.
+            outcome.not_negatable += 1
     return outcome
 
 

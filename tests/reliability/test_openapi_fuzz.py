@@ -1,8 +1,8 @@
 """schemathesis against our own OpenAPI documents: no generated request gets a 5xx.
 
 Slow (minutes): every operation of every group-version document the server publishes under
-`/openapi/v3` gets `KUBEFERRY_FUZZ_EXAMPLES` generated requests (default 10), with the admin token,
-against one server.  Every 5xx is collected with the exact request (fuzzapi.Outcome) and reported
+`/openapi/v3` gets `KUBEFERRY_FUZZ_EXAMPLES` generated requests that fit its schema and as many that
+break it (default 10 each), with the admin token, against one server.  Every 5xx is collected with the exact request (fuzzapi.Outcome) and reported
 together, so one run lists all of them.  The server must also still answer `/readyz` afterwards.
 """
 
@@ -49,7 +49,12 @@ def test_every_group_version_document_answers_without_5xx(served):
             json.loads(doc), server.url, server.token, str(server.data_dir / "ca.crt"), EXAMPLES, SEED
         )
         assert outcome.operations > 0 and outcome.requests >= outcome.operations, group_version
-        summary[group_version] = (outcome.operations, outcome.requests, dict(sorted(outcome.codes.items())))
+        summary[group_version] = (
+            outcome.operations,
+            outcome.not_negatable,
+            outcome.requests,
+            dict(sorted(outcome.codes.items())),
+        )
         failures += outcome.failures
     print(json.dumps(summary))
     assert get("/readyz")[0] == 200
