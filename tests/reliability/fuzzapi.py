@@ -81,9 +81,7 @@ def fuzz_document(doc: dict, base_url: str, token: str, ca_file: str, examples: 
                 outcome.failures.append(
                     {
                         "operation": f"{case.operation.method.upper()} {case.operation.path}",
-                        "mode": "negative"
-                        if case.meta and "negative" in str(case.meta.generation.mode).lower()
-                        else "positive",
+                        "mode": outcome.mode,
                         "method": request.method,
                         "url": request.url.removeprefix(base_url),
                         "content-type": request.headers.get("Content-Type"),
