@@ -258,8 +258,11 @@ class ApiServer:
         assert res is not None
         method = request.method
         namespace = target.namespace or ""
-        if res.namespaced and target.namespace is None and (target.name is not None or method != "GET"):
-            raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+        if res.namespaced and target.namespace is None:
+            if target.name is not None:
+                raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+            if method != "GET":  # the all-namespaces path only lists and watches
+                raise st.method_not_allowed()
         sub = target.subresource
         if sub:
             if sub in UNSERVED_SUBRESOURCES or res.subresource(sub) is None:
@@ -305,6 +308,7 @@ class ApiServer:
             dry_run = self._dry_run(request)
             warnings = self._field_validation(request, res, body, sub)
             if sub == "scale":
+                _expect_kind(body, SCALE_API_VERSION, "Scale")
                 scale = self.registry.update_scale(res, namespace, name, body, dry_run=dry_run)
                 await send_bytes(send, 200, orjson.dumps(scale))
                 return
@@ -430,6 +434,10 @@ class ApiServer:
             decoded = codec.decode(body, request.headers.get("content-type"))
             if not isinstance(decoded, dict):
                 raise st.bad_request("the body of a DELETE must be a DeleteOptions object")
+            kind = decoded.get("kind")
+            if kind not in (None, "", "DeleteOptions"):
+                version = decoded.get("apiVersion") or "v1"
+                raise st.bad_request(f'no kind "{kind}" is registered for version "{version}" as DeleteOptions')
             options = decoded
         for name in ("gracePeriodSeconds",):
             if name in request.query:
@@ -547,6 +555,22 @@ def _default_access(registry: Registry, tokens: frozenset[str]):
     from kubeferry.registry.authorization import Authorizer
 
     return Access(Authenticator(registry.store, lambda: registry.now(), tokens), Authorizer(registry.store))
+
+
+SCALE_API_VERSION = "autoscaling/v1"
+
+
+def _expect_kind(body: object, api_version: str, kind: str) -> None:
+    """A subresource body of another type is refused as kube-apiserver's decoder refuses it (400)."""
+    if not isinstance(body, dict):
+        return
+    given_version, given_kind = body.get("apiVersion"), body.get("kind")
+    if given_version and given_version != api_version:
+        raise st.bad_request(
+            f"the API version in the data ({given_version}) does not match the expected API version ({api_version})"
+        )
+    if given_kind and given_kind != kind:
+        raise st.bad_request(f"the kind in the data ({given_kind}) does not match the expected kind ({kind})")
 
 
 def _entry_key(entry) -> str:
