@@ -20,6 +20,28 @@ _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 _OPEN = ("io.k8s.apimachinery.pkg.runtime.RawExtension", "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1")
 
 
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def base64_error(text: str) -> str | None:
+    """Go's complaint about a `[]byte` field that is not padded standard base64, else None.
+
+    The offset is where Go's decoder stops: the first byte outside the alphabet, or the start
+    of an incomplete last quantum (`"abcde"` → byte 4).  Newlines are skipped, as Go skips them.
+    """
+    data = [(i, c) for i, c in enumerate(text) if c not in "\r\n"]
+    chars = "".join(c for _, c in data)
+    body = chars.rstrip("=")
+    padding = len(chars) - len(body)
+    for index, char in data[: len(body)]:
+        if char not in _BASE64:
+            return f"illegal base64 data at input byte {index}"
+    if padding > 2 or len(chars) % 4:
+        quantum = len(chars) - len(chars) % 4 if len(chars) % 4 else len(body) - len(body) % 4
+        return f"illegal base64 data at input byte {data[quantum][0] if quantum < len(data) else len(text)}"
+    return None
+
+
 def _json_name(value: object) -> str:
     return _JSON_NAMES.get(type(value), "value")
 
@@ -91,6 +113,8 @@ def _check(value: object, node: dict | None, path: str, struct: str, base: objec
     )
     if not ok:
         return f"json: cannot unmarshal {_json_name(value)} into Go struct field {struct}.{path} of type {_go_type(resolved)}"
+    if isinstance(value, str) and resolved.get("format") == "byte":
+        return base64_error(value)
     if isinstance(value, dict):
         props = resolved.get("properties")
         if props is not None:
