@@ -159,7 +159,9 @@ def _generator_args(args) -> tuple[str, str, list[str], list[str]]:
     words = list(args.words)
     generator = ALIASES.get(words[0], words[0])
     if generator not in GENERATORS:
-        raise CommandError(f"Unexpected args: [{' '.join(args.words)}]", "kubeferry create -h")
+        _, extras = _generator_parser("", "").parse_known_args(words, namespace=argparse.Namespace())
+        given = " ".join(e for e in extras if not e.startswith("-"))
+        raise CommandError(f"Unexpected args: [{given}]", "kubeferry create -h")
     rest = words[1:]
     subtype = ""
     if generator in SUBTYPES:

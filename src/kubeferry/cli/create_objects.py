@@ -364,9 +364,12 @@ def secret_docker_registry(
         entry["email"] = email
     entry["auth"] = base64.b64encode(f"{username}:{password}".encode()).decode()
     config = json.dumps({"auths": {server: entry}}, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in _GO_JSON_ESCAPES.items():  # Go's json.Marshal escapes these
+        config = config.replace(char, escaped)
     return _secret(name, namespace, {DOCKER_CONFIG_KEY: config.encode("utf-8")}, DOCKER_CONFIG_TYPE)
 
 
+_GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 
 
