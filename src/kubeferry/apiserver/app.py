@@ -326,6 +326,10 @@ class ApiServer:
                     "UnsupportedMediaType",
                     f"the body of the request was in an unknown format - accepted media types include: {accepted}",
                 )
+            if request.query.get("force") is not None:  # only server-side apply may force
+                raise st.invalid_object(
+                    "PatchOptions", "meta.k8s.io", "", [st.forbidden("force", "may not be specified for non-apply patch")]
+                )
             body = await request.decoded()
             warnings: list[str] = []
             check = self._patch_checker(request, res, patch_type, body, warnings) if sub != "scale" else None
@@ -357,11 +361,14 @@ class ApiServer:
 
     @staticmethod
     def _dry_run(request: Request) -> bool:
+        """`?dryRun=All`; any other value is refused as kube-apiserver validates its options object:
+        `CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["x"]: supported values: "All"`."""
         value = request.query.get("dryRun")
         if value is None:
             return False
         if value != "All":
-            raise st.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
+            options = OPTIONS_KIND.get(request.method, "CreateOptions")
+            raise st.invalid_object(options, "meta.k8s.io", "", [st.not_supported("dryRun", [value], ["All"])])
         return True
 
     @staticmethod
@@ -477,6 +484,13 @@ class ApiServer:
     async def _create(self, request: Request, send: Callable, res: Resource, namespace: str) -> None:
         if res.namespaced and not namespace:
             raise st.StatusError(404, "NotFound", NOT_FOUND_MESSAGE)
+        if codec.media_type(request.headers.get("content-type")) in PATCH_TYPES + (APPLY_PATCH,):
+            raise st.StatusError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: "
+                + ", ".join(CREATE_TYPES),
+            )
         body = await request.decoded()
         warnings = self._field_validation(request, res, body, "")
         self.access.check_rbac_write(request.user, res.kind, namespace, body)
@@ -484,6 +498,7 @@ class ApiServer:
         await self._send_object(request, send, res, result.entry.obj, result.entry.raw, 201, warnings)
 
     async def _list(self, request: Request, send: Callable, res: Resource, namespace: str | None) -> None:
+        _check_list_versions(request)
         predicate = filters.predicate(res, request.param("labelSelector"), request.param("fieldSelector"))
         entries = self.registry.list(res, namespace, predicate)
         rv = str(self.registry.store.resource_version)
@@ -558,6 +573,26 @@ def _default_access(registry: Registry, tokens: frozenset[str]):
 
 
 SCALE_API_VERSION = "autoscaling/v1"
+OPTIONS_KIND = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions", "DELETE": "DeleteOptions"}
+CREATE_TYPES = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf")
+
+
+def _check_list_versions(request: Request) -> None:
+    """ListOptions as kube-apiserver validates them: a numeric resourceVersion (400 otherwise) and
+    resourceVersionMatch only together with a resourceVersion (422)."""
+    rv = request.param("resourceVersion")
+    if rv and not rv.isdigit():
+        raise st.bad_request(
+            f'invalid resource version: resourceVersion: Invalid value: "{rv}": '
+            f'strconv.ParseUint: parsing "{rv}": invalid syntax'
+        )
+    if request.param("resourceVersionMatch") and not rv:
+        raise st.invalid_object(
+            "ListOptions",
+            "meta.k8s.io",
+            "",
+            [st.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")],
+        )
 
 
 def _expect_kind(body: object, api_version: str, kind: str) -> None:
