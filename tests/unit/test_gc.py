@@ -222,3 +222,22 @@ def test_classify_owners_keeps_reference_order() -> None:
     item = obj("pod-1", "p1", owners=[ref("a"), ref("b"), ref("c"), ref("d")])
     owners = {"a": owner("a"), "b": None, "c": owner("c", deleting=True, finalizers=["foregroundDeletion"])}
     assert gc.classify_owners(item, owners) == (["a", "d"], ["b"], ["c"])
+
+
+def test_gc_looks_again_only_when_owners_or_deletion_change():
+    """A status write to a dependent queues no garbage-collector pass; new owners and deletion do."""
+    from kubeferry.controllers.cluster_controllers import garbage_collector
+
+    mapper = garbage_collector().watches[("v1", "Pod")]
+    owner = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "rs-uid", "controller": True}]
+    pod = {"metadata": {"name": "p", "namespace": "default", "uid": "p-uid", "ownerReferences": owner}}
+    key = [("gc", "v1|Pod|default", "p")]
+    assert mapper("v1", "Pod", pod, None, "ADDED") == key
+    written = {**pod, "status": {"phase": "Running"}}
+    assert mapper("v1", "Pod", written, pod, "MODIFIED") == []
+    released = {**pod, "metadata": {**pod["metadata"], "ownerReferences": []}}
+    assert mapper("v1", "Pod", released, written, "MODIFIED") == []  # no owners left: nothing to collect
+    readopted = {**pod, "metadata": {**pod["metadata"], "ownerReferences": owner, "finalizers": ["x"]}}
+    assert mapper("v1", "Pod", readopted, released, "MODIFIED") == key
+    deleting = {**readopted, "metadata": {**readopted["metadata"], "deletionTimestamp": "2026-01-01T00:00:00Z"}}
+    assert mapper("v1", "Pod", deleting, readopted, "MODIFIED") == key

@@ -43,6 +43,9 @@ class OwnerIndex:
     def observe(self, api_version: str, kind: str, obj: dict, event: str) -> tuple[str, str]:
         meta = obj["metadata"]
         me = (_ref_key(api_version, kind, meta.get("namespace", "")), meta["name"])
+        refs = meta.get("ownerReferences")
+        if not refs and me not in self.owners_of:
+            return me  # no owners before or after (most objects: Events, owner-less pods)
         for uid in self.owners_of.pop(me, set()):
             self.dependents[uid].discard(me)
         if event != "DELETED":
@@ -63,7 +66,17 @@ def garbage_collector() -> Controller:
         keys: list[Key] = []
         deleting = event == "DELETED" or bool(meta.get("deletionTimestamp"))
         if event != "DELETED" and (meta.get("ownerReferences") or (deleting and meta.get("finalizers"))):
-            keys.append(("gc", me[0], me[1]))
+            # As upstream's graph builder: an object is looked at when it appears, when its owner
+            # references change and while it is being deleted; a status write changes none of that.
+            # (An owner's deletion queues its dependents below.)
+            before = (prev or {}).get("metadata") or {}
+            if (
+                prev is None
+                or deleting
+                or before.get("ownerReferences") != meta.get("ownerReferences")
+                or before.get("finalizers") != meta.get("finalizers")
+            ):
+                keys.append(("gc", me[0], me[1]))
         if deleting:
             keys.extend(("gc", ref, name) for ref, name in sorted(index.dependents.get(meta.get("uid", ""), ())))
         return keys
@@ -78,8 +91,12 @@ def garbage_collector() -> Controller:
             res = resources.by_api_version_kind(owner_ref.get("apiVersion", ""), owner_ref.get("kind", ""))
             if res is None:
                 continue
-            owner = transport.get(owner_ref["apiVersion"], owner_ref["kind"], ns if res.namespaced else "", owner_ref.get("name", ""))
-            owners[owner_ref["uid"]] = owner if owner is not None and owner["metadata"].get("uid") == owner_ref["uid"] else None
+            owner = transport.get(
+                owner_ref["apiVersion"], owner_ref["kind"], ns if res.namespaced else "", owner_ref.get("name", "")
+            )
+            owners[owner_ref["uid"]] = (
+                owner if owner is not None and owner["metadata"].get("uid") == owner_ref["uid"] else None
+            )
         dependents = []
         for dep_ref, dep_name in sorted(index.dependents.get(obj["metadata"].get("uid", ""), ())):
             dep_api, dep_kind, dep_ns = dep_ref.split("|")
@@ -102,12 +119,18 @@ def namespace_controller() -> Controller:
         }
         actions = namespace.reconcile(ns, contents, now)
         return [
-            UpdateObject(a.obj, subresource="finalize") if isinstance(a, UpdateObject) and a.obj.get("kind") == "Namespace" else a
+            UpdateObject(a.obj, subresource="finalize")
+            if isinstance(a, UpdateObject) and a.obj.get("kind") == "Namespace"
+            else a
             for a in actions
         ]
 
     def on_namespace(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        return [("namespace", "", obj["metadata"]["name"])] if event != "DELETED" and obj["metadata"].get("deletionTimestamp") else []
+        return (
+            [("namespace", "", obj["metadata"]["name"])]
+            if event != "DELETED" and obj["metadata"].get("deletionTimestamp")
+            else []
+        )
 
     def on_content(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         return [("namespace", "", obj["metadata"].get("namespace", ""))] if event == "DELETED" else []
@@ -251,7 +274,11 @@ def volume_controller() -> Controller:
             if volume is None:
                 return []
             ref = (volume.get("spec") or {}).get("claimRef") or {}
-            claim = transport.get("v1", "PersistentVolumeClaim", ref.get("namespace", ""), ref["name"]) if ref.get("name") else None
+            claim = (
+                transport.get("v1", "PersistentVolumeClaim", ref.get("namespace", ""), ref["name"])
+                if ref.get("name")
+                else None
+            )
             return volumes.reconcile_volume(volume, claim, now)
         claim = transport.get("v1", "PersistentVolumeClaim", ns, name)
         if claim is None:
