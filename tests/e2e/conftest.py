@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,9 @@ class Server:
     def kubectl_argv(self, *args: str) -> list[str]:
         return [KUBECTL, "--cache-dir", str(self.cache_dir), *args]
 
-    def kubectl(self, *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    def kubectl(
+        self, *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess:
         full_env = self.env(env)
         return subprocess.run(
             self.kubectl_argv(*args),
@@ -120,3 +123,38 @@ def ns(server: Server, request) -> str:
     result = server.kubectl("create", "namespace", name)
     assert result.returncode == 0, result.stderr
     return name
+
+
+# ---- helpers shared by the e2e tests on the virtual clock ----------------------------------------
+
+
+def advance(server: Server, seconds: float) -> dict:
+    """Move the cluster's virtual clock on through the control endpoint, as a user would with kubectl."""
+    body = server.data_dir / "advance.json"
+    body.write_text(json.dumps({"seconds": seconds}))
+    result = server.kubectl("create", "--raw", "/kubeferry/v1/clock/advance", "-f", str(body))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def settle(server: Server) -> None:
+    """Wait until no controller or kubelet work is pending at the current time."""
+    body = server.data_dir / "settle.json"
+    body.write_text("{}")
+    result = server.kubectl("create", "--raw", "/kubeferry/v1/settle", "-f", str(body))
+    assert result.returncode == 0, result.stderr
+
+
+def apply(server: Server, ns: str | None, tmp_path: Path, text: str) -> None:
+    """`kubectl apply` a manifest (dedented) in `ns`, or as the manifest says when `ns` is None."""
+    path = tmp_path / "m.yaml"
+    path.write_text(textwrap.dedent(text))
+    result = server.kubectl("apply", *(("-n", ns) if ns else ()), "-f", str(path))
+    assert result.returncode == 0, result.stderr
+
+
+def get(server: Server, ns: str, *what: str) -> dict:
+    """`kubectl get -o json` in `ns`, parsed."""
+    result = server.kubectl("get", "-n", ns, *what, "-o", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import start_server
+from conftest import advance, start_server
 
 from kubeferry.cluster import certs
 
@@ -106,13 +106,6 @@ def ns(vserver, request, tmp_path) -> str:
     assert result.returncode == 0, result.stderr
     advance(vserver, 10)
     return name
-
-
-def advance(server, seconds: float) -> None:
-    body = server.data_dir / "advance.json"
-    body.write_text(json.dumps({"seconds": seconds}))
-    result = server.kubectl("create", "--raw", "/kubeferry/v1/clock/advance", "-f", str(body))
-    assert result.returncode == 0, result.stderr
 
 
 def kubeferry(server, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

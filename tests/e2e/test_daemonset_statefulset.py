@@ -4,10 +4,9 @@ the virtual clock."""
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
-from conftest import start_server
+from conftest import advance, apply, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -84,36 +83,32 @@ def vserver(tmp_path):
     srv.stop()
 
 
-def advance(server, seconds: float) -> None:
-    body = server.data_dir / "advance.json"
-    body.write_text(json.dumps({"seconds": seconds}))
-    assert server.kubectl("create", "--raw", "/kubeferry/v1/clock/advance", "-f", str(body)).returncode == 0
-
-
-def apply(server, tmp_path, text: str) -> None:
-    path = tmp_path / "m.yaml"
-    path.write_text(textwrap.dedent(text))
-    result = server.kubectl("apply", "-f", str(path))
-    assert result.returncode == 0, result.stderr
-
-
 def images(server, selector: str) -> dict[str, str]:
     pods = json.loads(server.kubectl("get", "pods", "-l", selector, "-o", "json").stdout)["items"]
-    return {p["metadata"]["name"]: p["spec"]["containers"][0]["image"] for p in pods if not p["metadata"].get("deletionTimestamp")}
+    return {
+        p["metadata"]["name"]: p["spec"]["containers"][0]["image"]
+        for p in pods
+        if not p["metadata"].get("deletionTimestamp")
+    }
 
 
 def test_daemonset_on_delete_then_rolling_update_and_undo(vserver, tmp_path):
-    apply(vserver, tmp_path, DS)
+    apply(vserver, None, tmp_path, DS)
     advance(vserver, 3)
     ds = json.loads(vserver.kubectl("get", "ds", "my-ds", "-o", "json").stdout)
     assert ds["status"]["desiredNumberScheduled"] == 3 and ds["status"]["numberAvailable"] == 3
-    nodes = {p["spec"]["nodeName"] for p in json.loads(vserver.kubectl("get", "pods", "-l", "app=my-ds", "-o", "json").stdout)["items"]}
+    nodes = {
+        p["spec"]["nodeName"]
+        for p in json.loads(vserver.kubectl("get", "pods", "-l", "app=my-ds", "-o", "json").stdout)["items"]
+    }
     assert len(nodes) == 3
     assert vserver.kubectl("set", "image", "ds/my-ds", "agent=busybox:1.37").returncode == 0
     advance(vserver, 5)
     assert set(images(vserver, "app=my-ds").values()) == {"busybox:1.36"}  # OnDelete: nothing moves
     status = vserver.kubectl("rollout", "status", "ds/my-ds")
-    assert status.returncode == 1 and "rollout status is only available for RollingUpdate strategy type" in status.stderr
+    assert (
+        status.returncode == 1 and "rollout status is only available for RollingUpdate strategy type" in status.stderr
+    )
     victim = sorted(images(vserver, "app=my-ds"))[0]
     assert vserver.kubectl("delete", "pod", victim).returncode == 0
     advance(vserver, 3)
@@ -135,7 +130,7 @@ def test_daemonset_on_delete_then_rolling_update_and_undo(vserver, tmp_path):
 
 
 def test_statefulset_ordered_creation_partitioned_update_and_volumes(vserver, tmp_path):
-    apply(vserver, tmp_path, STS)
+    apply(vserver, None, tmp_path, STS)
     advance(vserver, 1)
     assert sorted(images(vserver, "app=web")) == ["web-0"]  # OrderedReady: one at a time
     for _ in range(4):
@@ -156,8 +151,15 @@ def test_statefulset_ordered_creation_partitioned_update_and_volumes(vserver, tm
         advance(vserver, 2)
     assert images(vserver, "app=web") == {"web-0": "nginx:1.25", "web-1": "nginx:1.25", "web-2": "nginx:1.26"}
     status = vserver.kubectl("rollout", "status", "sts/web", "--timeout=5s")
-    assert status.stdout.strip() == "partitioned roll out complete: 1 new pods have been updated...", status.stdout + status.stderr
-    assert vserver.kubectl("patch", "sts", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}').returncode == 0
+    assert status.stdout.strip() == "partitioned roll out complete: 1 new pods have been updated...", (
+        status.stdout + status.stderr
+    )
+    assert (
+        vserver.kubectl(
+            "patch", "sts", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}'
+        ).returncode
+        == 0
+    )
     for _ in range(8):
         advance(vserver, 2)
     assert set(images(vserver, "app=web").values()) == {"nginx:1.26"}
@@ -180,13 +182,16 @@ status:
 
 
 def test_daemonset_follows_nodes_and_kubectl_refuses_pause(vserver, tmp_path):
-    apply(vserver, tmp_path, DS.replace("type: OnDelete", "type: RollingUpdate"))
+    apply(vserver, None, tmp_path, DS.replace("type: OnDelete", "type: RollingUpdate"))
     advance(vserver, 3)
     paused = vserver.kubectl("rollout", "pause", "ds/my-ds")
     assert paused.returncode == 1 and 'daemonsets.apps "my-ds" pausing is not supported' in paused.stderr
-    apply(vserver, tmp_path, NODE)
+    apply(vserver, None, tmp_path, NODE)
     advance(vserver, 3)
-    placed = {p["spec"]["nodeName"] for p in json.loads(vserver.kubectl("get", "pods", "-l", "app=my-ds", "-o", "json").stdout)["items"]}
+    placed = {
+        p["spec"]["nodeName"]
+        for p in json.loads(vserver.kubectl("get", "pods", "-l", "app=my-ds", "-o", "json").stdout)["items"]
+    }
     assert "extra-node" in placed and len(placed) == 4
     for tag in ("1.37", "1.38"):
         assert vserver.kubectl("set", "image", "ds/my-ds", f"agent=busybox:{tag}").returncode == 0
@@ -203,7 +208,7 @@ def test_daemonset_follows_nodes_and_kubectl_refuses_pause(vserver, tmp_path):
 
 
 def test_statefulset_partition_updates_highest_ordinals_first_and_undo(vserver, tmp_path):
-    apply(vserver, tmp_path, STS.replace("replicas: 3", "replicas: 5"))
+    apply(vserver, None, tmp_path, STS.replace("replicas: 3", "replicas: 5"))
     for _ in range(8):
         advance(vserver, 2)
     assert sorted(images(vserver, "app=web")) == [f"web-{i}" for i in range(5)]
@@ -218,8 +223,15 @@ def test_statefulset_partition_updates_highest_ordinals_first_and_undo(vserver, 
     got = images(vserver, "app=web")
     assert [got[f"web-{i}"] for i in range(5)] == ["nginx:1.25"] * 3 + ["nginx:1.26"] * 2
     status = vserver.kubectl("rollout", "status", "sts/web", "--timeout=5s")
-    assert status.stdout.strip() == "partitioned roll out complete: 2 new pods have been updated...", status.stdout + status.stderr
-    assert vserver.kubectl("patch", "sts", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}').returncode == 0
+    assert status.stdout.strip() == "partitioned roll out complete: 2 new pods have been updated...", (
+        status.stdout + status.stderr
+    )
+    assert (
+        vserver.kubectl(
+            "patch", "sts", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}'
+        ).returncode
+        == 0
+    )
     for _ in range(10):
         advance(vserver, 2)
     assert set(images(vserver, "app=web").values()) == {"nginx:1.26"}

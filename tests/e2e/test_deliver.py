@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from xml.etree import ElementTree as ET
 
 import pytest
-from conftest import start_server
+from conftest import advance, apply, get, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -138,26 +137,6 @@ def ns(vserver, request) -> str:
     result = vserver.kubectl("create", "namespace", name)
     assert result.returncode == 0, result.stderr
     return name
-
-
-def advance(server, seconds: float) -> None:
-    body = server.data_dir / "advance.json"
-    body.write_text(json.dumps({"seconds": seconds}))
-    result = server.kubectl("create", "--raw", "/kubeferry/v1/clock/advance", "-f", str(body))
-    assert result.returncode == 0, result.stderr
-
-
-def apply(server, ns, tmp_path, text: str) -> None:
-    path = tmp_path / "m.yaml"
-    path.write_text(textwrap.dedent(text))
-    result = server.kubectl("apply", "-n", ns, "-f", str(path))
-    assert result.returncode == 0, result.stderr
-
-
-def get(server, ns, *what) -> dict:
-    result = server.kubectl("get", "-n", ns, *what, "-o", "json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def ci_env(server) -> dict:

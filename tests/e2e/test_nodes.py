@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import start_server
+from conftest import advance, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -16,13 +16,6 @@ def vserver(tmp_path):
     srv = start_server(tmp_path / "nodes", "--clock", "virtual", "--nodes", "3")
     yield srv
     srv.stop()
-
-
-def advance(server, seconds: float) -> None:
-    body = server.data_dir / "advance.json"
-    body.write_text(json.dumps({"seconds": seconds}))
-    result = server.kubectl("create", "--raw", "/kubeferry/v1/clock/advance", "-f", str(body))
-    assert result.returncode == 0, result.stderr
 
 
 def pods(server) -> list[dict]:
@@ -42,7 +35,9 @@ def test_drain_respects_the_disruption_budget(vserver):
     node_obj = json.loads(vserver.kubectl("get", "node", node, "-o", "json").stdout)
     assert node_obj["spec"]["unschedulable"] is True
     assert {p["spec"]["nodeName"] for p in pods(vserver)} >= {node}
-    assert vserver.kubectl("patch", "pdb", "web", "--type", "merge", "-p", '{"spec":{"minAvailable":2}}').returncode == 0
+    assert (
+        vserver.kubectl("patch", "pdb", "web", "--type", "merge", "-p", '{"spec":{"minAvailable":2}}').returncode == 0
+    )
     advance(vserver, 1)
     drained = vserver.kubectl("drain", node, "--timeout=20s")
     assert drained.returncode == 0, drained.stderr
@@ -72,7 +67,11 @@ def test_stopped_heartbeat_makes_the_node_unreachable_and_its_pods_move(vserver)
     advance(vserver, 150)
     live = [p for p in pods(vserver) if not p["metadata"].get("deletionTimestamp")]
     assert len(live) == 3 and node not in {p["spec"]["nodeName"] for p in live}
-    ready_now = [p for p in live if any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))]
+    ready_now = [
+        p
+        for p in live
+        if any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
+    ]
     assert len(ready_now) == 3
 
 
@@ -90,7 +89,8 @@ def test_logs_of_simulated_containers(vserver):
     crashing = [
         p["metadata"]["name"]
         for p in pods(vserver)
-        if (p["metadata"].get("annotations") or {}).get("sim.kubeferry.io/outcome") == "crash-loop" and not p["metadata"].get("deletionTimestamp")
+        if (p["metadata"].get("annotations") or {}).get("sim.kubeferry.io/outcome") == "crash-loop"
+        and not p["metadata"].get("deletionTimestamp")
     ]
     previous = vserver.kubectl("logs", crashing[0], "--previous")
     assert previous.returncode == 0, previous.stderr

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import textwrap
 import time
 
 import pytest
-from conftest import start_server
+from conftest import advance, apply, get, settle, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -54,34 +53,6 @@ def ns(vserver, request) -> str:
     return name
 
 
-def advance(server, seconds: float) -> dict:
-    body = server.data_dir / "advance.json"
-    body.write_text(json.dumps({"seconds": seconds}))
-    result = server.kubectl("create", "--raw", "/kubeferry/v1/clock/advance", "-f", str(body))
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def settle(server) -> None:
-    body = server.data_dir / "settle.json"
-    body.write_text("{}")
-    result = server.kubectl("create", "--raw", "/kubeferry/v1/settle", "-f", str(body))
-    assert result.returncode == 0, result.stderr
-
-
-def apply(server, ns, tmp_path, text: str) -> None:
-    path = tmp_path / "m.yaml"
-    path.write_text(textwrap.dedent(text))
-    result = server.kubectl("apply", "-n", ns, "-f", str(path))
-    assert result.returncode == 0, result.stderr
-
-
-def get(server, ns, *what) -> dict:
-    result = server.kubectl("get", "-n", ns, *what, "-o", "json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def status_during(server, ns, steps: list[float], *args: str) -> tuple[int, list[str]]:
     """Run `kubectl rollout status` while the clock advances by each step; its exit code and lines.
 
@@ -115,7 +86,10 @@ def test_clock_endpoint_and_errors(vserver):
 def test_set_image_rolls_out_with_kubectl_wording(vserver, ns, tmp_path):
     apply(vserver, ns, tmp_path, APP)
     advance(vserver, 10)
-    assert vserver.kubectl("rollout", "status", "-n", ns, "deployment/my-app").stdout.strip() == 'deployment "my-app" successfully rolled out'
+    assert (
+        vserver.kubectl("rollout", "status", "-n", ns, "deployment/my-app").stdout.strip()
+        == 'deployment "my-app" successfully rolled out'
+    )
     result = vserver.kubectl("set", "image", "-n", ns, "deployment/my-app", "app=alpine:3.6")
     assert result.returncode == 0, result.stderr
     code, lines = status_during(vserver, ns, [5, 5, 5, 5, 5])
@@ -141,7 +115,12 @@ def test_history_undo_and_renumbering(vserver, ns, tmp_path):
     vserver.kubectl("annotate", "-n", ns, "deployment/my-app", "kubernetes.io/change-cause=image 3.6", "--overwrite")
     advance(vserver, 30)
     patched = vserver.kubectl(
-        "patch", "-n", ns, "deployment/my-app", "--record", "-p",
+        "patch",
+        "-n",
+        ns,
+        "deployment/my-app",
+        "--record",
+        "-p",
         '{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"DEMO","value":"1"}]}]}}}}',
     )
     assert patched.returncode == 0, patched.stderr
@@ -156,7 +135,11 @@ def test_history_undo_and_renumbering(vserver, ns, tmp_path):
     undo = vserver.kubectl("rollout", "undo", "-n", ns, "deployment/my-app")
     assert undo.stdout.strip() == "deployment.apps/my-app rolled back", undo.stderr
     advance(vserver, 30)
-    revisions = [line.split()[0] for line in vserver.kubectl("rollout", "history", "-n", ns, "deployment/my-app").stdout.splitlines()[2:] if line.strip()]
+    revisions = [
+        line.split()[0]
+        for line in vserver.kubectl("rollout", "history", "-n", ns, "deployment/my-app").stdout.splitlines()[2:]
+        if line.strip()
+    ]
     assert revisions == ["1", "3", "4"]
     pods = get(vserver, ns, "pods")["items"]
     assert all("env" not in p["spec"]["containers"][0] for p in pods if not p["metadata"].get("deletionTimestamp"))
@@ -171,7 +154,10 @@ def test_history_undo_and_renumbering(vserver, ns, tmp_path):
 def test_pause_makes_no_replicaset_until_resume(vserver, ns, tmp_path):
     apply(vserver, ns, tmp_path, APP)
     advance(vserver, 10)
-    assert vserver.kubectl("rollout", "pause", "-n", ns, "deployment/my-app").stdout.strip() == "deployment.apps/my-app paused"
+    assert (
+        vserver.kubectl("rollout", "pause", "-n", ns, "deployment/my-app").stdout.strip()
+        == "deployment.apps/my-app paused"
+    )
     assert vserver.kubectl("set", "image", "-n", ns, "deployment/my-app", "app=alpine:3.6").returncode == 0
     advance(vserver, 30)
     assert len(get(vserver, ns, "replicasets")["items"]) == 1
@@ -179,11 +165,17 @@ def test_pause_makes_no_replicaset_until_resume(vserver, ns, tmp_path):
     assert scaled.returncode == 0
     advance(vserver, 10)
     assert len([p for p in get(vserver, ns, "pods")["items"] if not p["metadata"].get("deletionTimestamp")]) == 3
-    assert vserver.kubectl("rollout", "resume", "-n", ns, "deployment/my-app").stdout.strip() == "deployment.apps/my-app resumed"
+    assert (
+        vserver.kubectl("rollout", "resume", "-n", ns, "deployment/my-app").stdout.strip()
+        == "deployment.apps/my-app resumed"
+    )
     advance(vserver, 30)
     rs = get(vserver, ns, "replicasets")["items"]
     assert len(rs) == 2
-    assert vserver.kubectl("rollout", "status", "-n", ns, "deployment/my-app").stdout.strip() == 'deployment "my-app" successfully rolled out'
+    assert (
+        vserver.kubectl("rollout", "status", "-n", ns, "deployment/my-app").stdout.strip()
+        == 'deployment "my-app" successfully rolled out'
+    )
 
 
 def test_never_ready_rollout_exceeds_its_progress_deadline(vserver, ns, tmp_path):
