@@ -366,3 +366,23 @@ def test_least_allocated_score_is_exact(allocatable, used, asked, expected):
 
     node_obj = {"metadata": {"name": "n", "resourceVersion": "1"}, "status": {"allocatable": allocatable}}
     assert scheduler._score(requests(asked), node_obj, requests(used) if used else {}) == expected
+
+
+def test_node_loads_follow_binding_status_writes_completion_and_deletion():
+    loads = scheduler.NodeLoads()
+    spec = {"nodeName": "a", "containers": [{"name": "c", "resources": {"requests": {"cpu": "250m"}}}]}
+    bound = {"metadata": {"uid": "u1", "resourceVersion": "1"}, "spec": spec, "status": {"phase": "Pending"}}
+    loads.observe(bound, False)
+    assert loads.load("a") == (1, {"cpu": 250_000_000})
+    running = {**bound, "metadata": {"uid": "u1", "resourceVersion": "2"}, "status": {"phase": "Running"}}
+    loads.observe(running, False)  # a status write keeps the stored spec
+    assert loads.load("a") == (1, {"cpu": 250_000_000})
+    moved = {**running, "spec": {**spec, "nodeName": "b"}}
+    loads.observe(moved, False)
+    assert loads.load("a") == (0, {"cpu": 0}) and loads.load("b") == (1, {"cpu": 250_000_000})
+    done = {**moved, "status": {"phase": "Succeeded"}}
+    loads.observe(done, False)
+    assert loads.load("b") == (0, {"cpu": 0})
+    loads.observe(moved, False)
+    loads.observe(moved, True)
+    assert loads.load("b") == (0, {"cpu": 0})

@@ -331,11 +331,18 @@ class NodeLoads:
 
     def __init__(self) -> None:
         self._by_pod: dict[str, tuple[str, dict[str, Fraction]]] = {}
+        # The spec each counted pod was counted with: stored objects are never changed in place and a
+        # status write keeps the stored spec object, so the same object means the same node and requests.
+        self._spec_of: dict[str, Any] = {}
         self.count: dict[str, int] = {}
         self.used: dict[str, dict[str, Fraction]] = {}
 
     def observe(self, pod: Mapping[str, Any], deleted: bool) -> None:
         uid = (pod.get("metadata") or {}).get("uid") or ""
+        spec = pod.get("spec")
+        if not deleted and self._spec_of.get(uid) is spec and spec is not None and not is_pod_terminal(pod):
+            return  # a status write: the same stored spec (so node and requests), still counted
+        self._spec_of.pop(uid, None)
         old = self._by_pod.pop(uid, None)
         if old is not None:
             node, requests = old
@@ -348,6 +355,7 @@ class NodeLoads:
             return
         requests = _cached_requests(pod)
         self._by_pod[uid] = (node, requests)
+        self._spec_of[uid] = spec
         self.count[node] = self.count.get(node, 0) + 1
         totals = self.used.setdefault(node, {})
         for name, value in requests.items():
