@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from kubeferry.controllers.actions import RecordEvent, UpdateObject, UpdateStatus
+from kubeferry.controllers.actions import RecordEvent, UpdateObject
 from kubeferry.simulation import nodes, scheduler
 
 T = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
@@ -308,11 +308,11 @@ def test_already_bound_pod_is_skipped():
 def test_bind_actions():
     the_pod = pod("my-app-xyz")
     the_pod["metadata"]["resourceVersion"] = "7"
-    update, status, event = scheduler.bind_actions(the_pod, "kubeferry-node-1", T)
+    update, event = scheduler.bind_actions(the_pod, "kubeferry-node-1", T)
     assert isinstance(update, UpdateObject) and update.obj["spec"]["nodeName"] == "kubeferry-node-1"
+    assert update.subresource == "binding"
     assert update.obj["metadata"]["resourceVersion"] == "7"
-    assert isinstance(status, UpdateStatus)
-    assert status.obj["status"]["conditions"] == [
+    assert update.obj["status"]["conditions"] == [
         {"lastProbeTime": None, "lastTransitionTime": "2024-05-01T10:00:00Z", "status": "True", "type": "PodScheduled"}
     ]
     assert event == RecordEvent(

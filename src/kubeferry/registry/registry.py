@@ -34,6 +34,7 @@ from kubeferry.registry import admission, allocator, strategy
 from kubeferry.storage.store import Entry, Store
 
 FOREGROUND_FINALIZER = "foregroundDeletion"
+BINDING = "binding"  # the pods subresource the scheduler binds through (in process)
 ORPHAN_FINALIZER = "orphan"
 # PUT may create these kinds when the object is missing (AllowCreateOnUpdate upstream).
 CREATE_ON_UPDATE = frozenset({"Endpoints", "Event", "Lease", "Node", "EndpointSlice"})
@@ -240,6 +241,8 @@ class Registry:
         elif subresource == "finalize":
             strategy.prepare_finalize_update(obj, old)
             errors = []
+        elif subresource == BINDING and res.kind == "Pod" and not res.group:
+            obj, errors = self._bind(res, obj, old)
         else:
             strategy.prepare_update(res, obj, old)
             api_defaults.apply_defaults(obj)
@@ -262,6 +265,25 @@ class Registry:
         except ValueError:
             raise st.conflict(res.plural, res.group, name, st.MODIFIED)
         return WriteResult(entry)
+
+    def _bind(self, res: Resource, obj: dict, old: dict) -> tuple[dict, list]:
+        """The in-process scheduler's binding: the pod's `spec.nodeName` and its PodScheduled condition in
+        one stored write, as upstream's `pods/binding` stores them.
+
+        `obj` is the pod as bound (spec with the node, status with the condition).  It is prepared and
+        validated as the main-resource update of its spec followed by the status update of its status
+        would be, so the stored result is the one those two writes gave, under one resourceVersion and
+        one watch event.
+        """
+        status = obj.get("status")
+        strategy.prepare_update(res, obj, old)
+        api_defaults.apply_defaults(obj)
+        errors = api_validation.validate_update(obj, old)
+        if errors:
+            return obj, errors
+        with_status = {**obj, "metadata": dict(obj["metadata"]), "status": status}
+        strategy.prepare_status_update(res, with_status, obj)
+        return with_status, api_validation.validate_status_update(with_status, obj)
 
     # ---- delete ------------------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ from kubeferry.machinery.podutil import format_time, is_pod_terminal
 from kubeferry.machinery.quantity import QuantityError, parse_quantity
 
 SCHEDULER_NAME = "default-scheduler"
+BINDING_SUBRESOURCE = "binding"
 TAINT_UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 TAINT_NOT_READY = "node.kubernetes.io/not-ready"
 TAINT_UNREACHABLE = "node.kubernetes.io/unreachable"
@@ -503,21 +504,18 @@ def _with_scheduled_condition(pod: dict, condition: dict) -> dict:
 
 
 def bind_actions(pod: dict, node_name: str, now: _dt.datetime) -> list[Action]:
-    """What binding writes: the pod with `spec.nodeName` (as the `pods/binding` subresource sets it), its
-    PodScheduled=True condition, and the Normal `Scheduled` event.
-
-    The status write carries no resourceVersion (an unconditional update): the spec write before it
-    changes the version, and binding must not fail on its own first write.
+    """What binding writes: the pod with `spec.nodeName` and its PodScheduled=True condition, in one write
+    through the `binding` subresource (as upstream's `pods/binding` stores both at once), and the Normal
+    `Scheduled` event.  The write carries the pod's resourceVersion: a pod changed since it was read is
+    not bound from the stale copy.
     """
     meta = pod.get("metadata") or {}
-    bound = {**pod, "spec": {**(pod.get("spec") or {}), "nodeName": node_name}}
-    unversioned = {**bound, "metadata": {k: v for k, v in meta.items() if k != "resourceVersion"}}
+    bound = {**pod, "metadata": dict(meta), "spec": {**(pod.get("spec") or {}), "nodeName": node_name}}
     condition = {"lastProbeTime": None, "lastTransitionTime": format_time(now), "status": "True"}
     condition["type"] = CONDITION_POD_SCHEDULED
     message = f"Successfully assigned {meta.get('namespace', '')}/{meta.get('name', '')} to {node_name}"
     return [
-        UpdateObject(bound),
-        UpdateStatus(_with_scheduled_condition(unversioned, condition)),
+        UpdateObject(_with_scheduled_condition(bound, condition), subresource=BINDING_SUBRESOURCE),
         RecordEvent(_reference(pod), "Normal", EVENT_SCHEDULED, message),
     ]
 
