@@ -173,12 +173,40 @@ class _Model:
         return twin
 
 
-@dataclass
 class _Snapshot:
-    at: _dt.datetime
-    status: dict
-    events: list[tuple[str, str, str, str]]  # (type, reason, message, fieldPath)
-    _managed: dict | None = None
+    """The pod after one transition: when, its status (managed part) and the events it records.
+
+    The status may be given, or rendered on first use from a copy of the model taken at the
+    transition: a look that plays several transitions writes only the last status, and the earlier
+    ones are rendered only when a later look compares them with what is stored.
+    """
+
+    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx")
+
+    def __init__(self, at: _dt.datetime, status: dict | None, events: list[tuple[str, str, str, str]]) -> None:
+        self.at = at
+        self.events = events  # (type, reason, message, fieldPath)
+        self._status = status
+        self._managed: dict | None = None
+        self._model: _Model | None = None
+        self._ctx: _Context | None = None
+
+    @classmethod
+    def deferred(cls, at: _dt.datetime, model: _Model, ctx: _Context, events: list) -> _Snapshot:
+        snapshot = cls(at, None, events)
+        snapshot._model, snapshot._ctx = model.clone(), ctx
+        return snapshot
+
+    @property
+    def status(self) -> dict:
+        if self._status is None:
+            self._status = _render(self._model, self._ctx)
+            self._model = self._ctx = None
+        return self._status
+
+    @status.setter
+    def status(self, value: dict) -> None:
+        self._status, self._managed = value, None
 
     @property
     def managed(self) -> dict:
@@ -840,7 +868,7 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
             return
         events = _transition(timeline.model, stage.next, due, ctx)
         timeline.at = due
-        timeline.snapshots.append(_Snapshot(due, _render(timeline.model, ctx), events))
+        timeline.snapshots.append(_Snapshot.deferred(due, timeline.model, ctx, events))
         timeline.pending = None
 
 
