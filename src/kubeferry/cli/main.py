@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "get": ("kubeferry.cli.get", "Display one or many resources"),
     "describe": ("kubeferry.cli.describe", "Show details of a specific resource or group of resources"),
     "logs": ("kubeferry.cli.logs", "Print the logs for a container in a pod"),
+    "explain": ("kubeferry.cli.explain", "Get documentation for a resource"),
     "apply": ("kubeferry.cli.apply", "Apply a configuration to a resource by file name or stdin"),
     "create": ("kubeferry.cli.create", "Create a resource from a file or from stdin"),
     "replace": ("kubeferry.cli.replace", "Replace a resource by file name or stdin"),
@@ -35,7 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollout": ("kubeferry.cli.rollout", "Manage the rollout of a resource"),
     "proxy": ("kubeferry.cli.proxy", "Run a proxy to the Kubernetes API server"),
     "deliver": ("kubeferry.cli.deliver", "Update a workload, wait, verify it, and roll back on failure (for CI)"),
-    "ci-account": ("kubeferry.cli.ci_account", "Create a least-privilege service account for CI and print its kubeconfig"),
+    "ci-account": (
+        "kubeferry.cli.ci_account",
+        "Create a least-privilege service account for CI and print its kubeconfig",
+    ),
     "demo": ("kubeferry.cli.demo", "Walk through continuous delivery on a throw-away embedded cluster"),
 }
 
