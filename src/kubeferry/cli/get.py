@@ -299,12 +299,46 @@ def _fail_status(error) -> int:
 # -- watch --------------------------------------------------------------------------------------
 
 
-def _watch_stream(transport, res, namespace, *, resource_version, label_selector, field_selector):
-    """Table-Accept watch events (kubectl's `get -w` request) until the server closes the stream."""
+class WatchDeadline:
+    """`--request-timeout` for a watch: kubectl ends `get -w` quietly (exit 0) once it passes.
+
+    Each read waits at most the time left, so a quiet stream still ends on time; with no timeout
+    the watch runs until the server closes it.
+    """
+
+    def __init__(self, request_timeout: str | None):
+        import time
+
+        from kubeferry.cli.connect import parse_timeout
+
+        seconds = parse_timeout(request_timeout)
+        self.seconds = seconds
+        self.end = None if seconds is None else time.monotonic() + seconds
+
+    def left(self) -> float | None:
+        import time
+
+        return None if self.end is None else max(self.end - time.monotonic(), 0.001)
+
+    def passed(self) -> bool:
+        import time
+
+        return self.end is not None and time.monotonic() >= self.end
+
+
+def _watch_stream(
+    transport, res, namespace, *, resource_version, label_selector, field_selector, accept=None, deadline=None
+):
+    """Watch events (with the Table Accept of kubectl's `get -w` unless told another) until the stream ends.
+
+    The stream ends when the server closes it or, with a `deadline`, when the time is up (a read
+    that waits past it ends the stream like a close).
+    """
     from kubeferry.cli.printers import TABLE_ACCEPT
     from kubeferry.client import request as rq
     from kubeferry.client import wire
 
+    timeout = deadline.left() if deadline is not None else None
     request = rq.watch(
         res,
         namespace if res.namespaced else None,
@@ -312,14 +346,20 @@ def _watch_stream(transport, res, namespace, *, resource_version, label_selector
         label_selector=label_selector,
         field_selector=field_selector,
         allow_bookmarks=False,
+        timeout_seconds=None if timeout is None else max(int(timeout), 1),
     )
-    request = _with_accept(request, TABLE_ACCEPT)
-    conn, response = transport._open(request, None)
+    request = _with_accept(request, accept or TABLE_ACCEPT)
+    conn, response = transport._open(request, timeout)
     try:
         if response.status != 200:
             rq.decode(request, response.status, response.getheaders(), response.read())
         decoder = rq.WatchDecoder(resource_version)
         while True:
+            if deadline is not None:
+                if deadline.passed():
+                    return
+                if conn.sock is not None:
+                    conn.sock.settimeout(deadline.left())
             try:
                 chunk = response.read1(64 * 1024)
             except (OSError, wire.HTTPException):
@@ -344,7 +384,7 @@ def watch(conn, args, targets, namespace, fmt: str) -> int:
             "resources were found"
         )
     if fmt not in ("", "wide"):
-        raise printers.CLIError("watch with -o yaml/json/name/jsonpath is not supported by kubeferry yet")
+        return watch_objects(conn, args, targets[0], namespace, fmt)
     target = targets[0]
     res = target.resource
     ns = namespace if namespace is not None else (conn.namespace if target.name else None)
@@ -383,7 +423,8 @@ def watch(conn, args, targets, namespace, fmt: str) -> int:
         rv = str((((rows[0].get("object") or {}).get("metadata")) or {}).get("resourceVersion") or "0")
     else:
         rv = str((table.get("metadata") or {}).get("resourceVersion") or "0")
-    while True:
+    deadline = WatchDeadline(args.request_timeout)
+    while not deadline.passed():
         try:
             for event in _watch_stream(
                 conn.transport,
@@ -392,6 +433,7 @@ def watch(conn, args, targets, namespace, fmt: str) -> int:
                 resource_version=rv,
                 label_selector=args.selector,
                 field_selector=field_selector,
+                deadline=deadline,
             ):
                 obj = event.get("object") or {}
                 rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
@@ -413,3 +455,83 @@ def watch(conn, args, targets, namespace, fmt: str) -> int:
                 rv = "0"
                 continue
             return _fail_status(e)
+    return 0
+
+
+def watch_objects(conn, args, target, namespace, fmt: str) -> int:
+    """`get -w -o yaml|json|name|jsonpath=…`: each object as itself, then each event's object.
+
+    As kubectl: YAML documents after the first start with `---`; `--output-watch-events` wraps each
+    object as a one-line `{"type":…,"object":…}` (YAML: `object:` then `type:`); `--watch-only`
+    prints nothing before the first event; a named object is watched from resourceVersion 0 and
+    the server's first (synthetic ADDED) event is not printed, since the object was just printed.
+    The command ends with exit 0 when the stream ends or `--request-timeout` passes.
+    """
+    from kubeferry.cli import printers
+    from kubeferry.machinery.status import StatusError
+
+    if fmt == "custom-columns":
+        raise printers.CLIError("watch with -o custom-columns is not supported by kubeferry")
+    res = target.resource
+    ns = namespace if namespace is not None else (conn.namespace if target.name else None)
+    deadline = WatchDeadline(args.request_timeout)
+    try:
+        objs, list_rv = fetch_objects(
+            conn.transport,
+            res,
+            ns,
+            target.name,
+            label_selector=args.selector,
+            field_selector=args.field_selector,
+            limit=args.chunk_size,
+        )
+    except StatusError as e:
+        if e.code == 404 and e.reason == "NotFound" and args.ignore_not_found:
+            return 0
+        return _fail_status(e)
+    printed = 0
+
+    def emit(obj: dict, event_type: str) -> None:
+        nonlocal printed
+        obj.setdefault("apiVersion", res.api_version)
+        obj.setdefault("kind", res.kind)
+        printed += 1
+        if fmt == "yaml" and printed > 1:
+            sys.stdout.write("---\n")
+        if args.output_watch_events and fmt == "json":
+            body = printers.to_json(obj, indent=False)
+            sys.stdout.write(f'{{"type":{printers.to_json(event_type, indent=False)},"object":{body}}}\n')
+        elif args.output_watch_events and fmt == "yaml":
+            sys.stdout.write(printers.to_yaml({"object": obj, "type": event_type}))
+        else:
+            printers.print_objects([obj], args.output, single=True, resources=[res], stream=sys.stdout)
+        sys.stdout.flush()
+
+    if not args.watch_only:
+        for obj in objs:
+            emit(obj, "ADDED")
+    skip_first = bool(target.name)
+    field_selector = args.field_selector
+    if target.name:
+        name_term = f"metadata.name={target.name}"
+        field_selector = f"{field_selector},{name_term}" if field_selector else name_term
+    try:
+        for event in _watch_stream(
+            conn.transport,
+            res,
+            ns,
+            resource_version="0" if target.name else (list_rv or "0"),
+            label_selector=args.selector,
+            field_selector=field_selector,
+            accept="application/json",
+            deadline=deadline,
+        ):
+            if event.get("type") in ("BOOKMARK", "ERROR"):
+                continue
+            if skip_first:
+                skip_first = False
+                continue
+            emit(event.get("object") or {}, event.get("type", ""))
+    except StatusError:
+        pass  # kubectl ends the watch quietly whatever closed it
+    return 0
