@@ -172,11 +172,14 @@ def _intstr(value) -> str:
 
 
 def _container_ports(c: dict) -> tuple[str, str]:
+    """(`80/TCP (http), 443/TCP`, host ports likewise), or `<none>` twice."""
+    from kubeferry.cli.pod_template import _port
+
     ports = c.get("ports") or []
     if not ports:
         return NONE, NONE
-    port = ",".join(f"{p.get('containerPort')}/{p.get('protocol', 'TCP')}" for p in ports)
-    host = ",".join(f"{p.get('hostPort', 0)}/{p.get('protocol', 'TCP')}" for p in ports)
+    port = ", ".join(_port(p, p.get("containerPort", 0)) for p in ports)
+    host = ", ".join(_port(p, p.get("hostPort", 0)) for p in ports)
     return port, host
 
 
@@ -246,8 +249,8 @@ def _probe(w: Writer, level: int, title: str, probe: dict | None) -> None:
     w.write(
         level,
         f"{title}:\t{what} delay={probe.get('initialDelaySeconds', 0)}s timeout={probe.get('timeoutSeconds', 1)}s "
-        f"period={probe.get('periodSeconds', 10)}s #success={probe.get('successThreshold', 1)} "
-        f"#failure={probe.get('failureThreshold', 3)}\n",
+        f"period={probe.get('periodSeconds', 10)}s successThreshold={probe.get('successThreshold', 1)} "
+        f"failureThreshold={probe.get('failureThreshold', 3)}\n",
     )
 
 
@@ -274,28 +277,22 @@ def _command(w: Writer, level: int, c: dict) -> None:
                     w.write(level + 1, f"{line}\n")
 
 
-def _containers(
-    w: Writer, containers: list, statuses: list | None, level: int, title: str = "Containers", template: bool = False
-) -> None:
-    """Pods: names at level+1, fields at level+2; pod templates (kubectl's quirk): names one space
-    deeper than level, fields at level+1 (`   nginx:` then `    Image:`)."""
+def _containers(w: Writer, containers: list, statuses: list | None, level: int, title: str = "Containers") -> None:
+    """A pod's containers: names at level+1, fields at level+2 (pod templates: kubeferry.cli.pod_template)."""
     w.write(level, f"{title}:\n")
     by_name = {s.get("name"): s for s in statuses or []}
     for c in containers:
-        if template:
-            w.write(level, f" {c.get('name', '')}:\n")
-        else:
-            w.write(level + 1, f"{c.get('name', '')}:\n")
+        w.write(level + 1, f"{c.get('name', '')}:\n")
         status = by_name.get(c.get("name"))
-        inner = level + 1 if template else level + 2
+        inner = level + 2
         if status is not None:
             w.write(inner, f"Container ID:\t{status.get('containerID', '')}\n")
         w.write(inner, f"Image:\t{c.get('image', '')}\n")
         if status is not None:
             w.write(inner, f"Image ID:\t{status.get('imageID', '')}\n")
         port, host = _container_ports(c)
-        w.write(inner, f"Port:\t{port}\n")
-        w.write(inner, f"Host Port:\t{host}\n")
+        w.write(inner, f"{'Ports' if ',' in port else 'Port'}:\t{port}\n")
+        w.write(inner, f"{'Host Ports' if ',' in host else 'Host Port'}:\t{host}\n")
         _command(w, inner, c)
         if status is not None:
             _state(w, inner, "State", status.get("state") or {})
@@ -391,26 +388,10 @@ def _tolerations(w: Writer, level: int, tolerations: list | None) -> None:
 
 
 def _pod_template(w: Writer, template: dict, level: int = 0) -> None:
-    meta = template.get("metadata") or {}
-    spec = template.get("spec") or {}
-    w.write(level, "Pod Template:\n")
-    write_map(w, level + 1, "Labels", meta.get("labels"))
-    if meta.get("annotations"):
-        write_map(w, level + 1, "Annotations", meta.get("annotations"), ": ")
-    if spec.get("serviceAccountName"):
-        w.write(level + 1, f"Service Account:\t{spec['serviceAccountName']}\n")
-    if spec.get("initContainers"):
-        _containers(w, spec["initContainers"], None, level + 1, "Init Containers", template=True)
-    _containers(w, spec.get("containers") or [], None, level + 1, template=True)
-    _volumes(w, level + 1, spec.get("volumes"))
-    ns = spec.get("nodeSelector") or {}
-    if ns:
-        write_map(w, level + 1, "Node-Selectors", ns)
-    else:
-        w.write(level + 1, f"Node-Selectors:\t{NONE}\n")
-    _tolerations(w, level + 1, spec.get("tolerations"))
-    if spec.get("priorityClassName"):
-        w.write(level + 1, f"Priority Class Name:\t{spec['priorityClassName']}\n")
+    """The `Pod Template:` block, written once for describe and rollout history (kubeferry.cli.pod_template)."""
+    from kubeferry.cli.pod_template import describe_template
+
+    w.write(level, describe_template(template))
 
 
 # -- events ---------------------------------------------------------------------------------------
