@@ -2,7 +2,8 @@
 
 Owns the request side of `get`: which GETs and LISTs to send (Table Accept for the default and
 `-o wide` output, plain JSON for the object formats), `-l`/`--field-selector`/`-A`, `--watch`
-(a Table-Accept watch whose one-row Tables print under the first table's column widths), the
+(a Table-Accept watch whose one-row Tables print under the first table's column widths; with
+`-o yaml|json|name|jsonpath` each object, then each event's object, as kubectl streams them), the
 `No resources found in <ns> namespace.` line and per-name `Error from server (NotFound)` lines.
 All formatting lives in `kubeferry.cli.printers`, shared with other commands.
 """
