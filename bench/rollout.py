@@ -48,7 +48,9 @@ def manifest(replicas: int) -> dict:
             "selector": {"matchLabels": {"app": "big"}},
             "template": {
                 "metadata": {"labels": {"app": "big"}},
-                "spec": {"containers": [{"name": "app", "image": "alpine:3.5", "resources": {"requests": {"cpu": "1m"}}}]},
+                "spec": {
+                    "containers": [{"name": "app", "image": "alpine:3.5", "resources": {"requests": {"cpu": "1m"}}}]
+                },
             },
         },
     }
@@ -68,7 +70,9 @@ def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, fl
     control = controlplane.ControlPlane(
         registry,
         clock,
-        catalog.workload_controllers() + cluster_controllers.cluster_controllers() + simulation.simulation_controllers(),
+        catalog.workload_controllers()
+        + cluster_controllers.cluster_controllers()
+        + simulation.simulation_controllers(),
     )
     bootstrap.ensure_nodes(registry, max(3, count * replicas // 100))
     control.resync()
@@ -87,7 +91,9 @@ def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, fl
     for _ in range(300):
         control.advance(1)
         statuses = [registry.get(DEPLOYMENT, "default", f"app{i}").obj["status"] for i in range(count)]
-        if all(s.get("updatedReplicas") == replicas == s.get("availableReplicas") == s.get("replicas") for s in statuses):
+        if all(
+            s.get("updatedReplicas") == replicas == s.get("availableReplicas") == s.get("replicas") for s in statuses
+        ):
             break
     else:
         raise SystemExit("the rollouts did not finish")
@@ -107,7 +113,9 @@ def rollout(replicas: int, memory: bool, work: Path) -> tuple[float, float]:
     control = controlplane.ControlPlane(
         registry,
         clock,
-        catalog.workload_controllers() + cluster_controllers.cluster_controllers() + simulation.simulation_controllers(),
+        catalog.workload_controllers()
+        + cluster_controllers.cluster_controllers()
+        + simulation.simulation_controllers(),
     )
     bootstrap.ensure_nodes(registry, nodes)
     control.resync()
@@ -124,7 +132,11 @@ def rollout(replicas: int, memory: bool, work: Path) -> tuple[float, float]:
     for _ in range(120):
         control.advance(1)
         status = registry.get(DEPLOYMENT, "default", "big").obj["status"]
-        if status.get("updatedReplicas") == replicas and status.get("availableReplicas") == replicas and status.get("replicas") == replicas:
+        if (
+            status.get("updatedReplicas") == replicas
+            and status.get("availableReplicas") == replicas
+            and status.get("replicas") == replicas
+        ):
             break
     else:
         raise SystemExit(f"rollout did not finish: {status}")
@@ -141,7 +153,12 @@ def baseline(replicas: int, memory: bool, work: Path) -> float:
     template = manifest(replicas)["spec"]["template"]
     begin = time.perf_counter()
     for i in range(replicas):
-        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {**copy.deepcopy(template["metadata"]), "name": f"p{i}"}, "spec": copy.deepcopy(template["spec"])}
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {**copy.deepcopy(template["metadata"]), "name": f"p{i}"},
+            "spec": copy.deepcopy(template["spec"]),
+        }
         registry.create(POD, "default", pod)
     for i in range(replicas):
         registry.delete(POD, "default", f"p{i}")

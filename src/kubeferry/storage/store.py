@@ -193,7 +193,9 @@ class Store:
                 self._reload()
                 raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
 
-    def _write_rows(self, db: sqlite3.Connection, pending: dict[tuple[str, str, str], tuple[int, bytes] | None]) -> None:
+    def _write_rows(
+        self, db: sqlite3.Connection, pending: dict[tuple[str, str, str], tuple[int, bytes] | None]
+    ) -> None:
         """A group's rows: the objects' last states, the removals, and the resourceVersion."""
         if not pending:
             return
