@@ -82,6 +82,10 @@ GET_CASES = [
         id="jsonpath-range",
     ),
     pytest.param(
+        ["get", "deploy", "-o", "jsonpath={range .items[*]}{.metadata.name}{'\\n'}{end}"],
+        id="jsonpath-single-quoted-text",
+    ),
+    pytest.param(
         ["get", "deploy", "-o", 'jsonpath={.items[*].status.conditions[?(@.type=="Available")].status}'],
         id="jsonpath-filter",
     ),

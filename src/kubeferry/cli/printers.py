@@ -712,7 +712,7 @@ class _PathParser:
             return _End()
         if text.startswith("range "):
             return _Range(_PathParser(text[len("range ") :].strip()).parse_path())
-        if text.startswith('"'):
+        if text.startswith(('"', "'")):  # kubectl unquotes both forms, escapes included
             return _Text(_unquote(text))
         if "," in text and not text.startswith("["):
             parts = _split_top(text, ",")
@@ -866,12 +866,12 @@ def _split_top(text: str, sep: str) -> list[str]:
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         inner = text[1:-1]
-        if text[0] == '"':
-            try:
-                return json.loads('"' + inner.replace("\t", "\\t") + '"')
-            except ValueError:
-                return inner
-        return inner
+        if text[0] == "'":  # as Go's UnquoteExtend: the same escapes, a bare " stands for itself
+            inner = re.sub(r'(?<!\\)"', '\\"', inner)
+        try:
+            return json.loads('"' + inner.replace("\t", "\\t") + '"')
+        except ValueError:
+            return inner
     raise JSONPathError(f"unmatched {text[:1]}" if text else "unterminated quoted string")
 
 
