@@ -166,11 +166,18 @@ class _Model:
     def clone(self) -> _Model:
         """An independent copy: the transitions replace condition lists, containers' fields and `last`
         dicts rather than changing them in place, so copying one level of each is enough."""
-        twin = copy.copy(self)
+        twin = _shallow(self)
         twin.conditions = dict(self.conditions)
-        twin.inits = [copy.copy(c) for c in self.inits]
-        twin.containers = [copy.copy(c) for c in self.containers]
+        twin.inits = [_shallow(c) for c in self.inits]
+        twin.containers = [_shallow(c) for c in self.containers]
         return twin
+
+
+def _shallow(obj: Any) -> Any:
+    """copy.copy for these plain dataclasses, without the pickle protocol's cost."""
+    twin = object.__new__(type(obj))
+    twin.__dict__.update(obj.__dict__)
+    return twin
 
 
 class _Snapshot:
