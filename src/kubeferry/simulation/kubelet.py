@@ -5,10 +5,11 @@ container states, IPs, restart counts), the events a kubelet records (Pulling, P
 Killing, Unhealthy, BackOff, Failed) and the deletion hand-off (containers stop, then the kubelet deletes
 the pod with grace 0).  Container logs derived from the status (`container_log_lines`) live here too.
 
-**Level-based and deterministic.**  Nothing is remembered between looks.  The pod's whole history is
-*replayed* on every look from its anchors: the bind time (the `PodScheduled` condition's
-`lastTransitionTime`), its behaviour (behaviour.py) and the stage profile (profiles.py, the order and the
-delays), up to `now`.  Every transition is stamped with the time it is *due*, not the time it is looked
+**Level-based and deterministic.**  No state decides anything between looks: the pod's whole history is
+*replayed* from its anchors: the bind time (the `PodScheduled` condition's `lastTransitionTime`), its
+behaviour (behaviour.py) and the stage profile (profiles.py, the order and the delays), up to `now`.
+(A replay is kept per pod and continued by the next look while its inputs are unchanged — see
+"the replay, kept between looks" below — which gives the same answer as replaying from scratch.)  Every transition is stamped with the time it is *due*, not the time it is looked
 at, so the result does not depend on when the looks happen:
 
     bound 10:00:00, startup-seconds 2, ready-seconds 3
