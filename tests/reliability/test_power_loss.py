@@ -53,7 +53,9 @@ for i in range(int(sys.argv[3])):
     os.write(1, f"ACK cm-{i}\\n".encode())
 os._exit(0)  # no close, no checkpoint: the process simply stops
 """
-CALL = re.compile(r"^\d+\s+(?P<call>pwrite64|ftruncate|fsync|fdatasync|write)\((?P<fd>\d+)<(?P<path>[^>]*)>(?P<rest>.*)$")
+CALL = re.compile(
+    r"^\d+\s+(?P<call>pwrite64|ftruncate|fsync|fdatasync|write)\((?P<fd>\d+)<(?P<path>[^>]*)>(?P<rest>.*)$"
+)
 DATA = re.compile(r'^, "(?P<data>(?:[^"\\]|\\.)*)", (?P<size>\d+), (?P<offset>\d+)\) = (?P<ret>\d+)$')
 TRUNCATE = re.compile(r"^, (?P<size>\d+)\) = 0$")
 ACK = re.compile(r'^, "ACK (?P<name>[a-z0-9-]+)\\n", \d+\) = \d+$')
