@@ -48,7 +48,7 @@ CASES = [
 def test_short_path_answers_as_full_validation(obj):
     short = registry._plain_event_errors(obj)
     assert short is not None
-    assert [e.__dict__ for e in short] == [e.__dict__ for e in validation.validate_create(obj)]
+    assert short == validation.validate_create(obj)
 
 
 @pytest.mark.parametrize(

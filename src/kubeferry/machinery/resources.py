@@ -6,34 +6,99 @@ resource mapping all read this table, so adding a kind starts here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 SUB_VERBS = ("get", "patch", "update")
 REVIEW_VERBS = ("create",)
 
 
-@dataclass(frozen=True)
-class Subresource:
-    name: str
-    group: str
-    version: str
-    kind: str
-    verbs: tuple[str, ...] = SUB_VERBS
+class _Frozen:
+    """Value semantics for the table's rows, as `@dataclass(frozen=True)` would give them.
+
+    Plain classes, because every CLI command imports this table and `dataclasses` costs the
+    start-up its own import plus `inspect`, `ast` and `dis`.  Subclasses name their attributes in
+    `__slots__` (in constructor order) and set them once in `__init__` through `object.__setattr__`:
+    equal when of the same class with equal attributes, hashable, immutable, and copied or pickled
+    by calling the constructor again.
+    """
+
+    __slots__ = ()
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({shown})"
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __reduce__(self):
+        return (type(self), self._values())
 
 
-@dataclass(frozen=True)
-class Resource:
-    group: str
-    version: str
-    kind: str
-    plural: str
-    namespaced: bool
-    short_names: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    subresources: tuple[Subresource, ...] = ()
-    verbs: tuple[str, ...] = ALL_VERBS
-    singular: str = field(default="")
+_set = object.__setattr__
+
+
+class Subresource(_Frozen):
+    __slots__ = __match_args__ = ("name", "group", "version", "kind", "verbs")
+
+    def __init__(self, name: str, group: str, version: str, kind: str, verbs: tuple[str, ...] = SUB_VERBS) -> None:
+        _set(self, "name", name)
+        _set(self, "group", group)
+        _set(self, "version", version)
+        _set(self, "kind", kind)
+        _set(self, "verbs", verbs)
+
+
+class Resource(_Frozen):
+    __slots__ = __match_args__ = (
+        "group",
+        "version",
+        "kind",
+        "plural",
+        "namespaced",
+        "short_names",
+        "categories",
+        "subresources",
+        "verbs",
+        "singular",
+    )
+
+    def __init__(
+        self,
+        group: str,
+        version: str,
+        kind: str,
+        plural: str,
+        namespaced: bool,
+        short_names: tuple[str, ...] = (),
+        categories: tuple[str, ...] = (),
+        subresources: tuple[Subresource, ...] = (),
+        verbs: tuple[str, ...] = ALL_VERBS,
+        singular: str = "",
+    ) -> None:
+        _set(self, "group", group)
+        _set(self, "version", version)
+        _set(self, "kind", kind)
+        _set(self, "plural", plural)
+        _set(self, "namespaced", namespaced)
+        _set(self, "short_names", short_names)
+        _set(self, "categories", categories)
+        _set(self, "subresources", subresources)
+        _set(self, "verbs", verbs)
+        _set(self, "singular", singular)
 
     @property
     def api_version(self) -> str:
@@ -138,18 +203,61 @@ RESOURCES: tuple[Resource, ...] = (
         subs=[Subresource("token", "authentication.k8s.io", "v1", "TokenRequest", ("create",))],
     ),
     _r("", "v1", "Event", "events", True, ["ev"]),
-    _r("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, ["pvc"], subs=[_status("", "v1", "PersistentVolumeClaim")]),
+    _r(
+        "",
+        "v1",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        True,
+        ["pvc"],
+        subs=[_status("", "v1", "PersistentVolumeClaim")],
+    ),
     _r("", "v1", "PersistentVolume", "persistentvolumes", False, ["pv"], subs=[_status("", "v1", "PersistentVolume")]),
-    _r("apps", "v1", "Deployment", "deployments", True, ["deploy"], ["all"], [_scale(), _status("apps", "v1", "Deployment")]),
-    _r("apps", "v1", "ReplicaSet", "replicasets", True, ["rs"], ["all"], [_scale(), _status("apps", "v1", "ReplicaSet")]),
+    _r(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        True,
+        ["deploy"],
+        ["all"],
+        [_scale(), _status("apps", "v1", "Deployment")],
+    ),
+    _r(
+        "apps",
+        "v1",
+        "ReplicaSet",
+        "replicasets",
+        True,
+        ["rs"],
+        ["all"],
+        [_scale(), _status("apps", "v1", "ReplicaSet")],
+    ),
     _r("apps", "v1", "DaemonSet", "daemonsets", True, ["ds"], ["all"], [_status("apps", "v1", "DaemonSet")]),
-    _r("apps", "v1", "StatefulSet", "statefulsets", True, ["sts"], ["all"], [_scale(), _status("apps", "v1", "StatefulSet")]),
+    _r(
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        True,
+        ["sts"],
+        ["all"],
+        [_scale(), _status("apps", "v1", "StatefulSet")],
+    ),
     _r("apps", "v1", "ControllerRevision", "controllerrevisions", True),
     _r("batch", "v1", "Job", "jobs", True, [], ["all"], [_status("batch", "v1", "Job")]),
     _r("coordination.k8s.io", "v1", "Lease", "leases", True),
     _r("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
     _r("events.k8s.io", "v1", "Event", "events", True, ["ev"]),
-    _r("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ["pdb"], subs=[_status("policy", "v1", "PodDisruptionBudget")]),
+    _r(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        True,
+        ["pdb"],
+        subs=[_status("policy", "v1", "PodDisruptionBudget")],
+    ),
     _r("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, ["sc"]),
     _r("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False),
     _r("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),

@@ -27,11 +27,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
 
 from kubeferry.machinery.status import StatusError, bad_request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `typing` costs the CLI's rollout commands import time; annotations only
+    from collections.abc import Callable
+    from typing import Any
+
+    FieldGetter = Callable[[Mapping[str, Any]], str]
 
 # --- operators (apimachinery `selection.Operator` spellings) -------------------------------------
 
@@ -728,9 +734,8 @@ def _syntax_terms(text: str) -> list[tuple[str, str, str]]:
 
 # Per-kind field support.  `labels` maps every label the server accepts to the field it selects on
 # (field-label conversion; e.g. pods accept the legacy `spec.host` for `spec.nodeName`); `fields` maps
-# each selectable field to how its value is read from a v1 JSON object (registry ToSelectableFields).
-
-FieldGetter = Callable[[Mapping[str, Any]], str]
+# each selectable field to how its value is read from a v1 JSON object (registry ToSelectableFields),
+# a `FieldGetter` (the alias is declared for annotations only, at the top).
 
 
 def _dig(obj: Mapping[str, Any], *path: str) -> Any:

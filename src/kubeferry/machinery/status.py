@@ -15,7 +15,6 @@ Pure: no I/O, nothing here knows about HTTP servers.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` costs every CLI command import time; annotations only
@@ -33,6 +32,8 @@ NOT_FOUND = ("Not found", "FieldValueNotFound")
 TYPE_INVALID = ("Invalid value", "FieldValueTypeInvalid")
 
 _NO_VALUE = object()
+_NO_DETAILS: dict = {}  # the default marker: each error without details gets its own new dict
+_set = object.__setattr__
 
 
 def render_value(value: Any) -> str:
@@ -52,19 +53,54 @@ def render_value(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
-@dataclass(frozen=True)
 class FieldError:
-    """One problem at one field path, e.g. `spec.replicas`."""
+    """One problem at one field path, e.g. `spec.replicas`.
 
-    kind: tuple[str, str]
-    field: str
-    value: Any = _NO_VALUE
-    detail: str = ""
+    An immutable value: equal to another with the same four attributes, hashable, copied and
+    pickled through its constructor.  A plain class rather than `@dataclass(frozen=True)`, whose
+    import (`dataclasses`, `inspect`, `ast`) every CLI command would pay for.
+    """
+
+    __slots__ = __match_args__ = ("kind", "field", "value", "detail")
+
+    def __init__(self, kind: tuple[str, str], field: str, value: Any = _NO_VALUE, detail: str = "") -> None:
+        _set(self, "kind", kind)
+        _set(self, "field", field)
+        _set(self, "value", value)
+        _set(self, "detail", detail)
+
+    def _values(self) -> tuple:
+        return (self.kind, self.field, self.value, self.detail)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"FieldError(kind={self.kind!r}, field={self.field!r}, value={self.value!r}, detail={self.detail!r})"
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __reduce__(self):
+        return (FieldError, self._values())
 
     def body(self) -> str:
         """The part after the field path: `Invalid value: -1: must be ...`."""
         parts = [self.kind[0]]
-        if self.value is not _NO_VALUE and self.kind not in (REQUIRED, FORBIDDEN, TOO_LONG, TOO_MANY, NOT_FOUND) or self.kind is NOT_FOUND and self.value is not _NO_VALUE:
+        if (
+            self.value is not _NO_VALUE
+            and self.kind not in (REQUIRED, FORBIDDEN, TOO_LONG, TOO_MANY, NOT_FOUND)
+            or self.kind is NOT_FOUND
+            and self.value is not _NO_VALUE
+        ):
             parts.append(render_value(self.value))
         if self.detail:
             parts.append(self.detail)
@@ -110,17 +146,37 @@ def not_found_field(path: str, value: Any) -> FieldError:
     return FieldError(NOT_FOUND, path, value)
 
 
-@dataclass
 class StatusError(Exception):
-    """An API failure: HTTP `code`, `reason` (e.g. `NotFound`) and the `message` kubectl prints."""
+    """An API failure: HTTP `code`, `reason` (e.g. `NotFound`) and the `message` kubectl prints.
 
-    code: int
-    reason: str
-    message: str
-    details: dict = field(default_factory=dict)
+    `str(error)` is the message.  Two errors are equal when their four attributes are; like any
+    mutable value that compares by content, an error is not hashable.
+    """
 
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
+    __slots__ = __match_args__ = ("code", "reason", "message", "details")
+
+    def __init__(self, code: int, reason: str, message: str, details: dict = _NO_DETAILS) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = {} if details is _NO_DETAILS else details
+
+    def _values(self) -> tuple:
+        return (self.code, self.reason, self.message, self.details)
+
+    def __eq__(self, other) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r}, message={self.message!r}, details={self.details!r})"
+
+    def __reduce__(self):
+        return (type(self), self._values())
 
     def to_status(self) -> dict:
         status = {
@@ -158,7 +214,9 @@ def _details(name: str, group: str, resource: str, **extra: Any) -> dict:
 
 
 def not_found(resource: str, group: str, name: str) -> StatusError:
-    return StatusError(404, "NotFound", f'{qualified(resource, group)} "{name}" not found', _details(name, group, resource))
+    return StatusError(
+        404, "NotFound", f'{qualified(resource, group)} "{name}" not found', _details(name, group, resource)
+    )
 
 
 def already_exists(resource: str, group: str, name: str) -> StatusError:
@@ -207,7 +265,11 @@ def method_not_allowed(message: str = "the server does not allow this method on 
 
 
 def unsupported_media_type(content_type: str) -> StatusError:
-    return StatusError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got "{content_type}")')
+    return StatusError(
+        415,
+        "UnsupportedMediaType",
+        f'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got "{content_type}")',
+    )
 
 
 def gone(message: str) -> StatusError:
