@@ -4,8 +4,11 @@
   batch with a failure, as upstream's ReplicaSet controller does; the rest wait for the next pass.
 - A 404 on delete is success (someone got there first).
 - Any other failure ends the pass with the `StatusError`, and the runner retries the key.
-- `RecordEvent` writes a core/v1 Event; repeats of the same (object, reason, message) bump
-  `count` and `lastTimestamp` of one Event instead of creating another, as EventRecorder does.
+- `RecordEvent` writes a core/v1 Event through the component's `EventCorrelator`
+  (`controllers.events`): an identical repeat patches count, lastTimestamp and message of the
+  Event already written; the 10th distinct message of one (object, type, reason) within 600 s
+  turns into one "(combined from similar events): …" Event; past a burst of 25 per (component,
+  object, type), refilled one per 300 s of cluster time, events are dropped, all as upstream.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from kubeferry.client.transport import STRATEGIC, Transport
+from kubeferry.controllers import events
 from kubeferry.controllers.actions import (
     CreateObject,
     DeleteObject,
@@ -38,12 +42,25 @@ POD_EVENT_COMPONENTS = frozenset({"replicaset-controller", "daemonset-controller
 
 
 class EventRecorder:
-    """Writes Events for controllers, aggregating repeats into one object with a count."""
+    """Writes controllers' Events through one `EventCorrelator` per component, as upstream's
+    per-process recorders do: repeats bump one Event's count, similar events combine, and a
+    component that keeps reporting on one object is rate limited (see `controllers.events`)."""
 
     def __init__(self, transport: Transport, rng: random.Random | None = None):
         self.transport = transport
         self.rng = rng or random.Random(0)
-        self._names: dict[tuple, tuple[str, str]] = {}
+        self._correlators: dict[str, events.EventCorrelator] = {}
+
+    def _name(self, ref_name: str, now: datetime) -> str:
+        # Upstream's name is the object's name and the time in hex nanoseconds; on a virtual clock
+        # many events about one object share an instant, so a random offset keeps names apart.
+        return f"{ref_name}.{int(now.timestamp() * 1e9) + self.rng.randrange(1 << 20):x}"
+
+    def correlator(self, component: str) -> events.EventCorrelator:
+        found = self._correlators.get(component)
+        if found is None:
+            found = self._correlators[component] = events.EventCorrelator(make_name=self._name)
+        return found
 
     def record(self, action: RecordEvent, component: str, now: datetime) -> None:
         regarding = action.regarding
@@ -59,24 +76,10 @@ class EventRecorder:
         if regarding.get("fieldPath"):
             involved["fieldPath"] = regarding["fieldPath"]
         namespace = involved["namespace"] or "default"
-        key = (namespace, involved["kind"], involved["name"], involved["uid"], action.type, action.reason, action.message, component)
-        known = self._names.get(key)
-        if known is not None:
-            existing = self.transport.get("v1", "Event", namespace, known[0])
-            if existing is not None:
-                updated = dict(existing)
-                updated["count"] = int(existing.get("count", 1)) + 1
-                updated["lastTimestamp"] = _time(now)
-                try:
-                    self.transport.update(updated)
-                    return
-                except st.StatusError:
-                    pass
-        name = f"{involved['name']}.{int(now.timestamp() * 1e9) + self.rng.randrange(1 << 20):x}"
         event = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": name, "namespace": namespace},
+            "metadata": {"name": self._name(involved["name"], now), "namespace": namespace},
             "involvedObject": {k: v for k, v in involved.items() if v},
             "reason": action.reason,
             "message": action.message,
@@ -89,14 +92,34 @@ class EventRecorder:
             "reportingComponent": component,
             "reportingInstance": "",
         }
+        correlator = self.correlator(component)
+        result = correlator.correlate(event, now)
+        if result.skip or result.event is None:
+            return
+        written = self._write(result.event, result.patch)
+        if written is not None:
+            correlator.update_state(written)
+
+    def _write(self, event: dict, patch: dict | None) -> dict | None:
+        """Patch the existing Event, or create it (also when the patch finds it gone); best effort."""
+        meta = event["metadata"]
+        if patch is not None:
+            try:
+                return self.transport.patch("v1", "Event", meta["namespace"], meta["name"], patch, STRATEGIC)
+            except st.StatusError as e:
+                if e.code != 404:
+                    return None
+        created = dict(event)
+        created["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
         try:
-            self.transport.create(event)
+            return self.transport.create(created)
         except st.StatusError:
-            return  # events are best effort, as upstream
-        self._names[key] = (name, namespace)
+            return None  # refused events are dropped, as upstream
 
 
-def _pod_event(recorder: EventRecorder, pod: dict, kind: str, reason: str, message: str, component: str, now: datetime) -> None:
+def _pod_event(
+    recorder: EventRecorder, pod: dict, kind: str, reason: str, message: str, component: str, now: datetime
+) -> None:
     """ReplicaSet-style events about a pod, recorded on the pod's controlling owner."""
     if pod.get("kind") != "Pod" or component not in POD_EVENT_COMPONENTS:
         return
@@ -106,7 +129,11 @@ def _pod_event(recorder: EventRecorder, pod: dict, kind: str, reason: str, messa
             owner = {
                 "apiVersion": ref.get("apiVersion", ""),
                 "kind": ref.get("kind", ""),
-                "metadata": {"name": ref.get("name", ""), "namespace": meta.get("namespace", ""), "uid": ref.get("uid", "")},
+                "metadata": {
+                    "name": ref.get("name", ""),
+                    "namespace": meta.get("namespace", ""),
+                    "uid": ref.get("uid", ""),
+                },
             }
             recorder.record(RecordEvent(owner, kind, reason, message), component, now)
             return
@@ -138,9 +165,25 @@ def execute(
                         if e.reason == "Forbidden" and "being terminated" in e.message:
                             continue
                         failure = e
-                        _pod_event(recorder, create.obj, "Warning", "FailedCreate", f"Error creating: {e.message}", component, now)
+                        _pod_event(
+                            recorder,
+                            create.obj,
+                            "Warning",
+                            "FailedCreate",
+                            f"Error creating: {e.message}",
+                            component,
+                            now,
+                        )
                     else:
-                        _pod_event(recorder, made, "Normal", "SuccessfulCreate", f"Created pod: {made['metadata']['name']}", component, now)
+                        _pod_event(
+                            recorder,
+                            made,
+                            "Normal",
+                            "SuccessfulCreate",
+                            f"Created pod: {made['metadata']['name']}",
+                            component,
+                            now,
+                        )
                 done += batch
                 if failure is not None:
                     raise failure
@@ -151,7 +194,15 @@ def execute(
         elif isinstance(action, UpdateStatus):
             transport.update(action.obj, subresource="status")
         elif isinstance(action, PatchObject):
-            transport.patch(action.api_version, action.kind, action.namespace, action.name, action.patch, STRATEGIC, action.subresource)
+            transport.patch(
+                action.api_version,
+                action.kind,
+                action.namespace,
+                action.name,
+                action.patch,
+                STRATEGIC,
+                action.subresource,
+            )
         elif isinstance(action, DeleteObject):
             options: dict = {"propagationPolicy": action.propagation}
             if action.uid:
@@ -164,11 +215,15 @@ def execute(
             except st.StatusError as e:
                 if e.code != 404:
                     if pod is not None:
-                        _pod_event(recorder, pod, "Warning", "FailedDelete", f"Error deleting: {e.message}", component, now)
+                        _pod_event(
+                            recorder, pod, "Warning", "FailedDelete", f"Error deleting: {e.message}", component, now
+                        )
                     raise
             else:
                 if pod is not None:
-                    _pod_event(recorder, pod, "Normal", "SuccessfulDelete", f"Deleted pod: {action.name}", component, now)
+                    _pod_event(
+                        recorder, pod, "Normal", "SuccessfulDelete", f"Deleted pod: {action.name}", component, now
+                    )
         elif isinstance(action, RecordEvent):
             recorder.record(action, component, now)
         elif isinstance(action, RequeueAfter):

@@ -1,0 +1,292 @@
+"""Event correlation: which of a component's Events are written, and as a new object or a count bump.
+
+Upstream, every event recorder (one per controller, one per kubelet) passes each Event through an
+EventCorrelator before writing it (client-go tools/record, events_cache.go).  This module restates
+its behaviour; `EventCorrelator.correlate` answers what to write, and the caller writes it.
+
+Facts, in the order upstream applies them to each new Event:
+
+1. Aggregation.  Events that differ only in their message are *similar*: their aggregate key is
+   (source component, source host, involvedObject kind, namespace, name, uid, apiVersion, type,
+   reason, reportingComponent, reportingInstance) and their local key is the message.  Per
+   aggregate key a record keeps the set of distinct messages and the time of the last similar
+   event.  When the gap since that time is strictly more than 600 s the record starts afresh.
+   While the set holds fewer than 10 messages the event passes unchanged, keyed for dedupe by its
+   full key (below).  From the 10th distinct message on, one message leaves the set (so it stays at
+   9) and the event is replaced by a new one about the same object with the same type, reason and
+   source, count 1, both timestamps now, no reporting fields, and the message
+   "(combined from similar events): <this event's message>"; it is keyed for dedupe by the
+   aggregate key, so later similar events bump the same combined Event.
+2. Dedupe.  A log keyed by the key from step 1 remembers (count, firstTimestamp, name,
+   resourceVersion) of the last observation.  On a hit the event takes the remembered name and
+   firstTimestamp and count = remembered count + 1, and is written as a strategic merge patch of
+   exactly {count, lastTimestamp, message}; on a miss it is created.  The log is updated *before*
+   the spam filter runs, so a dropped event still advances the count.  The full key is (source
+   component, source host, involvedObject kind, namespace, name, fieldPath, uid, apiVersion,
+   type, reason, message).
+3. Spam filter.  Per (source component, source host, involvedObject kind, namespace, name, uid,
+   apiVersion, type) a token bucket of burst 25 refills one token every 300 s; an event that finds
+   no whole token is dropped.  Identical and combined events spend tokens too.
+   Worked example: 25 events about one pod at t=0 all pass and empty the bucket; a 26th at t=0 is
+   dropped; at t=150 the bucket holds 0.5 (dropped); at t=300 it holds 1.0 and one more passes.
+
+Each of the three caches is an LRU of 4096 entries.  Writing (the caller's part): a patch that
+answers 404 (the Event expired or was never written because it was dropped) becomes a create of
+the whole event, count kept, resourceVersion cleared; the stored result goes back into the dedupe
+log under its full key.  Any other refusal drops the event.
+
+Deviations, both deliberate: keys are tuples rather than concatenated strings (upstream's
+concatenation without separators can, rarely, merge two keys); and when the message set is full
+the oldest message leaves it, where upstream removes an arbitrary one, so runs are repeatable.
+All times are the cluster clock's, passed in by the caller.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kubeferry.machinery.podutil import format_time
+
+LRU_ENTRIES = 4096
+AGGREGATE_MAX_EVENTS = 10
+AGGREGATE_INTERVAL_SECONDS = 600
+SPAM_BURST = 25
+SPAM_QPS = 1.0 / 300.0
+COMBINED_PREFIX = "(combined from similar events): "
+
+
+def _source(event: dict) -> tuple[str, str]:
+    source = event.get("source") or {}
+    return source.get("component", ""), source.get("host", "")
+
+
+def _object(event: dict) -> tuple[str, str, str, str, str]:
+    ref = event.get("involvedObject") or {}
+    return (
+        ref.get("kind", ""),
+        ref.get("namespace", ""),
+        ref.get("name", ""),
+        ref.get("uid", ""),
+        ref.get("apiVersion", ""),
+    )
+
+
+def event_key(event: dict) -> tuple:
+    """The dedupe key: everything that makes two events the same occurrence."""
+    kind, namespace, name, uid, api_version = _object(event)
+    field_path = (event.get("involvedObject") or {}).get("fieldPath", "")
+    return (
+        *_source(event),
+        kind,
+        namespace,
+        name,
+        field_path,
+        uid,
+        api_version,
+        event.get("type", ""),
+        event.get("reason", ""),
+        event.get("message", ""),
+    )
+
+
+def spam_key(event: dict) -> tuple:
+    """The spam-filter key: one token bucket per source, object and event type."""
+    return (*_source(event), *_object(event), event.get("type", ""))
+
+
+def aggregate_key(event: dict) -> tuple[tuple, str]:
+    """(aggregate key, local key): similar events share the first and differ in the second."""
+    aggregate = (
+        *_source(event),
+        *_object(event),
+        event.get("type", ""),
+        event.get("reason", ""),
+        event.get("reportingComponent", ""),
+        event.get("reportingInstance", ""),
+    )
+    return aggregate, event.get("message", "")
+
+
+class _LRU:
+    """A bounded map: reading or writing an entry makes it the newest; the oldest goes first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def add(self, key, value) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class TokenBucket:
+    """`burst` tokens to start with, refilled continuously at `qps` up to `burst`."""
+
+    def __init__(self, qps: float, burst: int, now: datetime):
+        self.qps = qps
+        self.burst = burst
+        self.tokens = float(burst)
+        self.last = now
+
+    def try_accept(self, now: datetime) -> bool:
+        elapsed = max(0.0, (now - self.last).total_seconds())
+        self.tokens = min(float(self.burst), self.tokens + elapsed * self.qps)
+        self.last = max(self.last, now)
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+@dataclass
+class _Similar:
+    messages: dict[str, None] = field(default_factory=dict)  # insertion-ordered set
+    last: datetime | None = None
+
+
+@dataclass
+class _Observation:
+    count: int
+    first_timestamp: str
+    name: str
+    resource_version: str
+
+
+@dataclass
+class Correlated:
+    """What to write: `event` as a create, or `patch` against the existing Event; or nothing."""
+
+    event: dict | None = None
+    patch: dict | None = None
+    skip: bool = False
+
+
+def event_name(ref_name: str, now: datetime) -> str:
+    """Upstream's Event name: the object's name, a dot, the time in Unix nanoseconds in hex."""
+    return f"{ref_name}.{int(now.timestamp() * 1e9):x}"
+
+
+class EventCorrelator:
+    """One recorder's correlation state (upstream keeps one per recorder process)."""
+
+    def __init__(
+        self,
+        *,
+        burst: int = SPAM_BURST,
+        qps: float = SPAM_QPS,
+        max_events: int = AGGREGATE_MAX_EVENTS,
+        interval_seconds: float = AGGREGATE_INTERVAL_SECONDS,
+        spam_key: Callable[[dict], tuple] = spam_key,
+        make_name: Callable[[str, datetime], str] = event_name,
+        lru_entries: int = LRU_ENTRIES,
+    ):
+        self.burst = burst
+        self.qps = qps
+        self.max_events = max_events
+        self.interval_seconds = interval_seconds
+        self.spam_key = spam_key
+        self.make_name = make_name
+        self._similar = _LRU(lru_entries)
+        self._log = _LRU(lru_entries)
+        self._buckets = _LRU(lru_entries)
+
+    def correlate(self, event: dict, now: datetime) -> Correlated:
+        combined, key = self._aggregate(event, now)
+        observed, patch = self._observe(combined, key)
+        if self._spam(observed, now):
+            return Correlated(skip=True)
+        return Correlated(event=observed, patch=patch)
+
+    def update_state(self, stored: dict) -> None:
+        """Remember the server's copy (name, resourceVersion, count) under its full key."""
+        meta = stored.get("metadata") or {}
+        self._log.add(
+            event_key(stored),
+            _Observation(
+                int(stored.get("count") or 0),
+                stored.get("firstTimestamp") or "",
+                meta.get("name", ""),
+                meta.get("resourceVersion", ""),
+            ),
+        )
+
+    # ---- the three steps ---------------------------------------------------------------------
+
+    def _aggregate(self, event: dict, now: datetime) -> tuple[dict, tuple]:
+        group, message = aggregate_key(event)
+        record = self._similar.get(group)
+        if record is None or record.last is None or (now - record.last).total_seconds() > self.interval_seconds:
+            record = _Similar()
+        record.messages[message] = None
+        record.last = now
+        self._similar.add(group, record)
+        if len(record.messages) < self.max_events:
+            return event, event_key(event)
+        del record.messages[next(iter(record.messages))]
+        stamp = format_time(now)
+        ref = event.get("involvedObject") or {}
+        combined = {
+            "apiVersion": event.get("apiVersion", "v1"),
+            "kind": "Event",
+            "metadata": {
+                "name": self.make_name(ref.get("name", ""), now),
+                "namespace": (event.get("metadata") or {}).get("namespace", ""),
+            },
+            "involvedObject": dict(ref),
+            "reason": event.get("reason", ""),
+            "message": COMBINED_PREFIX + message,
+            "type": event.get("type", ""),
+            "source": dict(event.get("source") or {}),
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+        }
+        return combined, group
+
+    def _observe(self, event: dict, key: tuple) -> tuple[dict, dict | None]:
+        observed = dict(event)
+        observed["metadata"] = dict(event.get("metadata") or {})
+        last = self._log.get(key)
+        patch = None
+        if last is not None and last.count > 0:
+            observed["metadata"]["name"] = last.name
+            if last.resource_version:
+                observed["metadata"]["resourceVersion"] = last.resource_version
+            observed["firstTimestamp"] = last.first_timestamp
+            observed["count"] = last.count + 1
+            patch = {"count": observed["count"], "lastTimestamp": observed.get("lastTimestamp")}
+            if observed.get("message"):
+                patch["message"] = observed["message"]
+        self._log.add(
+            key,
+            _Observation(
+                int(observed.get("count") or 0),
+                observed.get("firstTimestamp") or "",
+                observed["metadata"].get("name", ""),
+                observed["metadata"].get("resourceVersion", ""),
+            ),
+        )
+        return observed, patch
+
+    def _spam(self, event: dict, now: datetime) -> bool:
+        key = self.spam_key(event)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = TokenBucket(self.qps, self.burst, now)
+        accepted = bucket.try_accept(now)
+        self._buckets.add(key, bucket)
+        return not accepted
