@@ -58,56 +58,37 @@ SPAM_QPS = 1.0 / 300.0
 COMBINED_PREFIX = "(combined from similar events): "
 
 
-def _source(event: dict) -> tuple[str, str]:
+def spam_key(event: dict) -> tuple:
+    """The spam-filter key: one token bucket per source (component, host), object and event type."""
     source = event.get("source") or {}
-    return source.get("component", ""), source.get("host", "")
-
-
-def _object(event: dict) -> tuple[str, str, str, str, str]:
     ref = event.get("involvedObject") or {}
     return (
+        source.get("component", ""),
+        source.get("host", ""),
         ref.get("kind", ""),
         ref.get("namespace", ""),
         ref.get("name", ""),
         ref.get("uid", ""),
         ref.get("apiVersion", ""),
+        event.get("type", ""),
     )
 
 
-def event_key(event: dict) -> tuple:
-    """The dedupe key: everything that makes two events the same occurrence."""
-    kind, namespace, name, uid, api_version = _object(event)
+def aggregate_key(event: dict, base: tuple | None = None) -> tuple[tuple, str]:
+    """(aggregate key, local key): similar events share the first and differ in the second (the message).
+
+    `base` is the event's `spam_key`, when already known: the aggregate key extends it.
+    """
+    base = spam_key(event) if base is None else base
+    group = (*base, event.get("reason", ""), event.get("reportingComponent", ""), event.get("reportingInstance", ""))
+    return group, event.get("message", "")
+
+
+def event_key(event: dict, base: tuple | None = None) -> tuple:
+    """The dedupe key: the spam key plus fieldPath, reason and message."""
+    base = spam_key(event) if base is None else base
     field_path = (event.get("involvedObject") or {}).get("fieldPath", "")
-    return (
-        *_source(event),
-        kind,
-        namespace,
-        name,
-        field_path,
-        uid,
-        api_version,
-        event.get("type", ""),
-        event.get("reason", ""),
-        event.get("message", ""),
-    )
-
-
-def spam_key(event: dict) -> tuple:
-    """The spam-filter key: one token bucket per source, object and event type."""
-    return (*_source(event), *_object(event), event.get("type", ""))
-
-
-def aggregate_key(event: dict) -> tuple[tuple, str]:
-    """(aggregate key, local key): similar events share the first and differ in the second."""
-    aggregate = (
-        *_source(event),
-        *_object(event),
-        event.get("type", ""),
-        event.get("reason", ""),
-        event.get("reportingComponent", ""),
-        event.get("reportingInstance", ""),
-    )
-    return aggregate, event.get("message", "")
+    return (*base, field_path, event.get("reason", ""), event.get("message", ""))
 
 
 class _LRU:
@@ -205,9 +186,11 @@ class EventCorrelator:
         self._buckets = _LRU(lru_entries)
 
     def correlate(self, event: dict, now: datetime) -> Correlated:
-        combined, key = self._aggregate(event, now)
+        base = spam_key(event)
+        combined, key = self._aggregate(event, base, now)
         observed, patch = self._observe(combined, key)
-        if self._spam(observed, now):
+        # A combined event keeps the source, object and type, hence the spam key.
+        if self._spam(base if self.spam_key is spam_key else self.spam_key(observed), now):
             return Correlated(skip=True)
         return Correlated(event=observed, patch=patch)
 
@@ -226,8 +209,8 @@ class EventCorrelator:
 
     # ---- the three steps ---------------------------------------------------------------------
 
-    def _aggregate(self, event: dict, now: datetime) -> tuple[dict, tuple]:
-        group, message = aggregate_key(event)
+    def _aggregate(self, event: dict, base: tuple, now: datetime) -> tuple[dict, tuple]:
+        group, message = aggregate_key(event, base)
         record = self._similar.get(group)
         if record is None or record.last is None or (now - record.last).total_seconds() > self.interval_seconds:
             record = _Similar()
@@ -235,7 +218,7 @@ class EventCorrelator:
         record.last = now
         self._similar.add(group, record)
         if len(record.messages) < self.max_events:
-            return event, event_key(event)
+            return event, event_key(event, base)
         del record.messages[next(iter(record.messages))]
         stamp = format_time(now)
         ref = event.get("involvedObject") or {}
@@ -282,8 +265,7 @@ class EventCorrelator:
         )
         return observed, patch
 
-    def _spam(self, event: dict, now: datetime) -> bool:
-        key = self.spam_key(event)
+    def _spam(self, key: tuple, now: datetime) -> bool:
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = TokenBucket(self.qps, self.burst, now)
