@@ -2,6 +2,12 @@
 
 The four system namespaces, the `kubernetes` Service in `default` (10.96.0.1:443), and the
 default StorageClass `standard` that dynamically provisions simulated volumes.
+
+And kube-apiserver's bootstrap RBAC policy, restated: the user-facing roles, the `system:` roles
+of the scheduler, the controller manager and the nodes, and one `system:controller:<account>`
+ClusterRole per controller we run, bound to the ServiceAccount `kube-system/<account>` it acts
+as (controllers/identity.py).  Kubelets are authorized by the Node authorizer
+(registry/authorization.py), so `system:node` is bound to nobody, as upstream since v1.8.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from kubeferry.machinery import resources
 from kubeferry.machinery import status as st
 from kubeferry.registry.admission import SYSTEM_NAMESPACES
 from kubeferry.registry.allocator import KUBERNETES_SERVICE_IP
+from kubeferry.registry.authorization import NODE_RULES
+from kubeferry.simulation.behaviour import SIMULATION_CONFIGMAP_NAME
 
 DEFAULT_STORAGE_CLASS = "standard"
 
@@ -104,6 +112,130 @@ def _rule(groups, resources_, verbs, names=None) -> dict:
 
 def _urls(urls, verbs) -> dict:
     return {"nonResourceURLs": list(urls), "verbs": list(verbs)}
+
+
+# ---- the controllers' policy (upstream's bootstrappolicy controller roles, v1.37) ----------------
+
+CONTROLLER_NAMESPACE = "kube-system"
+CONTROLLER_ROLE_PREFIX = "system:controller:"
+# The simulated kubelets read the simulation's behaviour ConfigMap, which no real kubelet does.
+SIMULATED_NODE_ROLE = "kubeferry:simulated-node"
+EVENT_WRITES = ["create", "update", "patch"]
+_EVENTS = _rule(["", "events.k8s.io"], ["events"], EVENT_WRITES)
+_APPS_EXT = ["extensions", "apps"]
+
+# Each controller we run, by the ServiceAccount it acts as, and what it may do.
+CONTROLLER_ROLES: dict[str, list[dict]] = {
+    "daemon-set-controller": [
+        _rule(_APPS_EXT, ["daemonsets"], READ),
+        _rule(_APPS_EXT, ["daemonsets/status"], ["update"]),
+        _rule(_APPS_EXT, ["daemonsets/finalizers"], ["update"]),
+        _rule([""], ["nodes"], ["list", "watch"]),
+        _rule([""], ["pods"], ["list", "watch", "create", "delete", "patch"]),
+        _rule([""], ["pods/binding"], ["create"]),
+        _rule(["apps"], ["controllerrevisions"], READ + ["create", "delete", "update", "patch"]),
+        _EVENTS,
+    ],
+    "deployment-controller": [
+        _rule(_APPS_EXT, ["deployments"], READ + ["update"]),
+        _rule(_APPS_EXT, ["deployments/status"], ["update"]),
+        _rule(_APPS_EXT, ["deployments/finalizers"], ["update"]),
+        _rule(["apps", "extensions"], ["replicasets"], READ + ["create", "update", "patch", "delete"]),
+        _rule([""], ["pods"], READ + ["update"]),
+        _EVENTS,
+    ],
+    "disruption-controller": [
+        _rule(_APPS_EXT, ["deployments"], READ),
+        _rule(["apps", "extensions"], ["replicasets"], READ),
+        _rule([""], ["replicationcontrollers"], READ),
+        _rule(["policy"], ["poddisruptionbudgets"], READ),
+        _rule(["apps"], ["statefulsets"], READ),
+        _rule(["policy"], ["poddisruptionbudgets/status"], ["update"]),
+        _rule([""], ["pods/status"], ["patch", "update"]),
+        _rule(["*"], ["*/scale"], ["get"]),
+        _EVENTS,
+    ],
+    "endpoint-controller": [
+        _rule([""], ["services", "pods"], READ),
+        _rule([""], ["endpoints"], READ + ["create", "update", "delete"]),
+        _rule([""], ["endpoints/restricted"], ["create"]),
+        _EVENTS,
+    ],
+    "endpointslice-controller": [
+        _rule([""], ["services", "pods", "nodes"], READ),
+        _rule([""], ["services/finalizers"], ["update"]),
+        _rule(["discovery.k8s.io"], ["endpointslices"], READ + ["create", "update", "delete"]),
+        _EVENTS,
+    ],
+    "generic-garbage-collector": [
+        _rule(["*"], ["*"], READ + ["patch", "update", "delete"]),
+        _EVENTS,
+    ],
+    "namespace-controller": [
+        _rule([""], ["namespaces"], READ + ["delete"]),
+        _rule([""], ["namespaces/finalize", "namespaces/status"], ["update"]),
+        _rule(["*"], ["*"], READ + ["delete", "deletecollection"]),
+    ],
+    "node-controller": [
+        _rule([""], ["nodes"], READ + ["update", "delete", "patch"]),
+        _rule([""], ["nodes/status"], ["patch", "update"]),
+        _rule([""], ["pods/status"], ["patch", "update"]),
+        _rule([""], ["pods"], ["list", "watch", "get", "delete"]),
+        _EVENTS,
+    ],
+    "persistent-volume-binder": [
+        _rule([""], ["persistentvolumes"], READ + ["update", "create", "delete"]),
+        _rule([""], ["persistentvolumes/status"], ["update"]),
+        _rule([""], ["persistentvolumeclaims"], READ + ["update"]),
+        _rule([""], ["persistentvolumeclaims/status"], ["update"]),
+        _rule([""], ["pods"], ["list", "watch", "get", "create", "delete"]),
+        _rule(["storage.k8s.io"], ["storageclasses"], READ),
+        _rule([""], ["nodes"], ["list", "watch"]),
+        _EVENTS,
+        _rule([""], ["events"], ["watch"]),
+        _rule([""], ["services"], ["get"]),
+    ],
+    "replicaset-controller": [
+        _rule(["apps", "extensions"], ["replicasets"], READ + ["update"]),
+        _rule(["apps", "extensions"], ["replicasets/status"], ["update"]),
+        _rule(["apps", "extensions"], ["replicasets/finalizers"], ["update"]),
+        _rule([""], ["pods"], ["list", "watch", "patch", "create", "delete"]),
+        _EVENTS,
+    ],
+    "service-account-controller": [
+        _rule([""], ["serviceaccounts"], ["create"]),
+        _EVENTS,
+    ],
+    "statefulset-controller": [
+        _rule([""], ["pods"], ["list", "watch"]),
+        _rule(["apps"], ["statefulsets"], READ),
+        _rule(["apps"], ["statefulsets/status"], ["update"]),
+        _rule(["apps"], ["statefulsets/finalizers"], ["update"]),
+        _rule([""], ["pods"], ["get", "create", "delete", "update", "patch"]),
+        _rule(["apps"], ["controllerrevisions"], ["get", "create", "delete", "update", "patch", "list", "watch"]),
+        _rule([""], ["persistentvolumeclaims"], ["get", "create", "list", "watch"]),
+        _rule([""], ["persistentvolumeclaims"], ["update", "delete"]),
+        _rule([""], ["pods/finalizers"], ["update"]),
+        _EVENTS,
+    ],
+}
+# The controller manager's own credentials: its shared informers list and watch everything; it
+# creates the controllers' accounts and runs the legacy token controller.
+_CONTROLLER_MANAGER_RULES = [
+    _EVENTS,
+    _rule(["coordination.k8s.io"], ["leases"], ["create"]),
+    _rule(["coordination.k8s.io"], ["leases"], ["get", "update"], ["kube-controller-manager"]),
+    _rule([""], ["endpoints"], ["create"]),
+    _rule([""], ["endpoints"], ["get", "update"], ["kube-controller-manager"]),
+    _rule([""], ["secrets", "serviceaccounts"], ["create"]),
+    _rule([""], ["secrets"], ["delete"]),
+    _rule([""], ["namespaces", "secrets", "serviceaccounts", "configmaps"], ["get"]),
+    _rule([""], ["secrets", "serviceaccounts"], ["update"]),
+    _rule(["authentication.k8s.io"], ["tokenreviews"], ["create"]),
+    _rule(["authorization.k8s.io"], ["subjectaccessreviews"], ["create"]),
+    _rule(["*"], ["*"], ["list", "watch"]),
+    _rule([""], ["serviceaccounts/token"], ["create"]),
+]
 
 
 # What `view` may read: everything but Secrets and RBAC, as upstream's system:aggregate-to-view.
@@ -242,14 +374,19 @@ def _cluster_role(name: str, rules=None, labels=None, aggregate: str = "") -> di
     return role
 
 
-def _cluster_binding(name: str, role: str, subjects: list[tuple[str, str]]) -> dict:
-    return {
+def _cluster_binding(name: str, role: str, subjects: list[tuple[str, str]], accounts: list[str] = ()) -> dict:
+    """A ClusterRoleBinding to users and groups, and to ServiceAccounts of kube-system by name."""
+    binding: dict = {
         "apiVersion": RBAC_API,
         "kind": "ClusterRoleBinding",
         "metadata": {"name": name, "labels": dict(BOOTSTRAP_LABELS), "annotations": dict(AUTOUPDATE)},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": who} for kind, who in subjects],
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": who} for kind, who in subjects]
+        + [{"kind": "ServiceAccount", "name": account, "namespace": CONTROLLER_NAMESPACE} for account in accounts],
     }
+    if not binding["subjects"]:
+        del binding["subjects"]  # upstream's system:node binding: kept, bound to nobody
+    return binding
 
 
 def default_cluster_roles() -> list[dict]:
@@ -288,25 +425,10 @@ def default_cluster_roles() -> list[dict]:
                 _rule(["storage.k8s.io"], ["storageclasses"], READ),
             ],
         ),
-        _cluster_role(
-            "system:node",
-            [
-                _rule([""], ["nodes"], ["create", "get", "list", "watch", "patch", "update"]),
-                _rule([""], ["nodes/status"], ["patch", "update"]),
-                _rule([""], ["pods"], ["get", "list", "watch", "create", "delete"]),
-                _rule([""], ["pods/status"], ["patch", "update"]),
-                _rule([""], ["pods/eviction"], ["create"]),
-                _rule(
-                    [""],
-                    ["configmaps", "secrets", "services", "persistentvolumeclaims", "persistentvolumes"],
-                    ["get", "list", "watch"],
-                ),
-                _rule([""], ["events"], ["create", "patch", "update"]),
-                _rule([""], ["serviceaccounts/token"], ["create"]),
-                _rule(["coordination.k8s.io"], ["leases"], ["create", "delete", "get", "patch", "update"]),
-            ],
-        ),
-        _cluster_role("system:kube-controller-manager", everything[:1]),
+        _cluster_role("system:node", [dict(rule) for rule in NODE_RULES]),
+        _cluster_role("system:kube-controller-manager", _CONTROLLER_MANAGER_RULES),
+        _cluster_role(SIMULATED_NODE_ROLE, [_rule([""], ["configmaps"], ["get"], [SIMULATION_CONFIGMAP_NAME])]),
+        *(_cluster_role(CONTROLLER_ROLE_PREFIX + account, rules) for account, rules in CONTROLLER_ROLES.items()),
     ]
 
 
@@ -321,11 +443,23 @@ def default_cluster_role_bindings() -> list[dict]:
             [("Group", "system:authenticated"), ("Group", "system:unauthenticated")],
         ),
         _cluster_binding("system:kube-scheduler", "system:kube-scheduler", [("User", "system:kube-scheduler")]),
-        _cluster_binding("system:node", "system:node", [("Group", "system:nodes")]),
+        _cluster_binding("system:node", "system:node", []),
         _cluster_binding(
             "system:kube-controller-manager",
             "system:kube-controller-manager",
             [("User", "system:kube-controller-manager")],
+        ),
+        _cluster_binding(SIMULATED_NODE_ROLE, SIMULATED_NODE_ROLE, [("Group", "system:nodes")]),
+        *(
+            _cluster_binding(CONTROLLER_ROLE_PREFIX + account, CONTROLLER_ROLE_PREFIX + account, [], [account])
+            for account in CONTROLLER_ROLES
+        ),
+        # Our endpoints controller also writes the EndpointSlices upstream's endpointslice-controller writes.
+        _cluster_binding(
+            "kubeferry:endpoint-controller:endpointslices",
+            CONTROLLER_ROLE_PREFIX + "endpointslice-controller",
+            [],
+            ["endpoint-controller"],
         ),
     ]
 

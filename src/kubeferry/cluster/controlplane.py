@@ -2,7 +2,12 @@
 
 `InProcessTransport` gives the controllers the registry without sockets or JSON: reads return
 the stored objects themselves (read-only by contract), writes go through the same pipeline as
-HTTP writes (strategy, admission, defaulting, validation).  `ControlPlane` feeds every stored
+HTTP writes (strategy, admission, defaulting, validation).  Every call is authorized as the
+controller that makes it (`act_as`; the runner switches identity per pass) by the same Node and
+RBAC decision an HTTP request gets, and refused with the same 403; a kubelet's writes also pass
+NodeRestriction.  A decision that cannot depend on the object's name is kept per (identity, verb,
+resource, subresource, namespace) until a role or binding changes, so the check costs one set
+look-up on the hot path.  `ControlPlane` feeds every stored
 change to the runner and drives it: on the real clock a background task works the queue and
 sleeps until the next timer; on the virtual clock timers fire only through `advance`.
 """
@@ -18,6 +23,8 @@ from datetime import UTC, datetime
 from kubeferry.machinery import clock as clocks
 from kubeferry.machinery import resources
 from kubeferry.machinery import status as st
+from kubeferry.machinery.rbac import Attributes, UserInfo
+from kubeferry.registry import authorization
 from kubeferry.registry.registry import Registry
 
 log = logging.getLogger("kubeferry.controlplane")
@@ -27,13 +34,80 @@ CREATED_KEY = "created"
 CLOCK_MODE_KEY = "clock-mode"  # a cluster keeps its clock across restarts unless told otherwise
 
 _BY_STORAGE_KEY = {resources.storage_key(r): r for r in resources.RESOURCES}
+# Who acts when a controller names nobody: the controller manager's own credentials.
+CONTROLLER_MANAGER = UserInfo("system:kube-controller-manager", ("system:authenticated",))
+# The write a subresource stands for: binding a pod is a POST (create) of pods/binding.
+_SUBRESOURCE_VERBS = {"binding": "create", "eviction": "create"}
 
 
 class InProcessTransport:
-    """The controllers' client transport: the registry, called directly."""
+    """The controllers' client transport: the registry, called directly, as the acting identity.
 
-    def __init__(self, registry: Registry):
+    Without an authorizer every call is trusted (unit tests of the runner and of single controllers).
+    """
+
+    def __init__(self, registry: Registry, authorizer=None, default_user: UserInfo | None = None):
         self.registry = registry
+        self.authorizer = authorizer
+        self.default_user = default_user
+        self.user: UserInfo | None = default_user
+        self.reader: UserInfo | None = None
+        self._node = False
+        self._allowed: set[tuple] = set()
+        self._allowed_by: dict[tuple, set[tuple]] = {}
+        self._generation = -1
+
+    def act_as(self, user: UserInfo | None, reader: UserInfo | None = None) -> tuple:
+        """Act as `user` (None: the default identity), reads also served by `reader`'s informers;
+        returns what to pass back to restore the previous identity."""
+        previous = (self.user, self.reader)
+        self.user = user if user is not None else self.default_user
+        self.reader = reader if user is not None else None
+        self._node = self.user is not None and authorization.node_name_of(self.user) is not None
+        self._allowed = self._allowed_by.setdefault((self.user, self.reader), set())
+        return previous
+
+    # ---- authorization ------------------------------------------------------------------------
+
+    def _check(
+        self,
+        verb: str,
+        res: resources.Resource,
+        namespace: str,
+        name: str,
+        subresource: str = "",
+        obj: dict | None = None,
+    ) -> None:
+        if self.authorizer is None or self.user is None:
+            return
+        if self._generation != self.authorizer.generation:
+            self._generation = self.authorizer.generation
+            for allowed in self._allowed_by.values():
+                allowed.clear()
+        namespace = namespace if res.namespaced else ""
+        key = (verb, res.group, res.plural, subresource, namespace)
+        if key in self._allowed:
+            return
+        attrs = Attributes(
+            verb, api_group=res.group, resource=res.plural, subresource=subresource, namespace=namespace, name=name
+        )
+        if self._node:
+            self.authorizer.check_in_process(self.user, attrs, self.reader)
+            if verb in ("create", "update", "patch", "delete"):
+                existing = self.registry.store.get(resources.storage_key(res), namespace, name) if name else None
+                authorization.node_restriction(self.user, attrs, obj, existing.obj if existing is not None else None)
+            return
+        unnamed = Attributes(
+            verb, api_group=res.group, resource=res.plural, subresource=subresource, namespace=namespace
+        )
+        try:
+            self.authorizer.check_in_process(self.user, unnamed, self.reader)
+        except st.StatusError:
+            if not name:
+                raise
+            self.authorizer.check_in_process(self.user, attrs, self.reader)  # a rule naming this object
+        else:
+            self._allowed.add(key)
 
     @staticmethod
     def _resource(api_version: str, kind: str) -> resources.Resource:
@@ -45,28 +119,56 @@ class InProcessTransport:
     def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict | None:
         res = self._resource(api_version, kind)
         entry = self.registry.store.get(resources.storage_key(res), namespace if res.namespaced else "", name)
+        if entry is None and self._node:
+            return None  # gone from the kubelet's own pod cache (over HTTP the Node authorizer says 403)
+        self._check("get", res, namespace, name)
+        return entry.obj if entry is not None else None
+
+    def get_unchecked(self, api_version: str, kind: str, namespace: str, name: str) -> dict | None:
+        """A look-up that stands for a client's memory of what it wrote itself (the event recorder's
+        cache), so it needs no right of its own."""
+        res = self._resource(api_version, kind)
+        entry = self.registry.store.get(resources.storage_key(res), namespace if res.namespaced else "", name)
         return entry.obj if entry is not None else None
 
     def list(self, api_version: str, kind: str, namespace: str | None = None) -> list[dict]:
         res = self._resource(api_version, kind)
+        self._check("list", res, namespace or "", "")
         return [e.obj for e in self.registry.list(res, namespace)]
 
     def create(self, obj: dict) -> dict:
         res = self._resource(obj.get("apiVersion", ""), obj.get("kind", ""))
-        namespace = (obj.get("metadata") or {}).get("namespace", "")
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace", "")
+        self._check("create", res, namespace, meta.get("name", ""), obj=obj)
         return self.registry.create(res, namespace, obj).entry.obj
 
     def update(self, obj: dict, subresource: str = "") -> dict:
         res = self._resource(obj.get("apiVersion", ""), obj.get("kind", ""))
         meta = obj.get("metadata") or {}
-        return self.registry.update(res, meta.get("namespace", ""), meta["name"], obj, subresource=subresource).entry.obj
+        verb = _SUBRESOURCE_VERBS.get(subresource, "update")
+        self._check(verb, res, meta.get("namespace", ""), meta["name"], subresource, obj)
+        return self.registry.update(
+            res, meta.get("namespace", ""), meta["name"], obj, subresource=subresource
+        ).entry.obj
 
-    def patch(self, api_version, kind, namespace, name, patch, patch_type="application/strategic-merge-patch+json", subresource=""):
+    def patch(
+        self,
+        api_version,
+        kind,
+        namespace,
+        name,
+        patch,
+        patch_type="application/strategic-merge-patch+json",
+        subresource="",
+    ):
         res = self._resource(api_version, kind)
+        self._check("patch", res, namespace, name, subresource)
         return self.registry.patch(res, namespace, name, patch_type, patch, subresource=subresource).entry.obj
 
     def delete(self, api_version: str, kind: str, namespace: str, name: str, options: dict | None = None) -> None:
         res = self._resource(api_version, kind)
+        self._check("delete", res, namespace, name)
         self.registry.delete(res, namespace, name, options)
 
 
@@ -86,14 +188,26 @@ def make_clock(store, mode: str, time_scale: float, start_time: str | None):
 
 
 class ControlPlane:
-    def __init__(self, registry: Registry, clock, controllers):
+    """The runner over the in-process transport.  With `authorize` (the default) the bootstrap RBAC
+    policy the controllers are bound by is ensured first (as kube-apiserver's bootstrap-roles hook
+    does on every start) and each controller acts as its own identity."""
+
+    def __init__(self, registry: Registry, clock, controllers, *, authorize: bool = True):
         from kubeferry.controllers.runner import Runner
 
         self.registry = registry
         self.clock = clock
-        self.transport = InProcessTransport(registry)
-        self.runner = Runner(self.transport, clock, controllers)
         registry.now = clock.now
+        authorizer = None
+        if authorize:
+            from kubeferry.cluster import bootstrap
+
+            bootstrap.ensure_rbac(registry)
+            authorizer = authorization.Authorizer(registry.store)
+        # `transport` is the cluster admin's (the in-process `Cluster` API); the controllers get their own.
+        self.transport = InProcessTransport(registry)
+        self.controller_transport = InProcessTransport(registry, authorizer, CONTROLLER_MANAGER if authorize else None)
+        self.runner = Runner(self.controller_transport, clock, controllers)
         registry.store.listeners.append(self._on_event)
         self._wake = asyncio.Event()
         self.runner.on_work = self._wake.set
@@ -147,7 +261,9 @@ class ControlPlane:
 
     def advance(self, seconds: float) -> None:
         if self.clock.mode != clocks.VIRTUAL:
-            raise st.StatusError(409, "Conflict", "the cluster runs on the real clock; only a virtual clock can be advanced")
+            raise st.StatusError(
+                409, "Conflict", "the cluster runs on the real clock; only a virtual clock can be advanced"
+            )
         with self.registry.store.group():
             self.runner.advance(seconds)
             self.registry.store.meta_set(VIRTUAL_NOW_KEY, clocks.rfc3339_micro(self.clock.now()))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from kubeferry.client.transport import Transport
-from kubeferry.controllers import replicaset
+from kubeferry.controllers import identity, replicaset
 from kubeferry.controllers.runner import Controller, Key
 
 
@@ -231,6 +231,7 @@ def daemonset_controller() -> Controller:
             ("v1", "Node"): on_node,
         },
         component="daemonset-controller",
+        **identity.controller_manager("daemon-set-controller"),
     )
 
 
@@ -249,6 +250,7 @@ def workload_controllers() -> list[Controller]:
                 ("v1", "Pod"): _indexing(pods_by_controller, _owner("replicaset", "ReplicaSet")),
             },
             component="replicaset-controller",
+            **identity.controller_manager("replicaset-controller"),
         ),
         Controller(
             "deployment",
@@ -259,6 +261,7 @@ def workload_controllers() -> list[Controller]:
                 ("v1", "Pod"): _pods_to_deployment,
             },
             component="deployment-controller",
+            **identity.controller_manager("deployment-controller"),
             tier=1,
         ),
         Controller(
@@ -271,6 +274,7 @@ def workload_controllers() -> list[Controller]:
                 ("v1", "PersistentVolumeClaim"): _owner("statefulset", "StatefulSet"),
             },
             component="statefulset-controller",
+            **identity.controller_manager("statefulset-controller"),
         ),
         daemonset_controller(),
     ]

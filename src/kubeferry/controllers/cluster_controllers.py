@@ -17,6 +17,7 @@ from kubeferry.controllers import (
     disruption,
     endpoints,
     garbagecollector,
+    identity,
     namespace,
     nodelifecycle,
     serviceaccount,
@@ -106,7 +107,7 @@ def garbage_collector() -> Controller:
         return garbagecollector.reconcile(obj, owners, dependents, now)
 
     watches = {(r.api_version, r.kind): mapper for r in resources.RESOURCES}
-    return Controller("gc", sync, watches, component="garbage-collector-controller")
+    return Controller("gc", sync, watches, component="garbage-collector-controller", **identity.controller_manager("generic-garbage-collector"))
 
 
 def namespace_controller() -> Controller:
@@ -138,7 +139,7 @@ def namespace_controller() -> Controller:
     watches = {("v1", "Namespace"): on_namespace}
     for res in _NAMESPACED:
         watches[(res.api_version, res.kind)] = on_content
-    return Controller("namespace", sync, watches, component="namespace-controller")
+    return Controller("namespace", sync, watches, component="namespace-controller", **identity.controller_manager("namespace-controller"))
 
 
 def endpoints_controller() -> Controller:
@@ -171,7 +172,8 @@ def endpoints_controller() -> Controller:
         return endpoints.reconcile(service, pods, current, slices, now)
 
     return Controller(
-        "endpoints", sync, {("v1", "Service"): on_service, ("v1", "Pod"): on_pod}, component="endpoint-controller"
+        "endpoints", sync, {("v1", "Service"): on_service, ("v1", "Pod"): on_pod}, component="endpoint-controller",
+        **identity.controller_manager("endpoint-controller"),
     )
 
 
@@ -193,6 +195,7 @@ def serviceaccount_controller() -> Controller:
         sync,
         {("v1", "Namespace"): on_namespace, ("v1", "ServiceAccount"): on_account},
         component="service-account-controller",
+        **identity.controller_manager("service-account-controller"),
     )
 
 
@@ -211,7 +214,7 @@ def node_lifecycle_controller() -> Controller:
             actions.append(RequeueAfter(delay))
         return actions
 
-    return Controller("nodelifecycle", sync, {("v1", "Node"): on_node}, component="node-controller")
+    return Controller("nodelifecycle", sync, {("v1", "Node"): on_node}, component="node-controller", **identity.controller_manager("node-controller"))
 
 
 def disruption_controller() -> Controller:
@@ -245,7 +248,7 @@ def disruption_controller() -> Controller:
     watches = {("policy/v1", "PodDisruptionBudget"): on_budget, ("v1", "Pod"): on_member}
     for api_version, kind in scalable:
         watches[(api_version, kind)] = on_member
-    return Controller("disruption", sync, watches, component="controllermanager")
+    return Controller("disruption", sync, watches, component="controllermanager", **identity.controller_manager("disruption-controller"))
 
 
 def volume_controller() -> Controller:
@@ -291,6 +294,7 @@ def volume_controller() -> Controller:
         sync,
         {("v1", "PersistentVolumeClaim"): on_claim, ("v1", "PersistentVolume"): on_volume},
         component="persistentvolume-controller",
+        **identity.controller_manager("persistent-volume-binder"),
     )
 
 

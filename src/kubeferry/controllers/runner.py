@@ -10,6 +10,10 @@ Work due at the current time always runs as soon as it arises, on either clock.
 
     runner.advance(30)   # timers due in the next 30 s fire in order; the clock ends 30 s later
     runner.settle()      # run until nothing is queued at the current time
+
+Each pass acts as its controller's identity (`user`, or `user_of(namespace, name, transport)` for one
+that depends on the key, such as the kubelet of the node a pod is bound to) when the transport
+authorizes calls (`act_as`); a key whose identity cannot be found (its pod is gone) is dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from datetime import datetime, timedelta
 from kubeferry.client.transport import Transport
 from kubeferry.controllers import executor
 from kubeferry.machinery import status as st
+from kubeferry.machinery.rbac import UserInfo
 
 log = logging.getLogger("kubeferry.controllers")
 
@@ -47,6 +52,25 @@ class Controller:
     # Keys of lower tiers run first: a Deployment looks again only after its ReplicaSets have
     # acted on what it last asked of them (so it never counts pods about to be removed).
     tier: int = 0
+    # Who the controller acts as, and whose informers serve its reads (controllers/identity.py).
+    user: UserInfo | None = None
+    reader: UserInfo | None = None
+    user_of: Callable[[str, str, Transport], UserInfo | None] | None = None
+
+
+class _RecorderTransport:
+    """The event recorder's client: Events are written as the acting controller, but the recorder's
+    look-up of an Event it wrote itself stands for upstream's in-memory event cache."""
+
+    def __init__(self, transport: Transport):
+        self._transport = transport
+
+    def get(self, api_version: str, kind: str, namespace: str, name: str):
+        unchecked = getattr(self._transport, "get_unchecked", None)
+        return (unchecked or self._transport.get)(api_version, kind, namespace, name)
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
 
 
 class Runner:
@@ -66,7 +90,8 @@ class Runner:
         self._seq = itertools.count()
         self._failures: dict[Key, int] = {}
         self._bugs: dict[tuple, int] = {}
-        self.recorder = executor.EventRecorder(transport)
+        self.recorder = executor.EventRecorder(_RecorderTransport(transport))
+        self._act_as = getattr(transport, "act_as", None)
         self.on_work: Callable[[], None] | None = None
         self.processing = False
 
@@ -133,7 +158,15 @@ class Runner:
         if controller is None:
             return True
         now = self.clock.now()
+        previous = None
         try:
+            if self._act_as is not None:
+                user = controller.user
+                if controller.user_of is not None:
+                    user = controller.user_of(key[1], key[2], self.transport)
+                    if user is None:
+                        return True
+                previous = self._act_as(user, controller.reader)
             actions = controller.reconcile(key[1], key[2], self.transport, now)
             executor.execute(actions, self.transport, self.recorder, controller.component or controller.name, now, lambda s: self.schedule(key, s))
         except st.StatusError as e:
@@ -143,6 +176,9 @@ class Runner:
             self.schedule(key, RETRY_DELAY)
         else:
             self._failures.pop(key, None)
+        finally:
+            if previous is not None:
+                self._act_as(*previous)
         return True
 
     def _log_bug(self, key: Key) -> None:

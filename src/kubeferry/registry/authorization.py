@@ -13,6 +13,12 @@ The second step of the request pipeline, after authentication:
   SelfSubjectRulesReview, SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectReview.
 - impersonation: `Impersonate-User`/`-Group`/`-Uid`/`-Extra-*` headers, each checked as the
   `impersonate` verb on users, groups, serviceaccounts, uids or userextras.
+- the Node authorizer, ahead of RBAC (kube-apiserver's `--authorization-mode=Node,RBAC`): a kubelet
+  (`system:node:<name>` in `system:nodes`) may read only its own Node, the pods bound to it and the
+  Secrets, ConfigMaps, claims and volumes those pods use, and its own Lease; `node_restriction` is
+  the NodeRestriction admission check on what it writes (its own Node, its own pods' status).
+- `check_in_process`: the controllers' in-process calls, decided as above, with the decision kept
+  per (user, verb, group, resource, subresource, namespace) whenever it cannot depend on the name.
 
 Rules per (user, groups, namespace) are cached until any role or binding changes.
 """
@@ -29,6 +35,90 @@ CLUSTER_ROLE_BINDINGS = "rbac.authorization.k8s.io/clusterrolebindings"
 RBAC_KEYS = frozenset({ROLES, CLUSTER_ROLES, ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS})
 RULES_CACHE_SIZE = 2048
 AGGREGATION_DEPTH = 8  # aggregated roles may aggregate aggregated roles; cycles stop here
+DECISION_CACHE_SIZE = 8192
+
+# ---- the Node authorizer and NodeRestriction (plugin/pkg/auth/authorizer/node, v1.37) -------------
+
+NODE_USER_PREFIX = "system:node:"
+NODE_LEASE_NAMESPACE = "kube-node-lease"
+_READ = ("get", "list", "watch")
+
+
+def _node_rule(groups, resources_, verbs) -> dict:
+    return {"apiGroups": list(groups), "resources": list(resources_), "verbs": list(verbs)}
+
+
+# What every node may do where the Node authorizer does not look at the object (upstream's
+# NodeRules, the rules of the `system:node` ClusterRole): Node registration and status, pod status
+# and evictions, events, reviews, leases, reads of services.  Which Node, pod or lease is meant is
+# checked by `node_restriction`.
+NODE_RULES = [
+    _node_rule(["authentication.k8s.io"], ["tokenreviews"], ["create"]),
+    _node_rule(["authorization.k8s.io"], ["subjectaccessreviews", "localsubjectaccessreviews"], ["create"]),
+    _node_rule([""], ["services"], _READ),
+    _node_rule([""], ["nodes"], ["create", "get", "list", "watch"]),
+    _node_rule([""], ["nodes/status"], ["update", "patch"]),
+    _node_rule([""], ["nodes"], ["update", "patch"]),
+    _node_rule([""], ["events"], ["create", "update", "patch"]),
+    _node_rule([""], ["pods"], _READ),
+    _node_rule([""], ["pods"], ["create", "delete"]),
+    _node_rule([""], ["pods/status"], ["update", "patch"]),
+    _node_rule([""], ["pods/eviction"], ["create"]),
+    _node_rule([""], ["secrets", "configmaps"], _READ),
+    _node_rule([""], ["persistentvolumeclaims", "persistentvolumes"], ["get"]),
+    _node_rule([""], ["endpoints"], ["get"]),
+    _node_rule(["certificates.k8s.io"], ["certificatesigningrequests"], ["create", "get", "list", "watch"]),
+    _node_rule(["coordination.k8s.io"], ["leases"], ["get", "create", "update", "patch", "delete"]),
+    _node_rule(["storage.k8s.io"], ["volumeattachments"], ["get"]),
+    _node_rule([""], ["persistentvolumeclaims/status"], ["get", "update", "patch"]),
+    _node_rule([""], ["serviceaccounts/token"], ["create"]),
+    _node_rule(["storage.k8s.io"], ["csidrivers"], _READ),
+    _node_rule(["storage.k8s.io"], ["csinodes"], ["get", "create", "update", "patch", "delete"]),
+    _node_rule(["node.k8s.io"], ["runtimeclasses"], _READ),
+]
+
+
+def node_name_of(user: UserInfo) -> str | None:
+    """The node a kubelet's user names (`system:node:<name>` in `system:nodes`); None for anyone else,
+    "" for a node user without a name (refused, as upstream's node identifier leaves it unidentified)."""
+    if not user.name.startswith(NODE_USER_PREFIX) or rbac.NODES_GROUP not in user.groups:
+        return None
+    return user.name[len(NODE_USER_PREFIX) :]
+
+
+def _pod_references(pod: dict) -> dict[str, set[str]]:
+    """What a pod uses that its node may then read: secrets, configmaps, claims, its service account."""
+    spec = pod.get("spec") or {}
+    refs: dict[str, set[str]] = {"secrets": set(), "configmaps": set(), "persistentvolumeclaims": set()}
+    refs["serviceaccounts"] = {spec.get("serviceAccountName") or "default"}
+    refs["secrets"].update(s.get("name", "") for s in spec.get("imagePullSecrets") or () if isinstance(s, dict))
+    for volume in spec.get("volumes") or ():
+        if not isinstance(volume, dict):
+            continue
+        if (volume.get("secret") or {}).get("secretName"):
+            refs["secrets"].add(volume["secret"]["secretName"])
+        if (volume.get("configMap") or {}).get("name"):
+            refs["configmaps"].add(volume["configMap"]["name"])
+        if (volume.get("persistentVolumeClaim") or {}).get("claimName"):
+            refs["persistentvolumeclaims"].add(volume["persistentVolumeClaim"]["claimName"])
+        for source in (volume.get("projected") or {}).get("sources") or ():
+            if (source.get("secret") or {}).get("name"):
+                refs["secrets"].add(source["secret"]["name"])
+            if (source.get("configMap") or {}).get("name"):
+                refs["configmaps"].add(source["configMap"]["name"])
+    for container in [*(spec.get("initContainers") or ()), *(spec.get("containers") or ())]:
+        for source in container.get("envFrom") or ():
+            if (source.get("secretRef") or {}).get("name"):
+                refs["secrets"].add(source["secretRef"]["name"])
+            if (source.get("configMapRef") or {}).get("name"):
+                refs["configmaps"].add(source["configMapRef"]["name"])
+        for env in container.get("env") or ():
+            value_from = env.get("valueFrom") or {}
+            if (value_from.get("secretKeyRef") or {}).get("name"):
+                refs["secrets"].add(value_from["secretKeyRef"]["name"])
+            if (value_from.get("configMapKeyRef") or {}).get("name"):
+                refs["configmaps"].add(value_from["configMapKeyRef"]["name"])
+    return refs
 
 
 def _role_not_found(kind: str, name: str) -> str:
@@ -39,13 +129,17 @@ class Authorizer:
     def __init__(self, store, *, listen: bool = True):
         self.store = store
         self._cache: dict[tuple, tuple[list[dict], list[str]]] = {}
+        self._decisions: dict[tuple, bool] = {}
+        self.generation = 0  # bumped whenever a role or binding changes: cached decisions are void
         self._listening = listen
         if listen:
             store.listeners.append(self._on_event)
 
     def _on_event(self, event) -> None:
-        if event.kind in RBAC_KEYS and self._cache:
+        if event.kind in RBAC_KEYS:
             self._cache.clear()
+            self._decisions.clear()
+            self.generation += 1
 
     # ---- rules --------------------------------------------------------------------------------
 
@@ -110,13 +204,167 @@ class Authorizer:
     # ---- decisions ----------------------------------------------------------------------------
 
     def authorize(self, user: UserInfo, attrs: Attributes) -> tuple[bool, str]:
-        """(allowed, reason): the reason is empty, or `RBAC: [<errors>]` when resolution failed."""
+        """(allowed, reason): the Node authorizer's reason and `RBAC: <errors>` when resolution failed,
+        joined as upstream's union authorizer joins them; empty when nobody said why."""
         if rbac.SYSTEM_MASTERS in user.groups:
             return True, ""
+        reasons = []
+        node = node_name_of(user)
+        if node is not None:
+            allowed, why = self.node_decision(node, attrs)
+            if allowed:
+                return True, ""
+            if why:
+                reasons.append(why)
         rules, errors = self.rules_for(user, attrs.namespace)
         if rbac.rules_allow(attrs, rules):
             return True, ""
-        return False, ("RBAC: " + "; ".join(errors)) if errors else ""
+        if errors:
+            reasons.append("RBAC: " + "; ".join(errors))
+        return False, ", ".join(reasons)
+
+    # ---- the Node authorizer ------------------------------------------------------------------
+
+    def node_decision(self, node: str, attrs: Attributes) -> tuple[bool, str]:
+        """(allowed, reason) of the Node authorizer for a request of `system:node:<node>`; a refusal
+        is "no opinion", so RBAC is asked next."""
+        if not node:
+            return False, f'unknown node for user "{NODE_USER_PREFIX}"'
+        if attrs.resource_request:
+            group, resource, sub, verb = attrs.api_group, attrs.resource, attrs.subresource, attrs.verb
+            if group == "" and resource in ("secrets", "configmaps"):
+                if verb not in _READ:
+                    return False, "can only read resources of this type"
+                if sub:
+                    return False, "cannot read subresource"
+                if not attrs.namespace:
+                    return False, "can only read namespaced object of this type"
+                return self._related(node, resource, attrs)
+            if group == "" and resource == "persistentvolumeclaims":
+                if sub == "status":
+                    if verb not in ("update", "patch"):
+                        return False, "can only get/update/patch this type"
+                    return self._related(node, resource, attrs)
+                return self._related_get(node, resource, attrs)
+            if group == "" and resource == "persistentvolumes":
+                return self._related_get(node, resource, attrs)
+            if group == "" and resource == "serviceaccounts":
+                if verb != "create" or not attrs.name:
+                    return False, "can only create tokens for individual service accounts"
+                if sub != "token":
+                    return False, "can only create token subresource of serviceaccount"
+                return self._related(node, resource, attrs)
+            if group == "coordination.k8s.io" and resource == "leases":
+                if verb not in ("get", "create", "update", "patch", "delete"):
+                    return False, "can only get, create, update, patch, or delete a node lease"
+                if attrs.namespace != NODE_LEASE_NAMESPACE:
+                    return False, f'can only access leases in the "{NODE_LEASE_NAMESPACE}" system namespace'
+                if verb != "create" and attrs.name != node:
+                    return False, "can only access node lease with the same name as the requesting node"
+                return True, ""
+            if group == "" and resource == "nodes":
+                return _node_object_decision(node, attrs)
+            if group == "" and resource == "pods":
+                return self._pod_decision(node, attrs)
+        return rbac.rules_allow(attrs, NODE_RULES), ""
+
+    def _pod_decision(self, node: str, attrs: Attributes) -> tuple[bool, str]:
+        verb, sub = attrs.verb, attrs.subresource
+        if not sub:
+            if verb == "get":
+                return self._related_get(node, "pods", attrs)
+            if verb in ("list", "watch"):
+                if attrs.name:
+                    return self._related(node, "pods", attrs)
+                return False, "can only list/watch pods with spec.nodeName field selector"
+            if verb in ("create", "delete"):
+                return True, ""  # NodeRestriction: only mirror pods, only pods bound to the node
+        elif sub == "status" and verb in ("update", "patch"):
+            return True, ""  # NodeRestriction: only pods bound to the node
+        elif sub == "eviction" and verb == "create":
+            return True, ""
+        return False, ""
+
+    def _related_get(self, node: str, resource: str, attrs: Attributes) -> tuple[bool, str]:
+        if attrs.verb != "get":
+            return False, "can only get individual resources of this type"
+        if attrs.subresource:
+            return False, "cannot get subresource"
+        return self._related(node, resource, attrs)
+
+    def _related(self, node: str, resource: str, attrs: Attributes) -> tuple[bool, str]:
+        """Is the named object tied to `node` (upstream's graph: node <- pod <- secret, configmap, claim <- volume)?"""
+        if not attrs.name:
+            return False, "No Object name found"
+        unrelated = f"no relationship found between node '{node}' and this object"
+        if self.store.get("nodes", "", node) is None:
+            return False, unrelated
+        namespace, name = attrs.namespace, attrs.name
+        if resource == "pods":
+            pod = self.store.get("pods", namespace, name)
+            bound = pod is not None and (pod.obj.get("spec") or {}).get("nodeName") == node
+            return (True, "") if bound else (False, unrelated)
+        if resource == "persistentvolumes":
+            for claim in self.store.list("persistentvolumeclaims", None):
+                if (claim.obj.get("spec") or {}).get("volumeName") == name:
+                    meta = claim.obj["metadata"]
+                    claim_attrs = Attributes(
+                        "get", resource="persistentvolumeclaims", namespace=meta.get("namespace", ""), name=meta["name"]
+                    )
+                    if self._related(node, "persistentvolumeclaims", claim_attrs)[0]:
+                        return True, ""
+            return False, unrelated
+        for pod in self.store.list("pods", namespace):
+            if (pod.obj.get("spec") or {}).get("nodeName") == node and name in _pod_references(pod.obj)[resource]:
+                return True, ""
+        return False, unrelated
+
+    # ---- the controllers' in-process calls ----------------------------------------------------
+
+    def check_in_process(self, user: UserInfo, attrs: Attributes, reader: UserInfo | None = None) -> None:
+        """Raise the 403 an HTTP request with these attributes would get.
+
+        A decision reached without the object's name (no rule that names objects was needed) holds for
+        every name, so it is kept per (user, verb, group, resource, subresource, namespace) until a role
+        or binding changes; the Node authorizer decides on the object for the kinds it subdivides, so a
+        kubelet's requests for those are decided each time.  A read (get, list) may also be served by
+        `reader`, whose informers fill the cache a controller reads from (upstream's controller-manager
+        runs the shared informers with its own credentials, each controller's writes with its account).
+        """
+        if self._decide(user, attrs):
+            return
+        if reader is not None and attrs.verb in ("get", "list") and reader != user:
+            listing = Attributes("list", api_group=attrs.api_group, resource=attrs.resource, namespace=attrs.namespace)
+            if self._decide(reader, listing):
+                return
+        if attrs.verb == "get" and self._decide(
+            user, Attributes("list", api_group=attrs.api_group, resource=attrs.resource, namespace=attrs.namespace)
+        ):
+            return  # a get from the informer cache needs only the list the cache was filled with
+        raise forbidden(user, attrs, self.authorize(user, attrs)[1])
+
+    def _decide(self, user: UserInfo, attrs: Attributes) -> bool:
+        node = node_name_of(user)
+        if node is not None and attrs.resource in _NODE_SUBDIVIDED.get(attrs.api_group, ()):
+            return self.authorize(user, attrs)[0]
+        key = (user, attrs.verb, attrs.api_group, attrs.resource, attrs.subresource, attrs.namespace)
+        known = self._decisions.get(key)
+        if known is None:
+            unnamed = Attributes(
+                attrs.verb,
+                api_group=attrs.api_group,
+                resource=attrs.resource,
+                subresource=attrs.subresource,
+                namespace=attrs.namespace,
+            )
+            known = self.authorize(user, unnamed)[0]
+            if self._listening:
+                if len(self._decisions) >= DECISION_CACHE_SIZE:
+                    self._decisions.clear()
+                self._decisions[key] = known
+        if known or not attrs.name:
+            return known
+        return self.authorize(user, attrs)[0]  # a rule may allow this name only (resourceNames)
 
     def check(self, user: UserInfo, attrs: Attributes) -> None:
         allowed, reason = self.authorize(user, attrs)
@@ -352,6 +600,86 @@ def _review_attributes(spec: dict, kind: str, namespace: str) -> tuple[Attribute
         ),
         [],
     )
+
+
+# The kinds whose Node-authorizer decision depends on the object (never cached per namespace).
+_NODE_SUBDIVIDED = {
+    "": frozenset(
+        {"secrets", "configmaps", "persistentvolumeclaims", "persistentvolumes", "serviceaccounts", "nodes", "pods"}
+    ),
+    "coordination.k8s.io": frozenset({"leases"}),
+}
+
+
+def _node_object_decision(node: str, attrs: Attributes) -> tuple[bool, str]:
+    """Node objects: any node may register or update one (NodeRestriction keeps it to its own), but
+    reads are of its own Node only."""
+    verb = attrs.verb
+    if not attrs.subresource:
+        if verb in ("create", "update", "patch"):
+            return True, ""
+        if verb in _READ:
+            if attrs.name == node:
+                return True, ""
+            if not attrs.name:
+                return False, f"node '{node}' cannot read all nodes, only its own Node object"
+            return False, f"node '{node}' cannot read '{attrs.name}', only its own Node object"
+    elif attrs.subresource == "status" and verb in ("update", "patch"):
+        return True, ""
+    return False, ""
+
+
+def node_restriction(user: UserInfo, attrs: Attributes, obj: dict | None, existing: dict | None) -> None:
+    """The NodeRestriction admission check of a kubelet's write (`obj` the new object, `existing` the
+    stored one): it may change only its own Node and Lease, the status of pods bound to it, and delete
+    or evict only those pods; a pod it creates must be a mirror pod bound to it.  Others pass."""
+    node = node_name_of(user)
+    if node is None or not attrs.resource_request:
+        return
+    group, resource, sub, verb = attrs.api_group, attrs.resource, attrs.subresource, attrs.verb
+    name = attrs.name or ((obj or {}).get("metadata") or {}).get("name", "")
+
+    def refuse(message: str) -> None:
+        qualified = f"{resource}.{group}" if group else resource
+        raise st.forbidden_error(f'{qualified} "{name}" is forbidden: {message}', resource, group, name)
+
+    existing_node = ((existing or {}).get("spec") or {}).get("nodeName")
+    if group == "" and resource == "pods":
+        if not sub and verb == "create":
+            annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
+            if MIRROR_POD_ANNOTATION not in annotations:
+                refuse(
+                    f'pod does not have "{MIRROR_POD_ANNOTATION}" annotation, node "{node}" can only create mirror pods'
+                )
+            if ((obj or {}).get("spec") or {}).get("nodeName") != node:
+                refuse(f'node "{node}" can only create pods with spec.nodeName set to itself')
+        elif not sub and verb == "delete":
+            if existing is not None and existing_node != node:
+                refuse(f'node "{node}" can only delete pods with spec.nodeName set to itself')
+        elif sub == "status" and verb in ("update", "patch"):
+            if existing is not None and existing_node != node:
+                refuse(f'node "{node}" can only update pod status for pods with spec.nodeName set to itself')
+            old_labels = ((existing or {}).get("metadata") or {}).get("labels") or {}
+            new_labels = ((obj or {}).get("metadata") or {}).get("labels") or {}
+            if obj is not None and existing is not None and old_labels != new_labels:
+                refuse(f'node "{node}" cannot update labels through pod status')
+        elif sub == "eviction" and existing is not None and existing_node != node:
+            refuse(f"node {node} can only evict pods with spec.nodeName set to itself")
+    elif group == "" and resource == "nodes" and verb in ("create", "update", "patch"):
+        if name != node:
+            refuse(f'node "{node}" is not allowed to modify node "{name}"')
+        # Through `status` the stored spec is kept, so only a write of the Node itself can change taints.
+        spec_write = verb != "create" and not sub and obj is not None and existing is not None
+        if spec_write and (obj.get("spec") or {}).get("taints") != (existing.get("spec") or {}).get("taints"):
+            refuse(f'node "{node}" is not allowed to modify taints')
+    elif group == "coordination.k8s.io" and resource == "leases":
+        if attrs.namespace != NODE_LEASE_NAMESPACE:
+            refuse(f'can only access leases in the "{NODE_LEASE_NAMESPACE}" system namespace')
+        if name != node:
+            refuse("can only access node lease with the same name as the requesting node")
+
+
+MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
 
 
 def forbidden(user: UserInfo, attrs: Attributes, reason: str = "") -> st.StatusError:

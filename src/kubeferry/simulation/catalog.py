@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kubeferry.client.transport import Transport
+from kubeferry.controllers import identity
 from kubeferry.controllers.actions import CreateObject, RequeueAfter, UpdateObject
 from kubeferry.controllers.runner import Controller, Key
 from kubeferry.simulation import behaviour, kubelet, nodes, scheduler
@@ -116,7 +117,10 @@ def simulation_controllers() -> list[Controller]:
             scheduler_sync(loads),
             {("v1", "Pod"): _freed_capacity(loads), ("v1", "Node"): _node_keys},
             component="default-scheduler",
+            user=identity.SCHEDULER,
         ),
-        Controller("kubelet", sync_kubelet, {("v1", "Pod"): _pod_keys}, component="kubelet"),
-        Controller("node", sync_node, {}, component="kubelet"),
+        Controller(
+            "kubelet", sync_kubelet, {("v1", "Pod"): _pod_keys}, component="kubelet", user_of=identity.kubelet_of_pod
+        ),
+        Controller("node", sync_node, {}, component="kubelet", user_of=identity.kubelet_of_node),
     ]

@@ -1,0 +1,49 @@
+"""Who each controller acts as when it calls the API, as upstream runs them.
+
+kube-controller-manager with `--use-service-account-credentials` gives each controller the
+ServiceAccount `kube-system/<account>` (bound to the ClusterRole `system:controller:<account>`)
+for its own calls, while the shared informers it reads from are filled with the manager's own
+credentials (`system:kube-controller-manager`, which may list and watch everything).  The
+scheduler is `system:kube-scheduler`; a kubelet is `system:node:<node>` in `system:nodes`.
+
+    Controller("replicaset", ..., **controller_manager("replicaset-controller"))
+"""
+
+from __future__ import annotations
+
+from kubeferry.client.transport import Transport
+from kubeferry.machinery import rbac
+from kubeferry.machinery.rbac import UserInfo
+
+CONTROLLER_NAMESPACE = "kube-system"
+CONTROLLER_MANAGER = UserInfo("system:kube-controller-manager", (rbac.AUTHENTICATED,))
+SCHEDULER = UserInfo("system:kube-scheduler", (rbac.AUTHENTICATED,))
+NODE_USER_PREFIX = "system:node:"
+
+
+def controller_account(account: str) -> UserInfo:
+    """`system:serviceaccount:kube-system:<account>` with its groups."""
+    return rbac.service_account_user(CONTROLLER_NAMESPACE, account)
+
+
+def controller_manager(account: str) -> dict:
+    """The identity fields of a controller-manager controller: its account writes, the manager's informers read."""
+    return {"user": controller_account(account), "reader": CONTROLLER_MANAGER}
+
+
+def node(name: str) -> UserInfo:
+    """A kubelet's user: its client certificate names `system:node:<name>`, organisation `system:nodes`."""
+    return UserInfo(NODE_USER_PREFIX + name, (rbac.NODES_GROUP, rbac.AUTHENTICATED))
+
+
+def kubelet_of_pod(namespace: str, name: str, transport: Transport) -> UserInfo | None:
+    """The kubelet a pod's changes reach: the one of the node it is bound to (upstream's kubelet
+    watches the pods with `spec.nodeName=<itself>`); None when the pod is gone or unbound."""
+    pod = transport.get("v1", "Pod", namespace, name)
+    node_name = ((pod or {}).get("spec") or {}).get("nodeName")
+    return node(node_name) if node_name else None
+
+
+def kubelet_of_node(namespace: str, name: str, transport: Transport) -> UserInfo:
+    """The kubelet that heartbeats Node `name`."""
+    return node(name)
