@@ -2,17 +2,14 @@
 
 They replaced `@dataclass` declarations (to keep `dataclasses`, `inspect` and `ast` off the CLI's
 start-up path), so these pin the behaviour the dataclasses had: equality by attributes within one
-class, hashing of the frozen ones, immutability, repr, copy and pickle; and that the modules a
-`get` or `rollout history` imports leave `dataclasses` and `typing` unloaded.
+class, hashing of the frozen ones, immutability, repr, copy and pickle.  (test_cli_startup checks
+that the CLI's paths leave `dataclasses` unloaded.)
 """
 
 from __future__ import annotations
 
 import copy
 import pickle
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -170,27 +167,3 @@ def test_match_arguments_follow_the_constructor():
             assert (code, reason) == (404, "NotFound")
         case _:
             pytest.fail("no match")
-
-
-CLI_PATHS = [
-    pytest.param(
-        "kubeferry.cli.main, kubeferry.cli.get, kubeferry.cli.printers, kubeferry.cli.connect, kubeferry.client.https",
-        id="get",
-    ),
-    pytest.param(
-        "kubeferry.cli.main, kubeferry.cli.rollout, kubeferry.cli.rollout.history, kubeferry.cli.connect,"
-        " kubeferry.client.https, kubeferry.machinery.selectors",
-        id="rollout history",
-    ),
-]
-
-
-@pytest.mark.parametrize("modules", CLI_PATHS)
-def test_cli_paths_leave_dataclasses_and_typing_unloaded(modules):
-    heavy = ("dataclasses", "typing", "inspect", "ast", "yaml")
-    code = f"import sys, {modules}; print(sorted(m for m in {heavy!r} if m in sys.modules))"
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONPATH": src}
-    )
-    assert out.stdout.strip() == "[]"

@@ -47,6 +47,23 @@ EXIT_USAGE = 3
 DEFAULT_COLUMNS = 80  # help width when the terminal size is unknown (as shutil.get_terminal_size)
 
 
+def _untranslated(message: str) -> str:
+    return message
+
+
+def _untranslated_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+# argparse looks up each of its own words ("usage: ", "options", "show this help message and exit")
+# with gettext as it builds every parser; each lookup imports `locale` and searches the locale
+# directories for a catalog of the default domain, which Python does not ship: about 2.5 ms of a
+# `get`.  kubeferry words everything as kubectl does, in English, so argparse's words are taken as
+# written (what gettext answers when it finds no catalog).
+argparse._ = _untranslated
+argparse.ngettext = _untranslated_plural
+
+
 def _columns() -> int:
     """The terminal width for help text: `$COLUMNS`, else the terminal's, else 80."""
     import os

@@ -224,11 +224,11 @@ def go_syntax(value) -> str:
 # -- JSON ---------------------------------------------------------------------------------------
 
 _HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_HTML_RE = re.compile("[<>&\u2028\u2029]")
+_HTML_RE = "[<>&\u2028\u2029]"
 
 
 def _go_json_escape(text: str) -> str:
-    return _HTML_RE.sub(lambda m: _HTML_ESCAPES[m.group(0)], text)
+    return re.sub(_HTML_RE, lambda m: _HTML_ESCAPES[m.group(0)], text)
 
 
 def to_json(obj, indent: bool = True) -> str:
@@ -251,13 +251,15 @@ _YAML_BOOL_NULL = {
     "~", "null", "Null", "NULL", "",
     ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<",
 }  # fmt: skip
-_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_YAML_INT = re.compile(r"[-+]?(0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
-_YAML_BINARY = re.compile(r"[-+]?0b[01]+")
+# Patterns stay source text, compiled (and cached by `re`) on first use: compiling them all at import
+# would cost every command, `get`'s tables included, a few milliseconds of start-up.
+_YAML_FLOAT = r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+_YAML_INT = r"[-+]?(0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)"
+_YAML_BINARY = r"[-+]?0b[01]+"
 _YAML_TIMESTAMPS = (
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[Tt]\d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?(Z|[+-]\d{2}:\d{2})"),
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2}) \d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?"),
+    r"(\d{4})-(\d{1,2})-(\d{1,2})",
+    r"(\d{4})-(\d{1,2})-(\d{1,2})[Tt]\d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+    r"(\d{4})-(\d{1,2})-(\d{1,2}) \d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?",
 )
 
 
@@ -267,11 +269,11 @@ def _resolves_to_string(s: str) -> bool:
         return False
     if s[0] in "+-.0123456789":
         plain = s.replace("_", "")
-        if _YAML_INT.fullmatch(plain) or _YAML_FLOAT.fullmatch(plain) or _YAML_BINARY.fullmatch(plain):
+        if re.fullmatch(_YAML_INT, plain) or re.fullmatch(_YAML_FLOAT, plain) or re.fullmatch(_YAML_BINARY, plain):
             return False
         if s[0].isdigit():
             for pattern in _YAML_TIMESTAMPS:
-                m = pattern.fullmatch(s)
+                m = re.fullmatch(pattern, s)
                 if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
                     return False
         if re.fullmatch(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?", s):  # base-60 float
@@ -696,7 +698,7 @@ class _End(Record):
     pass
 
 
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_NUMBER = r"-?\d+(\.\d+)?"  # compiled on first use, like the YAML patterns
 
 
 class _PathParser:
@@ -826,7 +828,7 @@ class _PathParser:
         filt = _Filter(_PathParser(left).parse_path().steps, op, None)
         if right[:1] in "'\"":
             filt.literal, filt.has_literal = _unquote(right), True
-        elif _NUMBER.fullmatch(right):
+        elif re.fullmatch(_NUMBER, right):
             filt.literal = float(right) if "." in right else int(right)
             filt.has_literal = True
         elif right in ("true", "false"):

@@ -12,12 +12,12 @@ Imports stay cheap (`ssl` and our own `wire` HTTP/1.1 reader): the CLI pays for 
 
 from __future__ import annotations
 
+import _thread
 import base64
 import contextlib
 import os
 import socket
 import ssl
-import threading
 
 from kubeferry.client import request as rq
 from kubeferry.client import wire
@@ -139,7 +139,7 @@ class HTTPSTransport:
         self.on_warning = on_warning
         self.extra_headers = dict(headers or {})
         self.warnings: list[str] = []
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()  # threading.Lock itself; `threading` costs start-up
         self._idle: list[wire.Connection] = []
         self._context: ssl.SSLContext | None = None
         self._context_key: tuple = ()

@@ -28,11 +28,12 @@ Facts restated from client-go (v1.37):
 
 from __future__ import annotations
 
+import _thread
 import base64
+import binascii
 import json
 import os
 import sys
-import threading
 
 from kubeferry.client.record import Record
 from kubeferry.client.urls import urlsplit
@@ -252,21 +253,27 @@ def _named(items: Any, what: str, path: str) -> dict[str, dict]:
 
 
 def _parse_yaml(path: str, text: str) -> object:
-    """Parse a kubeconfig's YAML, through a content-addressed cache of the parsed form.
+    """Parse a kubeconfig's YAML, through a cache of the parsed form keyed by the text.
 
     Importing and running a YAML parser costs more than the rest of a `get`; the parsed form is
-    kept as JSON under `$XDG_CACHE_HOME/kubeferry/kubeconfig/<sha256 of the text>.json` (mode
-    0600 in a 0700 directory, like the kubeconfig itself), so an unchanged file is parsed once.
-    """
-    import hashlib
+    kept as JSON under `$XDG_CACHE_HOME/kubeferry/kubeconfig/<crc32>-<length>.json` (mode 0600 in
+    a 0700 directory, like the kubeconfig itself), so an unchanged file is parsed once.  The entry
+    holds the text it was parsed from and is used only when that text is this one, so two files
+    sharing a checksum never see each other's settings.  (A CRC rather than a cryptographic digest:
+    `binascii` is already loaded, `hashlib` would cost every command a few milliseconds.)
 
+        "apiVersion: v1\n" (15 characters, CRC-32 0x3bbb8ddd) -> 3bbb8ddd-15.json
+    """
     if not text.strip():
         return {}
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    cache = os.path.join(base, "kubeferry", "kubeconfig", hashlib.sha256(text.encode()).hexdigest() + ".json")
+    name = f"{binascii.crc32(text.encode()):08x}-{len(text)}.json"
+    cache = os.path.join(base, "kubeferry", "kubeconfig", name)
     try:
         with open(cache, encoding="utf-8") as f:
-            return json.load(f)
+            entry = json.load(f)
+        if isinstance(entry, dict) and entry.get("text") == text:
+            return entry.get("data")
     except (OSError, ValueError):
         pass
     import yaml
@@ -280,7 +287,7 @@ def _parse_yaml(path: str, text: str) -> object:
         tmp = f"{cache}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, default=str)
+            json.dump({"text": text, "data": data}, f, default=str)
         os.replace(tmp, cache)
     except OSError:
         pass  # a read-only home still works, just without the cache
@@ -573,7 +580,7 @@ class ExecPlugin:
         self._stdin_is_tty = stdin_is_tty
         self._now = now or _utc_now
         self._cached: Credentials | None = None
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()  # threading.Lock itself; `threading` costs start-up
         self.runs = 0
 
     @classmethod

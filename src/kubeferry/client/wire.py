@@ -127,6 +127,28 @@ class Response:
             parts.append(data)
 
 
+MAX_LABEL = 63  # bytes in one DNS label
+
+
+def ascii_host(host: str) -> str | bytes:
+    """`host` as the bytes the `idna` codec would give, when it is plain ASCII with sound labels.
+
+    `socket.getaddrinfo` and `ssl` pass a str host name through the `idna` codec, whose import
+    (with `stringprep` and `unicodedata`) costs a few milliseconds of every command's start-up; for
+    an ASCII name that codec returns the same characters, so these are handed over as bytes.  Other
+    names (non-ASCII, an empty or over-long label) stay str and take the codec's path, errors
+    included:
+
+        "127.0.0.1" -> b"127.0.0.1";  "kube.example." -> b"kube.example.";  "a..b" -> "a..b"
+    """
+    if not host or not host.isascii():
+        return host
+    labels = host.split(".")
+    if all(0 < len(label) <= MAX_LABEL for label in labels[:-1]) and len(labels[-1]) <= MAX_LABEL:
+        return host.encode("ascii")
+    return host
+
+
 class Connection:
     """One HTTP/1.1 connection, opened on first use; TLS when `context` is given."""
 
@@ -142,10 +164,12 @@ class Connection:
         self._reader = None
 
     def connect(self) -> None:
-        raw = socket.create_connection((self.host, self.port), self.timeout)
+        raw = socket.create_connection((ascii_host(self.host), self.port), self.timeout)
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = (
-            self.context.wrap_socket(raw, server_hostname=self.server_hostname) if self.context is not None else raw
+            self.context.wrap_socket(raw, server_hostname=ascii_host(self.server_hostname))
+            if self.context is not None
+            else raw
         )
         self._reader = self.sock.makefile("rb")
 
