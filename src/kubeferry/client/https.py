@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import _thread
 import base64
-import contextlib
 import os
 import socket
 import ssl
@@ -324,8 +323,10 @@ class HTTPSTransport:
                     gvs = [v.get("groupVersion", "") for v in group.get("versions") or []]
                     for gv in sorted(gvs, key=lambda g: g != preferred):
                         g, _, v = gv.partition("/")
-                        with contextlib.suppress(StatusError):
+                        try:  # a group version that fails to answer is skipped (no contextlib: start-up)
                             found.extend(parse_legacy(self._get_json(f"/apis/{gv}")[0], g, v))
+                        except StatusError:
+                            continue
         self._discovery = found
         return found
 
