@@ -103,6 +103,19 @@ class TokenSigner:
         return claims if isinstance(claims, dict) else None
 
 
+def _alive_checks(claims: dict) -> tuple[tuple[str, str, str, str], ...]:
+    """(store key, namespace, name, uid) of each object a bound token's validity depends on."""
+    private = claims.get("kubernetes.io") or {}
+    namespace = private.get("namespace", "")
+    account = private.get("serviceaccount") or {}
+    checks = [("serviceaccounts", namespace, account.get("name", ""), account.get("uid", ""))]
+    for kind, key in (("secret", "secrets"), ("pod", "pods")):
+        bound = private.get(kind)
+        if bound:
+            checks.append((key, namespace, bound.get("name", ""), bound.get("uid", "")))
+    return tuple(checks)
+
+
 class Authenticator:
     """Turns credentials into users; reads ServiceAccounts, Secrets and Pods from the store."""
 
@@ -113,6 +126,8 @@ class Authenticator:
         self.admin_tokens = frozenset(admin_tokens)
         self.signer = signer
         self._verified: dict[str, dict] = {}
+        # id(claims) -> (claims, the liveness checks, the user): the user of a verified token, built once
+        self._resolved: dict[int, tuple[dict, tuple, UserInfo]] = {}
 
     # ---- authentication ---------------------------------------------------------------------
 
@@ -140,6 +155,19 @@ class Authenticator:
         exp, nbf = claims.get("exp"), claims.get("nbf", 0)
         if not isinstance(exp, (int, float)) or now > exp + LEEWAY_SECONDS or now < nbf - LEEWAY_SECONDS:
             return None
+        known = self._resolved.get(id(claims))
+        if known is not None and known[0] is claims:
+            # the same verified token: only whether its account (and bound object) still live can change
+            _, checks, user = known
+            return user if all(self._object_alive(*check) for check in checks) else None
+        user = self._resolve_bound(claims)
+        if user is not None:
+            if len(self._resolved) >= VERIFIED_CACHE_SIZE:
+                self._resolved.clear()
+            self._resolved[id(claims)] = (claims, _alive_checks(claims), user)
+        return user
+
+    def _resolve_bound(self, claims: dict) -> UserInfo | None:
         audiences = claims.get("aud") or []
         if isinstance(audiences, str):
             audiences = [audiences]

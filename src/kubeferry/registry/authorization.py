@@ -130,6 +130,7 @@ class Authorizer:
         self.store = store
         self._cache: dict[tuple, tuple[list[dict], list[str]]] = {}
         self._decisions: dict[tuple, bool] = {}
+        self._exact: dict[tuple, tuple[bool, str]] = {}
         self.generation = 0  # bumped whenever a role or binding changes: cached decisions are void
         self._listening = listen
         if listen:
@@ -139,6 +140,7 @@ class Authorizer:
         if event.kind in RBAC_KEYS:
             self._cache.clear()
             self._decisions.clear()
+            self._exact.clear()
             self.generation += 1
 
     # ---- rules --------------------------------------------------------------------------------
@@ -367,7 +369,20 @@ class Authorizer:
         return self.authorize(user, attrs)[0]  # a rule may allow this name only (resourceNames)
 
     def check(self, user: UserInfo, attrs: Attributes) -> None:
-        allowed, reason = self.authorize(user, attrs)
+        """403 unless allowed.  RBAC answers depend only on the roles and bindings, so they are kept per
+        (user, groups, request) until one of those changes; Node authorizer answers depend on the pods
+        bound to the node and are decided afresh."""
+        if node_name_of(user) is not None or not self._listening:
+            allowed, reason = self.authorize(user, attrs)
+        else:
+            key = (user.name, user.groups, attrs)
+            known = self._exact.get(key)
+            if known is None:
+                known = self.authorize(user, attrs)
+                if len(self._exact) >= DECISION_CACHE_SIZE:
+                    self._exact.clear()
+                self._exact[key] = known
+            allowed, reason = known
         if not allowed:
             raise forbidden(user, attrs, reason)
 
