@@ -6,6 +6,8 @@ resource mapping all read this table, so adding a kind starts here.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 SUB_VERBS = ("get", "patch", "update")
 REVIEW_VERBS = ("create",)
@@ -23,16 +25,17 @@ class _Frozen:
 
     __slots__ = ()
 
-    def _values(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
+    def __init_subclass__(cls) -> None:
+        # one C-level getter for all attributes: `_values(self)` is the tuple equality and hashing use
+        cls._values = attrgetter(*cls.__slots__)
 
     def __eq__(self, other) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._values() == other._values()
+        return self._values(self) == self._values(other)
 
     def __hash__(self) -> int:
-        return hash(self._values())
+        return hash(self._values(self))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -45,7 +48,7 @@ class _Frozen:
         raise AttributeError(f"cannot delete field {name!r}")
 
     def __reduce__(self):
-        return (type(self), self._values())
+        return (type(self), self._values(self))
 
 
 _set = object.__setattr__
