@@ -323,3 +323,44 @@ def test_expired_token_gets_401(cluster, tmp_path):
     assert advanced.returncode == 0, advanced.stderr
     result = cluster.kubectl("--kubeconfig", str(config), "get", "deployments")
     assert (result.returncode, result.stderr.strip()) == (1, UNAUTHORIZED)
+
+
+def test_node_restriction_over_https(cluster, tmp_path):
+    me = json.loads(cluster.kubectl("get", "nodes", "-o", "json").stdout)["items"][0]["metadata"]["name"]
+    other = "a-node-elsewhere"  # NodeRestriction compares names; the node need not exist
+    for name, node in (("on-mine", me), ("on-theirs", other)):
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": "ci"},
+            "spec": {"nodeName": node, "containers": [{"name": "app", "image": "nginx"}]},
+        }
+        assert cluster.kubectl("apply", "-f", "-", input=json.dumps(pod)).returncode == 0
+    cert, key = certs.issue_client_certificate(cluster.data_dir, f"system:node:{me}", ["system:nodes"])
+    (tmp_path / "node.crt").write_bytes(cert)
+    (tmp_path / "node.key").write_bytes(key)
+    context = ssl.create_default_context(cafile=str(cluster.data_dir / certs.CA_CERT))
+    context.load_cert_chain(str(tmp_path / "node.crt"), str(tmp_path / "node.key"))
+
+    def patch_status(name: str):
+        # what a kubelet sends: a status patch, no read first
+        request = urllib.request.Request(
+            f"{cluster.url}/api/v1/namespaces/ci/pods/{name}/status",
+            data=b'{"status":{"message":"seen"}}',
+            method="PATCH",
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    code, own = patch_status("on-mine")
+    assert (code, own["status"]["message"]) == (200, "seen")
+    code, refused = patch_status("on-theirs")
+    assert (code, refused["reason"], refused["message"]) == (
+        403,
+        "Forbidden",
+        f'pods "on-theirs" is forbidden: node "{me}" can only update pod status for pods with spec.nodeName set to itself',
+    )

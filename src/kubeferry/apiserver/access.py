@@ -29,6 +29,7 @@ METHOD_VERBS = {"POST": "create", "GET": "get", "HEAD": "get", "PUT": "update", 
 # The TLS extension key the server's protocol fills in: ((CN, ...), (O, ...)) of a verified client certificate.
 CLIENT_SUBJECT = "kubeferry.client_subject"
 IMPERSONATOR = "kubeferry.impersonator"  # scope key: the authenticated user behind an impersonation
+NODE_USER_PREFIX = "system:node:"
 RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})
 
 
@@ -109,6 +110,13 @@ class Access:
 
     def authorize(self, user: UserInfo, attrs: Attributes) -> None:
         self.authorizer.check(user, attrs)
+
+    def admit_node_write(self, user: UserInfo, attrs: Attributes, obj: object, existing: dict | None) -> None:
+        """NodeRestriction for a kubelet's write over HTTP, as on the in-process path (others pass)."""
+        if user.name.startswith(NODE_USER_PREFIX):
+            from kubeferry.registry import authorization
+
+            authorization.node_restriction(user, attrs, obj if isinstance(obj, dict) else None, existing)
 
     def check_rbac_write(self, user: UserInfo, kind: str, namespace: str, obj: object) -> None:
         if kind in RBAC_KINDS and isinstance(obj, dict):

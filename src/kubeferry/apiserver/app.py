@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from kubeferry.apiserver import codec, discovery, filters, routes, watch
+from kubeferry.machinery import resources
 from kubeferry.machinery import status as st
 from kubeferry.machinery.resources import Resource
 from kubeferry.registry.patching import APPLY_PATCH, PATCH_TYPES
@@ -276,6 +277,9 @@ class ApiServer:
             if sub == "eviction":
                 if method != "POST" or target.name is None:
                     raise st.method_not_allowed()
+                self.access.admit_node_write(
+                    request.user, request.attrs, None, self._stored(res, namespace, target.name)
+                )
                 result = self.registry.evict(res, namespace, target.name, await request.decoded())
                 await send_bytes(send, 201, orjson.dumps(result))
                 return
@@ -313,6 +317,7 @@ class ApiServer:
                 await send_bytes(send, 200, orjson.dumps(scale))
                 return
             self.access.check_rbac_write(request.user, res.kind, namespace, body)
+            self.access.admit_node_write(request.user, request.attrs, body, self._stored(res, namespace, name))
             result = self.registry.update(res, namespace, name, body, subresource=sub, dry_run=dry_run)
             await self._send_object(
                 request, send, res, result.entry.obj, result.entry.raw, 201 if result.created else 200, warnings
@@ -344,6 +349,7 @@ class ApiServer:
             if sub:
                 raise st.method_not_allowed()
             options = await self._delete_options(request)
+            self.access.admit_node_write(request.user, request.attrs, None, self._stored(res, namespace, name))
             entry, removed = self.registry.delete(res, namespace, name, options)
             if removed and res.kind not in RETURNS_DELETED_OBJECT:
                 meta = entry.obj["metadata"]
@@ -419,6 +425,7 @@ class ApiServer:
 
             self._type_check(res, patched, original)
             self.access.check_rbac_write(request.user, res.kind, (original.get("metadata") or {}).get("namespace", ""), patched)
+            self.access.admit_node_write(request.user, request.attrs, patched, original)
             if mode == "Ignore":
                 return
             node = schema.for_kind(res.group, res.version, res.kind)
@@ -433,6 +440,10 @@ class ApiServer:
             warnings.extend(fieldcheck.warnings(errors))
 
         return check
+
+    def _stored(self, res: Resource, namespace: str, name: str) -> dict | None:
+        entry = self.registry.store.get(resources.storage_key(res), namespace if res.namespaced else "", name)
+        return entry.obj if entry is not None else None
 
     async def _delete_options(self, request: Request) -> dict:
         body = await request.body()
@@ -494,6 +505,7 @@ class ApiServer:
         body = await request.decoded()
         warnings = self._field_validation(request, res, body, "")
         self.access.check_rbac_write(request.user, res.kind, namespace, body)
+        self.access.admit_node_write(request.user, request.attrs, body, None)
         result = self.registry.create(res, namespace, body, dry_run=self._dry_run(request))  # type: ignore[arg-type]
         await self._send_object(request, send, res, result.entry.obj, result.entry.raw, 201, warnings)
 
