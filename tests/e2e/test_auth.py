@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import ssl
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -364,3 +365,19 @@ def test_node_restriction_over_https(cluster, tmp_path):
         "Forbidden",
         f'pods "on-theirs" is forbidden: node "{me}" can only update pod status for pods with spec.nodeName set to itself',
     )
+
+
+def test_aggregated_cluster_role_gains_a_labelled_roles_rules(cluster):
+    extra = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "widgets-view", "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}},
+        "rules": [{"apiGroups": ["example.com"], "resources": ["widgets"], "verbs": ["get", "list", "watch"]}],
+    }
+    assert cluster.kubectl("apply", "-f", "-", input=json.dumps(extra)).returncode == 0
+    for _ in range(100):
+        view = json.loads(cluster.kubectl("get", "clusterrole", "view", "-o", "json").stdout)
+        if extra["rules"][0] in view["rules"]:
+            break
+        time.sleep(0.05)
+    assert extra["rules"][0] in view["rules"]

@@ -107,6 +107,7 @@ def test_every_controller_of_the_catalogs_has_a_bound_role(registry):
     controllers = catalog.workload_controllers() + cluster_controllers.cluster_controllers()
     accounts = {c.user.name.rsplit(":", 1)[1] for c in controllers}
     assert accounts == {
+        "clusterrole-aggregation-controller",
         "replicaset-controller",
         "deployment-controller",
         "statefulset-controller",

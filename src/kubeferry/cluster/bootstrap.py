@@ -126,6 +126,9 @@ _APPS_EXT = ["extensions", "apps"]
 
 # Each controller we run, by the ServiceAccount it acts as, and what it may do.
 CONTROLLER_ROLES: dict[str, list[dict]] = {
+    "clusterrole-aggregation-controller": [
+        _rule(["rbac.authorization.k8s.io"], ["clusterroles"], ["escalate", "get", "list", "patch", "update", "watch"]),
+    ],
     "daemon-set-controller": [
         _rule(_APPS_EXT, ["daemonsets"], READ),
         _rule(_APPS_EXT, ["daemonsets/status"], ["update"]),

@@ -298,8 +298,30 @@ def volume_controller() -> Controller:
     )
 
 
+def clusterrole_aggregation_controller() -> Controller:
+    """One key for the whole set: any ClusterRole change may change any aggregated role's union."""
+    from kubeferry.controllers import clusterroleaggregation
+
+    key = ("clusterrole-aggregation", "", "all")
+
+    def on_role(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list:
+        return [key]
+
+    def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+        return clusterroleaggregation.reconcile(transport.list("rbac.authorization.k8s.io/v1", "ClusterRole"))
+
+    return Controller(
+        "clusterrole-aggregation",
+        sync,
+        {("rbac.authorization.k8s.io/v1", "ClusterRole"): on_role},
+        component="clusterrole-aggregation-controller",
+        **identity.controller_manager("clusterrole-aggregation-controller"),
+    )
+
+
 def cluster_controllers() -> list[Controller]:
     return [
+        clusterrole_aggregation_controller(),
         volume_controller(),
         disruption_controller(),
         garbage_collector(),
