@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from kubeferry.machinery.podutil import format_time
@@ -114,6 +114,18 @@ class _LRU:
         return len(self._items)
 
 
+def take_token(tokens: float, last: datetime, now: datetime, qps: float, burst: int) -> tuple[bool, float, datetime]:
+    """One token-bucket decision: (accepted, tokens left, time of this refill).
+
+    The bucket refills continuously at `qps` up to `burst` and a request needs one whole token.
+    """
+    tokens = min(float(burst), tokens + max(0.0, (now - last).total_seconds()) * qps)
+    last = max(last, now)
+    if tokens >= 1.0:
+        return True, tokens - 1.0, last
+    return False, tokens, last
+
+
 class TokenBucket:
     """`burst` tokens to start with, refilled continuously at `qps` up to `burst`."""
 
@@ -124,27 +136,15 @@ class TokenBucket:
         self.last = now
 
     def try_accept(self, now: datetime) -> bool:
-        elapsed = max(0.0, (now - self.last).total_seconds())
-        self.tokens = min(float(self.burst), self.tokens + elapsed * self.qps)
-        self.last = max(self.last, now)
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
+        accepted, self.tokens, self.last = take_token(self.tokens, self.last, now, self.qps, self.burst)
+        return accepted
 
 
-@dataclass
-class _Similar:
-    messages: dict[str, None] = field(default_factory=dict)  # insertion-ordered set
-    last: datetime | None = None
-
-
-@dataclass
-class _Observation:
-    count: int
-    first_timestamp: str
-    name: str
-    resource_version: str
+# The caches hold plain tuples (of strings, numbers, times and a dict of strings), which the
+# cyclic garbage collector stops tracking: thousands of live entries cost its passes nothing.
+#   similar-events record: (messages as an insertion-ordered dict of message -> None, last time)
+#   dedupe observation:    (count, firstTimestamp, name, resourceVersion)
+#   spam bucket:           (tokens, last refill time)
 
 
 @dataclass
@@ -197,29 +197,28 @@ class EventCorrelator:
     def update_state(self, stored: dict) -> None:
         """Remember the server's copy (name, resourceVersion, count) under its full key."""
         meta = stored.get("metadata") or {}
-        self._log.add(
-            event_key(stored),
-            _Observation(
-                int(stored.get("count") or 0),
-                stored.get("firstTimestamp") or "",
-                meta.get("name", ""),
-                meta.get("resourceVersion", ""),
-            ),
+        observation = (
+            int(stored.get("count") or 0),
+            stored.get("firstTimestamp") or "",
+            meta.get("name", ""),
+            meta.get("resourceVersion", ""),
         )
+        self._log.add(event_key(stored), observation)
 
     # ---- the three steps ---------------------------------------------------------------------
 
     def _aggregate(self, event: dict, base: tuple, now: datetime) -> tuple[dict, tuple]:
         group, message = aggregate_key(event, base)
         record = self._similar.get(group)
-        if record is None or record.last is None or (now - record.last).total_seconds() > self.interval_seconds:
-            record = _Similar()
-        record.messages[message] = None
-        record.last = now
-        self._similar.add(group, record)
-        if len(record.messages) < self.max_events:
+        if record is None or (now - record[1]).total_seconds() > self.interval_seconds:
+            messages: dict[str, None] = {}
+        else:
+            messages = record[0]
+        messages[message] = None
+        self._similar.add(group, (messages, now))
+        if len(messages) < self.max_events:
             return event, event_key(event, base)
-        del record.messages[next(iter(record.messages))]
+        del messages[next(iter(messages))]
         stamp = format_time(now)
         ref = event.get("involvedObject") or {}
         combined = {
@@ -245,30 +244,27 @@ class EventCorrelator:
         observed["metadata"] = dict(event.get("metadata") or {})
         last = self._log.get(key)
         patch = None
-        if last is not None and last.count > 0:
-            observed["metadata"]["name"] = last.name
-            if last.resource_version:
-                observed["metadata"]["resourceVersion"] = last.resource_version
-            observed["firstTimestamp"] = last.first_timestamp
-            observed["count"] = last.count + 1
+        if last is not None and last[0] > 0:
+            count, first_timestamp, name, resource_version = last
+            observed["metadata"]["name"] = name
+            if resource_version:
+                observed["metadata"]["resourceVersion"] = resource_version
+            observed["firstTimestamp"] = first_timestamp
+            observed["count"] = count + 1
             patch = {"count": observed["count"], "lastTimestamp": observed.get("lastTimestamp")}
             if observed.get("message"):
                 patch["message"] = observed["message"]
-        self._log.add(
-            key,
-            _Observation(
-                int(observed.get("count") or 0),
-                observed.get("firstTimestamp") or "",
-                observed["metadata"].get("name", ""),
-                observed["metadata"].get("resourceVersion", ""),
-            ),
+        observation = (
+            int(observed.get("count") or 0),
+            observed.get("firstTimestamp") or "",
+            observed["metadata"].get("name", ""),
+            observed["metadata"].get("resourceVersion", ""),
         )
+        self._log.add(key, observation)
         return observed, patch
 
     def _spam(self, key: tuple, now: datetime) -> bool:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = TokenBucket(self.qps, self.burst, now)
-        accepted = bucket.try_accept(now)
-        self._buckets.add(key, bucket)
+        tokens, last = self._buckets.get(key) or (float(self.burst), now)
+        accepted, tokens, last = take_token(tokens, last, now, self.qps, self.burst)
+        self._buckets.add(key, (tokens, last))
         return not accepted
