@@ -10,14 +10,12 @@ bytes are streamed to stdout unchanged.
 
 from __future__ import annotations
 
-import re
 import sys
 
 EXIT_FAILED = 1
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 PHASE_ORDER = {"Running": 0, "Unknown": 1, "Pending": 2}  # kubectl's ByLogging ranks; others after
 OTHER_PHASE = 3
-DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 READ_CHUNK = 64 * 1024
 MAX_LOG_REQUESTS = 5
 
@@ -53,10 +51,14 @@ def parse_duration(text: str) -> int:
     """Go duration → whole seconds, rounded up as kubectl sends `sinceSeconds` (e.g. `1m30s` → 90)."""
     import math
 
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
-    if not parts or "".join(a + b for a, b in parts) != text:
-        raise ValueError(f'invalid argument "{text}" for "--since" flag: time: invalid duration "{text}"')
-    seconds = sum(float(n) * DURATION_UNITS[u] for n, u in parts)
+    from kubeferry.machinery import durations
+
+    try:
+        if text.strip() != text:
+            raise ValueError(text)
+        seconds = durations.parse(text, bare_seconds=False)
+    except ValueError:
+        raise ValueError(durations.flag_error(text, "--since"))
     return max(1, math.ceil(seconds))
 
 

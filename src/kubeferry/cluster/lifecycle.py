@@ -182,16 +182,12 @@ def print_kubeconfig(args) -> int:
 
 def parse_duration(text: str) -> float:
     """`30s`, `5m`, `1h30m`, `1.5s`, `90` (seconds) -> seconds; ValueError otherwise."""
-    import re
+    from kubeferry.machinery import durations
 
-    value = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value)
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", value)
-    if not parts or "".join(n + u for n, u in parts) != value:
+    try:
+        return durations.parse(text)
+    except ValueError:
         raise ValueError(f"invalid duration {text!r} (use e.g. 30s, 5m, 1h30m)")
-    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-    return sum(float(n) * scale[u] for n, u in parts)
 
 
 def _call(args, path: str, body: dict, timeout: float) -> tuple[int, dict]:

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from kubeferry.machinery import durations
+
 DEFAULT_PATH = "/"
 DEFAULT_STATUS = 200
 DEFAULT_SUCCESSES = 3
@@ -43,30 +45,17 @@ BODY_EXCERPT = 200  # characters of a response body kept in reports
 
 # a comma starts a new pair only when a known key and `=` follow it, so a body may hold commas
 _PAIR_SPLIT = re.compile(r",(?=\s*(?:" + "|".join(KEYS) + r")=)")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 PASSED = "passed"
 FAILED = "failed"
 
 
 def parse_duration(text: str, flag: str) -> float:
-    """Go's time.ParseDuration plus a bare number of seconds: `0`, `90`, `90s`, `1m30s`, `250ms`.
-
-    Raises ValueError worded as kubectl words a bad duration flag.
-    """
-    text = str(text).strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    pos, total = 0, 0.0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or not text:
-        raise ValueError(f'invalid argument "{text}" for "{flag}" flag: time: invalid duration "{text}"')
-    return total
+    """A duration flag's seconds (machinery.durations); ValueError worded as kubectl words a bad one."""
+    try:
+        return durations.parse(text)
+    except ValueError:
+        raise ValueError(durations.flag_error(text, flag))
 
 
 @dataclass(frozen=True)

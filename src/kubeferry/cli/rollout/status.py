@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import queue
 import random
-import re
 import sys
 import threading
 import time
@@ -41,24 +40,16 @@ EXIT_TIMEOUT = 2
 TIMED_OUT = "timed out waiting for the condition"
 DELETED = "object has been deleted"
 KIND_LABELS = {"Deployment": "deployment", "DaemonSet": "daemon set", "StatefulSet": "statefulset"}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def parse_duration(text: str, flag: str) -> float:
     """Go's time.ParseDuration (plus a bare number of seconds): `0`, `90s`, `1m30s`, `1.5h`, `250ms`."""
-    text = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    pos, total = 0, 0.0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or not text:
-        raise rollout.UsageError(f'invalid argument "{text}" for "{flag}" flag: time: invalid duration "{text}"')
-    return total
+    from kubeferry.machinery import durations
+
+    try:
+        return durations.parse(text)
+    except ValueError:
+        raise rollout.UsageError(durations.flag_error(text, flag))
 
 
 def _bool(text: str) -> bool:
