@@ -33,7 +33,6 @@ POLL_SECONDS = 0.25  # how often the workload and its pods are read while a roll
 LOCK_POLL_SECONDS = 1.0  # how often a waiting run looks at the Lease again
 DEFAULT_TIMEOUT = "5m"
 DEFAULT_PROGRESS_DEADLINE = "10m"
-CLOCK_PATH = "/kubeferry/v1/clock"
 FIELD_MANAGER = "kubeferry-deliver"
 APPLY_FIELD_MANAGER = "kubectl-client-side-apply"
 HISTORY_KINDS = {"Deployment": "ReplicaSet", "DaemonSet": "ControllerRevision", "StatefulSet": "ControllerRevision"}
@@ -195,7 +194,9 @@ class Deliver:
         self.lease: dict | None = None
         self.lease_name = ""
         self.me = ""
-        self.clock_remote = True
+        from kubeferry.delivery.clusterclock import ClusterClock
+
+        self.clock = ClusterClock(self.transport)
 
     # -- small I/O helpers
 
@@ -228,17 +229,7 @@ class Deliver:
             return []
 
     def cluster_now(self) -> float:
-        if self.clock_remote:
-            try:
-                from kubeferry.machinery.podutil import parse_time
-
-                moment = parse_time(self.transport.raw("GET", CLOCK_PATH).json().get("now"))
-                if moment is not None:
-                    return moment.timestamp()
-            except Exception:  # noqa: BLE001 - any answer but a clock means there is none
-                pass
-            self.clock_remote = False
-        return time.time()
+        return self.clock.now()
 
     def revisions(self, workload: dict):
         from kubeferry.delivery import rollback

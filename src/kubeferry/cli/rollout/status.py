@@ -32,10 +32,13 @@ import time
 
 from kubeferry.cli import rollout
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: the CLI's import path stays lean
+    from kubeferry.delivery.clusterclock import ClusterClock
+
 POLL_SECONDS = 0.5  # how often the new pods are checked while a rollout is unfinished
 DEFAULT_PROGRESS_DEADLINE = 600.0  # seconds; a Deployment's default progressDeadlineSeconds
 WATCH_TIMEOUT_RANGE = (300, 600)  # kubectl's random watch timeoutSeconds
-CLOCK_PATH = "/kubeferry/v1/clock"
 EXIT_TIMEOUT = 2
 TIMED_OUT = "timed out waiting for the condition"
 DELETED = "object has been deleted"
@@ -90,33 +93,6 @@ def register(sub, parents) -> None:
 
 
 # -- the cluster clock ---------------------------------------------------------------------------
-
-
-class Clock:
-    """Now, in seconds since the epoch: the cluster's when it serves `/kubeferry/v1/clock`, else ours."""
-
-    def __init__(self, transport):
-        self.transport = transport
-        self.remote = True
-
-    def now(self) -> float:
-        if self.remote:
-            try:
-                from kubeferry.machinery.podutil import parse_time
-
-                moment = parse_time(self.transport.raw("GET", CLOCK_PATH).json().get("now"))
-                if moment is not None:
-                    return moment.timestamp()
-            except Exception:  # noqa: BLE001 - any answer but a clock means there is none
-                pass
-            self.remote = False
-        return time.time()
-
-    def stamp(self) -> str:
-        import datetime as dt
-
-        moment = dt.datetime.fromtimestamp(self.now(), dt.UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # -- the watch -----------------------------------------------------------------------------------
@@ -185,7 +161,7 @@ class PlainDisplay:
 class JSONDisplay:
     """One JSON object per change of message or counters."""
 
-    def __init__(self, clock: Clock):
+    def __init__(self, clock: ClusterClock):
         self.clock = clock
         self.last: tuple | None = None
 
@@ -248,7 +224,7 @@ class LiveDisplay:
 class Checker:
     """Lists the workload's pods (and ReplicaSets or ControllerRevisions) to diagnose and to describe revisions."""
 
-    def __init__(self, conn, target, clock: Clock, deadline: float):
+    def __init__(self, conn, target, clock: ClusterClock, deadline: float):
         self.conn = conn
         self.target = target
         self.clock = clock
@@ -403,7 +379,9 @@ def _run(args, usage_code: int) -> int:
     viewer = rolloutstatus.viewer_for(target.group, target.kind)
     if viewer is None:
         return rollout.error(rolloutstatus.no_viewer_error(target.group, target.kind))
-    clock = Clock(conn.transport)
+    from kubeferry.delivery.clusterclock import ClusterClock
+
+    clock = ClusterClock(conn.transport)
     if args.output == "json":
         display = JSONDisplay(clock)
     elif sys.stdout.isatty():
@@ -414,7 +392,7 @@ def _run(args, usage_code: int) -> int:
 
 
 class Wait:
-    def __init__(self, conn, target, viewer, args, display, clock: Clock, timeout: float, deadline: float):
+    def __init__(self, conn, target, viewer, args, display, clock: ClusterClock, timeout: float, deadline: float):
         self.conn = conn
         self.target = target
         self.viewer = viewer
