@@ -7,8 +7,13 @@ sent with `fieldManager=kubectl-edit` and `fieldValidation` from `--validate`.  
 reopens the editor with the failures listed under the header (`# deployments.apps "x" was not
 valid:` then `# * <field>: <message>` per cause); saving that unchanged or empty ends with `error:
 Edit cancelled, no valid changes were saved.` (exit 1).  Other errors print `error: <resource>
-"<name>" could not be patched: <message>` with the replace hint, exit 1.  Objects are edited one at
-a time.
+"<name>" could not be patched: <message>` with the replace hint, exit 1.
+
+Several objects (`edit deploy/a deploy/b`, or a type with no name that lists more than one)
+go into ONE document, kubectl's `v1 List` with `items`.  On save each item is matched to its
+original by group, kind, namespace and name; unchanged items print `<kind>/<name> skipped`, changed
+ones are patched and print `edited`.  The invalid ones reopen alone (a single failure as a bare
+object, several as a List) with one `was not valid` block per object in the header.
 """
 
 from __future__ import annotations
@@ -106,6 +111,51 @@ def invalid_header(qualified: str, name: str, error) -> str:
     return "\n".join(lines) + "\n#\n"
 
 
+def _collect(args, conn) -> list[tuple]:
+    """(resource, namespace, name, live object) for every object named by the command line."""
+    from kubeferry.client import request as rq
+
+    if args.filename:
+        targets = [(m.resource, m.name, m.namespace) for m in mu.load_manifests(args, conn, "edit")]
+        return [(res, ns, name, mu.get_object(conn.transport, res, ns, name)) for res, name, ns in targets]
+    found, kinds = mu.parse_targets(conn.transport, args.targets, allow_selector=True)
+    out = []
+    for t in found:
+        ns = mu.namespace_for(t.resource, conn)
+        out.append((t.resource, ns, t.name, mu.get_object(conn.transport, t.resource, ns, t.name)))
+    for res in kinds:
+        ns = mu.namespace_for(res, conn)
+        listed = conn.transport.send(rq.list_(res, ns)).json()
+        version = listed.get("apiVersion", "v1")
+        kind = listed.get("kind", "").removesuffix("List")
+        for item in listed.get("items") or []:
+            item = {"apiVersion": version, "kind": kind, **item}
+            out.append((res, ns, item["metadata"]["name"], item))
+    return out
+
+
+def document(objects: list[dict]) -> dict:
+    """One object as itself; several as kubectl's `v1 List` with `items`."""
+    if len(objects) == 1:
+        return objects[0]
+    return {"apiVersion": "v1", "items": objects, "kind": "List", "metadata": {}}
+
+
+def _identity(obj: dict) -> tuple:
+    meta = obj.get("metadata") or {}
+    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+    return group, obj.get("kind"), meta.get("namespace") or "", meta.get("name")
+
+
+def _edited_items(edited: dict, count: int) -> list[dict]:
+    if count > 1 or (edited.get("kind") == "List" and isinstance(edited.get("items"), list)):
+        items = edited.get("items")
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise mu.UsageError("the edited file did not contain a list of objects")
+        return items
+    return [edited]
+
+
 def _edit(args, conn) -> int:
     from kubeferry.cli.apply import schema_for, with_last_applied
     from kubeferry.client import request as rq
@@ -116,58 +166,71 @@ def _edit(args, conn) -> int:
     if args.output not in ("yaml", "json"):
         raise mu.UsageError("the edit mode must be one of yaml|json")
     cause = mu.change_cause(args)
-    if args.filename:
-        targets = [(m.resource, m.name, m.namespace) for m in mu.load_manifests(args, conn, "edit")]
-    else:
-        found, _ = mu.parse_targets(conn.transport, args.targets)
-        targets = [(t.resource, t.name, mu.namespace_for(t.resource, conn)) for t in found]
-    for res, name, namespace in targets:
-        live = mu.get_object(conn.transport, res, namespace, name)
-        original_text = serialize(live, args.output)
-        text = HEADER + original_text
-        path = None
-        reopened = False
-        while True:
-            suffix = ".json" if args.output == "json" else ".yaml"
-            if path is None:
-                handle, path = tempfile.mkstemp(prefix="kubeferry-edit-", suffix=suffix)
-                os.close(handle)
-            edited_text = run_editor(text, args.output, path)
-            previous = strip_comments(text)
-            if strip_comments(edited_text) == previous or not strip_comments(edited_text).strip():
-                if reopened:
-                    raise mu.UsageError(CANCELLED_INVALID)
-                print(CANCELLED, file=sys.stderr)
-                os.unlink(path)
-                break
-            edited = parse_edited(edited_text, args.output)
-            mu.record_on(edited, cause)
+    infos = _collect(args, conn)
+    if not infos:
+        return 0
+    text = HEADER + serialize(document([live for *_, live in infos]), args.output)
+    suffix = ".json" if args.output == "json" else ".yaml"
+    handle, path = tempfile.mkstemp(prefix="kubeferry-edit-", suffix=suffix)
+    os.close(handle)
+    reopened = False
+    failed_other = False
+    while True:
+        edited_text = run_editor(text, args.output, path)
+        if strip_comments(edited_text) == strip_comments(text) or not strip_comments(edited_text).strip():
+            if reopened:
+                raise mu.UsageError(CANCELLED_INVALID)
+            print(CANCELLED, file=sys.stderr)
+            os.unlink(path)
+            return 0
+        edited = parse_edited(edited_text, args.output)
+        by_identity = {_identity(live): (res, ns, name, live) for res, ns, name, live in infos}
+        retry: list[tuple] = []
+        headers: list[str] = []
+        retry_docs: list[dict] = []
+        for item in _edited_items(edited, len(infos)):
+            match = by_identity.get(_identity(item))
+            if match is None:
+                meta = item.get("metadata") or {}
+                print(f"error: no original object found for {meta.get('name', '')!r}", file=sys.stderr)
+                failed_other = True
+                continue
+            res, ns, name, live = match
+            mu.record_on(item, cause)
             if args.save_config:
-                edited = with_last_applied(edited)
-            patch = create_two_way_merge_patch(live, edited, schema_for(res))
+                item = with_last_applied(item)
+            patch = create_two_way_merge_patch(live, item, schema_for(res))
+            if not patch:
+                print(mu.result_line(res, name, "skipped"), flush=True)
+                continue
             try:
                 conn.transport.send(
                     rq.patch(
-                        res,
-                        namespace,
-                        name,
-                        patch,
-                        "strategic",
-                        **mu.write_params(mu.DRY_NONE, FIELD_MANAGER, validation),
+                        res, ns, name, patch, "strategic", **mu.write_params(mu.DRY_NONE, FIELD_MANAGER, validation)
                     )
                 )
             except StatusError as e:
                 if e.code == 422 and e.reason == "Invalid":
-                    text = HEADER + invalid_header(res.qualified, name, e) + strip_comments(edited_text)
-                    reopened = True
+                    retry.append(match)
+                    headers.append(invalid_header(res.qualified, name, e))
+                    retry_docs.append(item)
                     continue
                 print(
                     f'error: {res.qualified} "{name}" could not be patched: {e.message}\n'
                     f"You can run `{mu.BINARY} replace -f {path}` to try this update again.",
                     file=sys.stderr,
                 )
-                return mu.EXIT_FAILED
-            os.unlink(path)
+                failed_other = True
+                continue
             print(mu.result_line(res, name, "edited"), flush=True)
+        if not retry:
             break
+        body = serialize(document(retry_docs), args.output)
+        if len(retry_docs) == len(_edited_items(edited, len(infos))):
+            body = strip_comments(edited_text)  # everything failed: reopen the file as it was saved
+        infos, reopened = retry, True
+        text = HEADER + "".join(headers) + body
+    if failed_other:
+        return mu.EXIT_FAILED
+    os.unlink(path)
     return 0
