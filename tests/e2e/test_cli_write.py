@@ -308,7 +308,10 @@ def test_edit_invalid_reopens_with_causes(server, ns, tmp_path):
     script.chmod(0o755)
     result = kubeferry(server, "edit", "deployment", "my-app", "-n", ns, env={"KUBE_EDITOR": str(script)})
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: Edit cancelled, no valid changes were saved."
+    lines = result.stderr.splitlines()  # as kubectl: the failure, where the file was kept, the cancellation
+    assert lines[0] == 'error: deployments.apps "my-app" is invalid'
+    assert lines[1].startswith('A copy of your changes has been stored to "')
+    assert lines[2:] == ["error: Edit cancelled, no valid changes were saved."]
     header = log.read_text().splitlines()
     assert header[4] == '# deployments.apps "my-app" was not valid:'
     assert header[5] == "# * spec.replicas: Invalid value: -1: must be greater than or equal to 0"

@@ -1,19 +1,20 @@
 """`kubeferry edit TYPE NAME`: open the live object in `$KUBE_EDITOR`/`$EDITOR`, patch the result.
 
-The editor gets the object as YAML (or JSON with `-o json`) under kubectl's header comment.  After
+The editor gets the object as YAML under kubectl's header comment (or bare JSON with `-o json`).  After
 the editor exits, comment lines are ignored; an unchanged file prints `Edit cancelled, no changes
 made.` (exit 0).  Otherwise the two-way strategic patch from the original to the edited object is
 sent with `fieldManager=kubectl-edit` and `fieldValidation` from `--validate`.  A 422 Invalid
 reopens the editor with the failures listed under the header (`# deployments.apps "x" was not
-valid:` then `# * <field>: <message>` per cause); saving that unchanged or empty ends with `error:
+valid:` then `# * <field>: <message>` per cause); saving that unchanged or empty prints where the file was kept, then `error:
 Edit cancelled, no valid changes were saved.` (exit 1).  Other errors print `error: <resource>
 "<name>" could not be patched: <message>` with the replace hint, exit 1.
 
 Several objects (`edit deploy/a deploy/b`, or a type with no name that lists more than one)
 go into ONE document, kubectl's `v1 List` with `items`.  On save each item is matched to its
 original by group, kind, namespace and name; unchanged items print `<kind>/<name> skipped`, changed
-ones are patched and print `edited`.  The invalid ones reopen alone (a single failure as a bare
-object, several as a List) with one `was not valid` block per object in the header.
+ones are patched and print `edited` (with an explicit `-o yaml|json`, the object itself instead).
+Each invalid one prints `error: <resource> "<name>" is invalid` on stderr.  When some are invalid the whole document reopens as saved,
+with one `was not valid` block per failed object in the header.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def add_parser(subparsers, parents) -> None:
     parser = subparsers.add_parser("edit", parents=parents, help="Edit a resource on the server")
     parser.add_argument("targets", nargs="*")
     mu.add_filename(parser, "Filename, directory, or URL to files to use to edit the resource")
-    parser.add_argument("-o", "--output", default="yaml")
+    parser.add_argument("-o", "--output", default="")
     parser.add_argument("--validate", default="strict")
     parser.add_argument("--save-config", action="store_true", default=False)
     parser.add_argument("--subresource", default="")
@@ -156,6 +157,15 @@ def _edited_items(edited: dict, count: int) -> list[dict]:
     return [edited]
 
 
+def _report(output: str, res, name: str, verb: str, obj: dict) -> None:
+    """kubectl's result line, or with an explicit `-o yaml|json` the object itself in that format."""
+    if output:
+        shown = {**obj, "metadata": {k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"}}
+        print(serialize(shown, output), end="", flush=True)
+    else:
+        print(mu.result_line(res, name, verb), flush=True)
+
+
 def _edit(args, conn) -> int:
     from kubeferry.cli.apply import schema_for, with_last_applied
     from kubeferry.client import request as rq
@@ -163,31 +173,34 @@ def _edit(args, conn) -> int:
     from kubeferry.machinery.status import StatusError
 
     validation = mu.field_validation(args)
-    if args.output not in ("yaml", "json"):
+    if args.output not in ("", "yaml", "json"):
         raise mu.UsageError("the edit mode must be one of yaml|json")
+    mode = args.output or "yaml"
     cause = mu.change_cause(args)
     infos = _collect(args, conn)
     if not infos:
         return 0
-    text = HEADER + serialize(document([live for *_, live in infos]), args.output)
-    suffix = ".json" if args.output == "json" else ".yaml"
+    header = "" if mode == "json" else HEADER  # JSON has no comments: kubectl writes no header there
+    text = header + serialize(document([live for *_, live in infos]), mode)
+    suffix = ".json" if mode == "json" else ".yaml"
     handle, path = tempfile.mkstemp(prefix="kubeferry-edit-", suffix=suffix)
     os.close(handle)
     reopened = False
     failed_other = False
     while True:
-        edited_text = run_editor(text, args.output, path)
+        edited_text = run_editor(text, mode, path)
         if strip_comments(edited_text) == strip_comments(text) or not strip_comments(edited_text).strip():
             if reopened:
+                print(f'A copy of your changes has been stored to "{path}"', file=sys.stderr)
                 raise mu.UsageError(CANCELLED_INVALID)
             print(CANCELLED, file=sys.stderr)
             os.unlink(path)
             return 0
-        edited = parse_edited(edited_text, args.output)
+        edited = parse_edited(edited_text, mode)
         by_identity = {_identity(live): (res, ns, name, live) for res, ns, name, live in infos}
         retry: list[tuple] = []
         headers: list[str] = []
-        retry_docs: list[dict] = []
+        done: dict[tuple, tuple] = {}
         for item in _edited_items(edited, len(infos)):
             match = by_identity.get(_identity(item))
             if match is None:
@@ -201,19 +214,19 @@ def _edit(args, conn) -> int:
                 item = with_last_applied(item)
             patch = create_two_way_merge_patch(live, item, schema_for(res))
             if not patch:
-                print(mu.result_line(res, name, "skipped"), flush=True)
+                _report(args.output, res, name, "skipped", live)
                 continue
             try:
-                conn.transport.send(
+                response = conn.transport.send(
                     rq.patch(
                         res, ns, name, patch, "strategic", **mu.write_params(mu.DRY_NONE, FIELD_MANAGER, validation)
                     )
                 )
             except StatusError as e:
                 if e.code == 422 and e.reason == "Invalid":
+                    print(f'error: {res.qualified} "{name}" is invalid', file=sys.stderr, flush=True)
                     retry.append(match)
                     headers.append(invalid_header(res.qualified, name, e))
-                    retry_docs.append(item)
                     continue
                 print(
                     f'error: {res.qualified} "{name}" could not be patched: {e.message}\n'
@@ -222,14 +235,16 @@ def _edit(args, conn) -> int:
                 )
                 failed_other = True
                 continue
-            print(mu.result_line(res, name, "edited"), flush=True)
+            patched = response.json()
+            done[_identity(live)] = (res, ns, name, patched)
+            _report(args.output, res, name, "edited", patched)
         if not retry:
             break
-        body = serialize(document(retry_docs), args.output)
-        if len(retry_docs) == len(_edited_items(edited, len(infos))):
-            body = strip_comments(edited_text)  # everything failed: reopen the file as it was saved
-        infos, reopened = retry, True
-        text = HEADER + "".join(headers) + body
+        # kubectl reopens the whole document as saved, the failures listed on top; the objects already
+        # patched are compared with their new state next time
+        infos = [done.get(_identity(live), (res, ns, name, live)) for res, ns, name, live in infos]
+        reopened = True
+        text = (header and header + "".join(headers)) + strip_comments(edited_text)
     if failed_other:
         return mu.EXIT_FAILED
     os.unlink(path)
