@@ -5,16 +5,16 @@ the editor exits, comment lines are ignored; an unchanged file prints `Edit canc
 made.` (exit 0).  Otherwise the two-way strategic patch from the original to the edited object is
 sent with `fieldManager=kubectl-edit` and `fieldValidation` from `--validate`.  A 422 Invalid
 reopens the editor with the failures listed under the header (`# deployments.apps "x" was not
-valid:` then `# * <field>: <message>` per cause); saving that unchanged or empty prints where the file was kept, then `error:
-Edit cancelled, no valid changes were saved.` (exit 1).  Other errors print `error: <resource>
+valid:` then `# * <field>: <message>` per cause); saving that unchanged or empty prints where the
+file was kept, then `error: Edit cancelled, no valid changes were saved.` (exit 1).  Other errors print `error: <resource>
 "<name>" could not be patched: <message>` with the replace hint, exit 1.
 
 Several objects (`edit deploy/a deploy/b`, or a type with no name that lists more than one)
 go into ONE document, kubectl's `v1 List` with `items`.  On save each item is matched to its
 original by group, kind, namespace and name; unchanged items print `<kind>/<name> skipped`, changed
 ones are patched and print `edited` (with an explicit `-o yaml|json`, the object itself instead).
-Each invalid one prints `error: <resource> "<name>" is invalid` on stderr.  When some are invalid the whole document reopens as saved,
-with one `was not valid` block per failed object in the header.
+Each invalid one prints `error: <resource> "<name>" is invalid` on stderr.  When some are invalid
+the whole document reopens as saved, with one `was not valid` block per failed object in the header.
 """
 
 from __future__ import annotations
