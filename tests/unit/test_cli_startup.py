@@ -3,7 +3,8 @@
 - host names reach `socket` and `ssl` as ASCII bytes, so the `idna` codec is not loaded;
 - the kubeconfig parse cache is keyed by a CRC of the text and checked against the text itself;
 - argparse's own words are taken as written, so building parsers loads no `locale`;
-- the modules of the `get` and `rollout history` paths leave the heavy standard modules unloaded.
+- the modules of the `get` and `rollout history` paths leave the heavy standard modules unloaded,
+  `ssl` and `socket` included.
 """
 
 from __future__ import annotations
@@ -143,4 +144,5 @@ CLI_PATHS = [
 @pytest.mark.parametrize("modules", CLI_PATHS)
 def test_cli_paths_leave_heavy_modules_unloaded(modules):
     heavy = ("dataclasses", "typing", "inspect", "ast", "yaml", "hashlib", "threading", "locale", "encodings.idna")
+    heavy += ("ssl", "socket", "selectors", "base64", "copy")  # `client/tls.py` drives _ssl and _socket
     assert run_python(f"import sys, {modules}; print(sorted(m for m in {heavy!r} if m in sys.modules))") == "[]"

@@ -274,6 +274,19 @@ def test_unknown_authority_is_one_clear_line(server):
     )
 
 
+def test_another_clusters_ca_of_the_same_name_is_an_unknown_authority(server, tmp_path):
+    from kubeferry.cluster import certs
+
+    certs.ensure(tmp_path, "127.0.0.1")  # a CA named as the server's, with another key
+    other = server.replace(ca_data=(tmp_path / certs.CA_CERT).read_bytes())
+    with HTTPSTransport(other) as transport, pytest.raises(APIConnectionError) as e:
+        transport.raw("GET", "/version")
+    assert (
+        str(e.value)
+        == "Unable to connect to the server: tls: failed to verify certificate: x509: certificate signed by unknown authority"
+    )
+
+
 def test_insecure_skip_verify_connects(server):
     with HTTPSTransport(server.replace(ca_data=None, insecure=True)) as transport:
         assert transport.raw("GET", "/version").json()["major"] == "1"

@@ -7,19 +7,17 @@ kubectl words them, `continue`-token paging, watch streams, and discovery for ki
 in kubeferry's resource table.  Request building and response decoding live in
 `kubeferry.client.request`; this module only moves their bytes.
 
-Imports stay cheap (`ssl` and our own `wire` HTTP/1.1 reader): the CLI pays for this module on every command.
+Imports stay cheap (`tls` streams on the C modules, our own `wire` HTTP/1.1 reader): the CLI pays
+for this module on every command.
 """
 
 from __future__ import annotations
 
 import _thread
-import base64
 import os
-import socket
-import ssl
 
 from kubeferry.client import request as rq
-from kubeferry.client import wire
+from kubeferry.client import tls, wire
 from kubeferry.client.kubeconfig import ClientConfig, CredentialError, Credentials
 from kubeferry.client.record import Record
 from kubeferry.client.request import STRATEGIC
@@ -65,44 +63,27 @@ class ListResult(Record):
     _frozen = True
 
 
-def _load_cert_chain(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
-    """`ssl` only loads client certificates from files: write them to a 0600 temp file, load, remove."""
-    import tempfile  # only client certificates need a file
-
-    fd, path = tempfile.mkstemp(prefix="kubeferry-client-", suffix=".pem")
+def ssl_context(config: ClientConfig, cert: bytes | None = None, key: bytes | None = None):
+    """The TLS context for `config`: its CA bytes (else the system's CAs) or no verification, a client certificate."""
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(cert.rstrip(b"\n") + b"\n" + key)
-        context.load_cert_chain(path)
-    finally:
-        os.unlink(path)
-
-
-def ssl_context(config: ClientConfig, cert: bytes | None = None, key: bytes | None = None) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["http/1.1"])
-    if config.insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    elif config.ca_data:
-        try:
-            context.load_verify_locations(cadata=config.ca_data.decode("ascii", "replace"))
-        except ssl.SSLError:
-            raise APIConnectionError("error: unable to load root certificates: unable to parse bytes as PEM block")
-    else:
-        context.load_default_certs()
+        context = tls.client_context(ca_data=config.ca_data or None, insecure=config.insecure)
+    except tls.SSLError:
+        raise APIConnectionError("error: unable to load root certificates: unable to parse bytes as PEM block")
     if cert and key:
+        path = tls.write_cert_file(cert, key)
         try:
-            _load_cert_chain(context, cert, key)
-        except ssl.SSLError as e:
+            context.load_cert_chain(path)
+        except tls.SSLError as e:
             raise APIConnectionError(f"error: tls: failed to load the client certificate and key: {e.reason or e}")
+        finally:
+            os.unlink(path)
     return context
 
 
-def _verify_message(e: ssl.SSLCertVerificationError, host: str) -> str:
-    if e.verify_code in (18, 19, 20, 21):  # self-signed / unknown issuer
+def _verify_message(e: tls.SSLCertVerificationError, host: str) -> str:
+    # self-signed / unknown issuer; or a CA of the same name whose signature does not match (7: a
+    # kubeconfig left from an earlier cluster whose CA was made again), which Go also reports as unknown
+    if e.verify_code in (7, 18, 19, 20, 21):
         return "tls: failed to verify certificate: x509: certificate signed by unknown authority"
     if e.verify_code == 62:
         return f"tls: failed to verify certificate: x509: certificate is not valid for {host}"
@@ -140,7 +121,7 @@ class HTTPSTransport:
         self.warnings: list[str] = []
         self._lock = _thread.allocate_lock()  # threading.Lock itself; `threading` costs start-up
         self._idle: list[wire.Connection] = []
-        self._context: ssl.SSLContext | None = None
+        self._context = None  # the TLS context, built on first use
         self._context_key: tuple = ()
         self._discovery: list[Resource] | None = None
 
@@ -175,7 +156,7 @@ class HTTPSTransport:
             creds.expires,
         )
 
-    def _tls(self, creds: Credentials) -> ssl.SSLContext:
+    def _tls(self, creds: Credentials):
         key = (creds.client_cert, creds.client_key)
         with self._lock:
             if self._context is None or self._context_key != key:
@@ -220,7 +201,10 @@ class HTTPSTransport:
             if creds.token:
                 headers["Authorization"] = f"Bearer {creds.token}"
             elif self.config.username or self.config.password:
-                basic = base64.b64encode(f"{self.config.username}:{self.config.password}".encode()).decode()
+                import binascii  # basic auth only
+
+                credentials = f"{self.config.username}:{self.config.password}".encode()
+                basic = binascii.b2a_base64(credentials, newline=False).decode()
                 headers["Authorization"] = f"Basic {basic}"
         if request.body is not None:
             headers["Content-Length"] = str(len(request.body))
@@ -232,11 +216,11 @@ class HTTPSTransport:
             return APIConnectionError(
                 f"The connection to the server {where} was refused - did you specify the right host or port?"
             )
-        if isinstance(e, socket.gaierror):
+        if isinstance(e, tls.gaierror):
             return APIConnectionError(f"Unable to connect to the server: dial tcp: lookup {self.host}: no such host")
-        if isinstance(e, ssl.SSLCertVerificationError):
+        if isinstance(e, tls.SSLCertVerificationError):
             return APIConnectionError(f"Unable to connect to the server: {_verify_message(e, self.host)}")
-        if isinstance(e, ssl.SSLError):
+        if isinstance(e, tls.SSLError):
             return APIConnectionError(f"Unable to connect to the server: tls: {e.reason or e}")
         if isinstance(e, TimeoutError):
             return APIConnectionError(

@@ -29,7 +29,6 @@ Facts restated from client-go (v1.37):
 from __future__ import annotations
 
 import _thread
-import base64
 import binascii
 import json
 import os
@@ -367,7 +366,7 @@ def _read(path: str, what: str, owner: str, problems: list[str]) -> bytes | None
 
 def _b64(value: Any, what: str, owner: str) -> bytes:
     try:
-        return base64.b64decode(str(value), validate=True)
+        return binascii.a2b_base64(str(value), strict_mode=True)  # what base64.b64decode(validate=True) accepts
     except ValueError:
         raise ConfigError(f"illegal base64 data in {what} for {owner}")
 
@@ -616,7 +615,9 @@ class ExecPlugin:
             if base.insecure:
                 info["insecure-skip-tls-verify"] = True
             if base.ca_data:
-                info["certificate-authority-data"] = base.ca_data and base64.b64encode(base.ca_data).decode()
+                info["certificate-authority-data"] = (
+                    base.ca_data and binascii.b2a_base64(base.ca_data, newline=False).decode()
+                )
             for ext in cluster.get("extensions") or []:
                 if isinstance(ext, dict) and ext.get("name") == EXEC_EXTENSION:
                     info["config"] = ext.get("extension")

@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 client connection on plain or TLS sockets: just what the transport needs.
+"""A small HTTP/1.1 client connection on plain or TLS streams (`tls.py`): just what the transport needs.
 
 The standard library's `http.client` parses headers with the `email` package, whose import costs
 more than a whole `kubeferry get` otherwise does; an API server speaks a narrow, well-formed
@@ -15,7 +15,7 @@ The interface mirrors the subset of `http.client` the transport used (`request`,
 
 from __future__ import annotations
 
-import socket
+from kubeferry.client import tls
 
 
 class HTTPException(Exception):
@@ -133,11 +133,11 @@ MAX_LABEL = 63  # bytes in one DNS label
 def ascii_host(host: str) -> str | bytes:
     """`host` as the bytes the `idna` codec would give, when it is plain ASCII with sound labels.
 
-    `socket.getaddrinfo` and `ssl` pass a str host name through the `idna` codec, whose import
-    (with `stringprep` and `unicodedata`) costs a few milliseconds of every command's start-up; for
-    an ASCII name that codec returns the same characters, so these are handed over as bytes.  Other
-    names (non-ASCII, an empty or over-long label) stay str and take the codec's path, errors
-    included:
+    Name resolution and the TLS host name check take a str host name through the `idna` codec,
+    whose import (with `stringprep` and `unicodedata`) costs a few milliseconds of every command's
+    start-up; for an ASCII name that codec returns the same characters, so these are handed over
+    as bytes.  Other names (non-ASCII, an empty or over-long label) stay str and take the codec's
+    path, errors included:
 
         "127.0.0.1" -> b"127.0.0.1";  "kube.example." -> b"kube.example.";  "a..b" -> "a..b"
     """
@@ -160,18 +160,16 @@ class Connection:
         self.timeout = timeout
         self.context = context
         self.server_hostname = server_hostname or host
-        self.sock: socket.socket | None = None
+        self.sock = None  # the connected socket (`settimeout`, `getpeername`), once open
+        self._stream: tls.Stream | None = None
         self._reader = None
 
     def connect(self) -> None:
-        raw = socket.create_connection((ascii_host(self.host), self.port), self.timeout)
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = (
-            self.context.wrap_socket(raw, server_hostname=ascii_host(self.server_hostname))
-            if self.context is not None
-            else raw
+        self._stream = tls.open_stream(
+            ascii_host(self.host), self.port, self.timeout, self.context, ascii_host(self.server_hostname)
         )
-        self._reader = self.sock.makefile("rb")
+        self.sock = self._stream.sock
+        self._reader = self._stream.reader
 
     def request(self, method: str, url: str, body: bytes | None = None, headers: dict | None = None) -> None:
         if self.sock is None:
@@ -189,7 +187,7 @@ class Connection:
             lines.append(f"Content-Length: {len(body or b'')}")
         payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
         self._method = method
-        self.sock.sendall(payload)
+        self._stream.sendall(payload)
 
     def getresponse(self) -> Response:
         if self._reader is None:
@@ -197,9 +195,8 @@ class Connection:
         return Response(self._reader, self._method)
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        self._reader = None
+        self.sock = None

@@ -21,7 +21,6 @@ strategic merge patch), kept only when the workload is their controller.
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 
@@ -102,10 +101,12 @@ def revisions(conn, target, workload: dict) -> dict[int, dict]:
                 number = int(annotations.get(REVISION_ANNOTATION, ""))
             except ValueError:
                 continue
-            template = copy.deepcopy((rs.get("spec") or {}).get("template") or {})
+            template = (rs.get("spec") or {}).get("template") or {}  # read only: copied where changed
             cause = annotations.get(CHANGE_CAUSE, "")
             out[number] = {"object": rs, "template": template, "cause": cause}
         return out
+    from copy import deepcopy
+
     from kubeferry.machinery import schema
     from kubeferry.machinery.patch import apply_strategic_merge_patch
 
@@ -116,7 +117,7 @@ def revisions(conn, target, workload: dict) -> dict[int, dict]:
     for cr in items:
         if not _controlled_by(cr, uid):
             continue
-        rebuilt = apply_strategic_merge_patch(copy.deepcopy(workload), cr.get("data") or {}, node)
+        rebuilt = apply_strategic_merge_patch(deepcopy(workload), cr.get("data") or {}, node)
         cause = ((cr.get("metadata") or {}).get("annotations") or {}).get(CHANGE_CAUSE, "")
         out[int(cr.get("revision") or 0)] = {
             "object": rebuilt,
@@ -145,7 +146,9 @@ def table(history: dict[int, dict], with_images: bool) -> str:
 
 
 def _printable(obj: dict, target) -> dict:
-    obj = copy.deepcopy(obj)
+    from copy import deepcopy
+
+    obj = deepcopy(obj)
     if target.kind == "Deployment":
         obj.setdefault("apiVersion", "apps/v1")
         obj.setdefault("kind", "ReplicaSet")
@@ -170,9 +173,11 @@ def print_objects(objects: list[dict], output: str) -> None:
 
 
 def template_yaml(template: dict) -> str:
+    from copy import deepcopy
+
     import yaml
 
-    template = copy.deepcopy(template)
+    template = deepcopy(template)
     labels = (template.get("metadata") or {}).get("labels") or {}
     labels.pop(POD_TEMPLATE_HASH, None)
     return yaml.safe_dump(template, default_flow_style=False, sort_keys=True)
@@ -211,7 +216,9 @@ def run(args) -> int:
             if args.revision not in history:
                 return rollout.error("unable to find the specified revision")
             entry = history[args.revision]
-            template = copy.deepcopy(entry["template"])
+            from copy import deepcopy
+
+            template = deepcopy(entry["template"])
             if target.kind == "Deployment" and entry["cause"]:
                 template.setdefault("metadata", {}).setdefault("annotations", {})[CHANGE_CAUSE] = entry["cause"]
             sys.stdout.write(f"{target.printed_name()} with revision #{args.revision}\n{describe_template(template)}\n")
