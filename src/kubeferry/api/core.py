@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+import orjson
+
 from kubeferry.api import validation as v
 from kubeferry.machinery import status as st
 from kubeferry.machinery.status import FieldError
@@ -356,8 +358,36 @@ def _validate_volumes(volumes: list, path: str) -> tuple[list[FieldError], set[s
     return errs, names
 
 
+# Pod specs found valid, by (path, their JSON text): a ReplicaSet's pods are created from one
+# template, and binding re-validates a spec that differs only in its node, so most specs are
+# ones already seen.  The value is the spec as that text parses, and a spec is looked up by its
+# text and then compared with it: the text tells 1, 1.0 and true apart and keeps key order, the
+# comparison tells null from NaN or infinity (which the text writes alike).  A spec is kept only
+# when it equals its own parsed text (plain JSON, no NaN) and has no errors (errors can hold
+# parts of the object they were found in).  A full table starts over.
+VALID_POD_SPECS_LIMIT = 256
+_valid_pod_specs: dict[tuple[str, bytes], object] = {}
+
+
 def validate_pod_spec(spec: dict, path: str) -> list[FieldError]:
     """ValidatePodSpec: volumes, containers, init containers and the pod-level policies."""
+    try:
+        memo_key = (path, orjson.dumps(spec))
+    except TypeError:  # not plain JSON (orjson.JSONEncodeError is a TypeError)
+        return _validate_pod_spec(spec, path)
+    if memo_key in _valid_pod_specs and _valid_pod_specs[memo_key] == spec:
+        return []
+    errs = _validate_pod_spec(spec, path)
+    if not errs:
+        parsed = orjson.loads(memo_key[1])
+        if parsed == spec:
+            if len(_valid_pod_specs) >= VALID_POD_SPECS_LIMIT:
+                _valid_pod_specs.clear()
+            _valid_pod_specs[memo_key] = parsed
+    return errs
+
+
+def _validate_pod_spec(spec: dict, path: str) -> list[FieldError]:
     errs, volumes = _validate_volumes(spec.get("volumes") or [], f"{path}.volumes")
     errs += _validate_containers(spec.get("containers") or [], volumes, f"{path}.containers")
     errs += _validate_containers(spec.get("initContainers") or [], volumes, f"{path}.initContainers", init=True)

@@ -352,22 +352,65 @@ def validate_label_name(name: str, path: str) -> list[FieldError]:
     return [st.invalid(path, name, m) for m in is_qualified_name(name)]
 
 
+# Strings already found valid, so that the same labels and annotations written again (every pod of
+# a ReplicaSet carries its template's; every status write carries the stored object's) are not
+# parsed again.  Only exact `str`s are remembered; a set that reaches its limit starts over.
+KNOWN_VALID_LIMIT = 4096
+_valid_label_keys: set[str] = set()
+_valid_label_values: set[str] = set()
+_valid_annotation_keys: set[str] = set()
+
+
+def _remember(known: set[str], text: str) -> None:
+    if len(known) >= KNOWN_VALID_LIMIT:
+        known.clear()
+    known.add(text)
+
+
+def _labels_known_valid(labels: dict) -> bool:
+    """Every key and value of `labels` is a `str` already found valid (so validation finds nothing)."""
+    keys, values = _valid_label_keys, _valid_label_values
+    for k, v in labels.items():
+        if k.__class__ is not str or v.__class__ is not str or k not in keys or v not in values:
+            return False
+    return True
+
+
 def validate_labels(labels: dict | None, path: str) -> list[FieldError]:
+    if not labels:
+        return []
+    if labels.__class__ is dict and _labels_known_valid(labels):
+        return []
     errs: list[FieldError] = []
-    for k in sorted(labels or {}):
+    for k in sorted(labels):
         v = labels[k]
-        errs += validate_label_name(k, path)
+        key_errs = validate_label_name(k, path)
+        if not key_errs and k.__class__ is str:
+            _remember(_valid_label_keys, k)
+        errs += key_errs
         if isinstance(v, str):
-            errs += [st.invalid(path, v, m) for m in is_valid_label_value(v)]
+            value_msgs = is_valid_label_value(v)
+            if not value_msgs and v.__class__ is str:
+                _remember(_valid_label_values, v)
+            errs += [st.invalid(path, v, m) for m in value_msgs]
     return errs
+
+
+def _annotation_keys_known_valid(annotations: dict) -> bool:
+    known = _valid_annotation_keys
+    return all(k.__class__ is str and k in known for k in annotations)
 
 
 def validate_annotations(annotations: dict | None, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     annotations = annotations or {}
-    for k in sorted(annotations):
-        # Case does not matter for annotation keys: they are checked lower-cased.
-        errs += [st.invalid(path, k, m) for m in is_qualified_name(k.lower())]
+    if annotations.__class__ is not dict or not _annotation_keys_known_valid(annotations):
+        for k in sorted(annotations):
+            # Case does not matter for annotation keys: they are checked lower-cased.
+            msgs = is_qualified_name(k.lower())
+            if not msgs and k.__class__ is str:
+                _remember(_valid_annotation_keys, k)
+            errs += [st.invalid(path, k, m) for m in msgs]
     total = sum(len(k.encode()) + len(str(v).encode()) for k, v in annotations.items())
     if total > TOTAL_ANNOTATION_SIZE_LIMIT:
         errs.append(st.too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT))
@@ -523,6 +566,17 @@ def validate_object_meta(
     return errs + _validate_meta_common(meta, namespaced, path)
 
 
+# The identity fields no update may change, with the value an absent one compares as.
+_IMMUTABLE_META = (
+    ("name", ""),
+    ("namespace", ""),
+    ("uid", ""),
+    ("creationTimestamp", None),
+    ("deletionTimestamp", None),
+    ("deletionGracePeriodSeconds", None),
+)
+
+
 def validate_object_meta_update(new: dict | None, old: dict | None, path: str = "metadata") -> list[FieldError]:
     """ValidateObjectMetaUpdate: immutable identity fields, resourceVersion, generation, labels."""
     new, old = new or {}, old or {}
@@ -542,12 +596,16 @@ def validate_object_meta_update(new: dict | None, old: dict | None, path: str = 
     if not rv:
         errs.append(st.invalid(child(path, "resourceVersion"), rv, "must be specified for an update"))
     gen, old_gen = new.get("generation", 0) or 0, old.get("generation", 0) or 0
-    errs += validate_nonnegative(gen, child(path, "generation"))
-    if is_int(gen) and is_int(old_gen) and gen < old_gen:
-        errs.append(st.invalid(child(path, "generation"), gen, "must not be decremented"))
-    for f in ("name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
-        default = "" if f in ("name", "namespace", "uid") else None
-        errs += validate_immutable(new.get(f, default), old.get(f, default), child(path, f))
+    if is_int(gen):
+        if gen < 0:
+            errs.append(st.invalid(child(path, "generation"), gen, IS_NEGATIVE))
+        if is_int(old_gen) and gen < old_gen:
+            errs.append(st.invalid(child(path, "generation"), gen, "must not be decremented"))
+    for f, default in _IMMUTABLE_META:
+        now, before = new.get(f, default), old.get(f, default)
+        # Equal values are semantically equal: only a difference needs the full comparison.
+        if now != before:
+            errs += validate_immutable(now, before, child(path, f))
     errs += validate_labels(new.get("labels"), child(path, "labels"))
     errs += validate_annotations(new.get("annotations"), child(path, "annotations"))
     errs += _validate_owner_references(new.get("ownerReferences"), child(path, "ownerReferences"))
@@ -560,18 +618,30 @@ def validate_object_meta_update(new: dict | None, old: dict | None, path: str = 
 Validator = Callable[..., list[FieldError]]
 
 
+# (apiVersion, kind) → its rules (None for kinds without any), looked up once per pair.
+_rules_by_type: dict[tuple[Any, Any], Any] = {}
+
+
 def _kind_rules(obj: dict) -> Any:
     """The per-kind rule object (module-level `RULES` table of the group modules)."""
+    api_version = obj.get("apiVersion", "")
+    kind = obj.get("kind", "")
+    try:
+        return _rules_by_type[api_version, kind]
+    except (KeyError, TypeError):
+        pass
     from kubeferry.api import apps, core, others, rbac
 
-    api_version = obj.get("apiVersion", "")
     group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
-    kind = obj.get("kind", "")
+    found = None
     for table in (core.RULES, apps.RULES, others.RULES, rbac.RULES):
         rules = table.get((group, kind))
         if rules is not None:
-            return rules
-    return None
+            found = rules
+            break
+    if api_version.__class__ is str and kind.__class__ is str and len(_rules_by_type) < KNOWN_VALID_LIMIT:
+        _rules_by_type[api_version, kind] = found
+    return found
 
 
 def _namespaced(obj: dict) -> bool:
