@@ -86,13 +86,29 @@ def aggregate_key(event: dict, base: tuple | None = None) -> tuple[tuple, str]:
 
 def event_key(event: dict, base: tuple | None = None) -> tuple:
     """The dedupe key: the spam key plus fieldPath, reason and message."""
-    base = spam_key(event) if base is None else base
-    field_path = (event.get("involvedObject") or {}).get("fieldPath", "")
-    return (*base, field_path, event.get("reason", ""), event.get("message", ""))
+    ref = event.get("involvedObject") or {}
+    if base is None:
+        source = event.get("source") or {}
+        return (
+            source.get("component", ""),
+            source.get("host", ""),
+            ref.get("kind", ""),
+            ref.get("namespace", ""),
+            ref.get("name", ""),
+            ref.get("uid", ""),
+            ref.get("apiVersion", ""),
+            event.get("type", ""),
+            ref.get("fieldPath", ""),
+            event.get("reason", ""),
+            event.get("message", ""),
+        )
+    return (*base, ref.get("fieldPath", ""), event.get("reason", ""), event.get("message", ""))
 
 
 class _LRU:
     """A bounded map: reading or writing an entry makes it the newest; the oldest goes first."""
+
+    __slots__ = ("size", "_items")
 
     def __init__(self, size: int):
         self.size = size
@@ -119,8 +135,11 @@ def take_token(tokens: float, last: datetime, now: datetime, qps: float, burst: 
 
     The bucket refills continuously at `qps` up to `burst` and a request needs one whole token.
     """
-    tokens = min(float(burst), tokens + max(0.0, (now - last).total_seconds()) * qps)
-    last = max(last, now)
+    if now > last:
+        tokens += (now - last).total_seconds() * qps
+        last = now
+    if tokens > burst:
+        tokens = float(burst)
     if tokens >= 1.0:
         return True, tokens - 1.0, last
     return False, tokens, last
@@ -147,7 +166,7 @@ class TokenBucket:
 #   spam bucket:           (tokens, last refill time)
 
 
-@dataclass
+@dataclass(slots=True)
 class Correlated:
     """What to write: `event` as a create, or `patch` against the existing Event; or nothing."""
 
@@ -185,8 +204,11 @@ class EventCorrelator:
         self._log = _LRU(lru_entries)
         self._buckets = _LRU(lru_entries)
 
-    def correlate(self, event: dict, now: datetime) -> Correlated:
-        base = spam_key(event)
+    def correlate(self, event: dict, now: datetime, base: tuple | None = None) -> Correlated:
+        """What to write for `event` at `now`.  `base` is the event's `spam_key` when the caller built
+        the event from its parts and already knows it (the recorder does)."""
+        if base is None:
+            base = spam_key(event)
         combined, key = self._aggregate(event, base, now)
         observed, patch = self._observe(combined, key)
         # A combined event keeps the source, object and type, hence the spam key.
@@ -206,18 +228,34 @@ class EventCorrelator:
         self._log.add(event_key(stored), observation)
 
     # ---- the three steps ---------------------------------------------------------------------
+    # The LRUs' maps are used directly here (get + move_to_end, set + move_to_end + trim): these
+    # run for every event a component records.
 
     def _aggregate(self, event: dict, base: tuple, now: datetime) -> tuple[dict, tuple]:
-        group, message = aggregate_key(event, base)
-        record = self._similar.get(group)
+        message = event.get("message", "")
+        group = (
+            *base,
+            event.get("reason", ""),
+            event.get("reportingComponent", ""),
+            event.get("reportingInstance", ""),
+        )
+        similar = self._similar
+        items = similar._items
+        record = items.get(group)
+        if record is not None:
+            items.move_to_end(group)
         if record is None or (now - record[1]).total_seconds() > self.interval_seconds:
             messages: dict[str, None] = {}
         else:
             messages = record[0]
         messages[message] = None
-        self._similar.add(group, (messages, now))
+        items[group] = (messages, now)
+        items.move_to_end(group)
+        if len(items) > similar.size:
+            items.popitem(last=False)
         if len(messages) < self.max_events:
-            return event, event_key(event, base)
+            field_path = (event.get("involvedObject") or {}).get("fieldPath", "")
+            return event, (*base, field_path, event.get("reason", ""), message)
         del messages[next(iter(messages))]
         stamp = format_time(now)
         ref = event.get("involvedObject") or {}
@@ -241,30 +279,44 @@ class EventCorrelator:
 
     def _observe(self, event: dict, key: tuple) -> tuple[dict, dict | None]:
         observed = dict(event)
-        observed["metadata"] = dict(event.get("metadata") or {})
-        last = self._log.get(key)
+        metadata = observed["metadata"] = dict(event.get("metadata") or {})
+        log = self._log
+        items = log._items
+        last = items.get(key)
         patch = None
-        if last is not None and last[0] > 0:
-            count, first_timestamp, name, resource_version = last
-            observed["metadata"]["name"] = name
-            if resource_version:
-                observed["metadata"]["resourceVersion"] = resource_version
-            observed["firstTimestamp"] = first_timestamp
-            observed["count"] = count + 1
-            patch = {"count": observed["count"], "lastTimestamp": observed.get("lastTimestamp")}
-            if observed.get("message"):
-                patch["message"] = observed["message"]
-        observation = (
+        if last is not None:
+            items.move_to_end(key)
+            if last[0] > 0:
+                count, first_timestamp, name, resource_version = last
+                metadata["name"] = name
+                if resource_version:
+                    metadata["resourceVersion"] = resource_version
+                observed["firstTimestamp"] = first_timestamp
+                observed["count"] = count + 1
+                patch = {"count": count + 1, "lastTimestamp": observed.get("lastTimestamp")}
+                if observed.get("message"):
+                    patch["message"] = observed["message"]
+        items[key] = (
             int(observed.get("count") or 0),
             observed.get("firstTimestamp") or "",
-            observed["metadata"].get("name", ""),
-            observed["metadata"].get("resourceVersion", ""),
+            metadata.get("name", ""),
+            metadata.get("resourceVersion", ""),
         )
-        self._log.add(key, observation)
+        items.move_to_end(key)
+        if len(items) > log.size:
+            items.popitem(last=False)
         return observed, patch
 
     def _spam(self, key: tuple, now: datetime) -> bool:
-        tokens, last = self._buckets.get(key) or (float(self.burst), now)
+        buckets = self._buckets
+        items = buckets._items
+        found = items.get(key)
+        if found is not None:
+            items.move_to_end(key)
+        tokens, last = found or (float(self.burst), now)
         accepted, tokens, last = take_token(tokens, last, now, self.qps, self.burst)
-        self._buckets.add(key, (tokens, last))
+        items[key] = (tokens, last)
+        items.move_to_end(key)
+        if len(items) > buckets.size:
+            items.popitem(last=False)
         return not accepted

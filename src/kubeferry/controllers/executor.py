@@ -41,6 +41,10 @@ def _time(moment: datetime) -> str:
 POD_EVENT_COMPONENTS = frozenset({"replicaset-controller", "daemonset-controller", "job-controller"})
 
 
+# The involvedObject fields an Event copies from the object it is about, in the order it lists them.
+_INVOLVED_META_FIELDS = ("namespace", "name", "uid")
+
+
 class EventRecorder:
     """Writes controllers' Events through one `EventCorrelator` per component, as upstream's
     per-process recorders do: repeats bump one Event's count, similar events combine, and a
@@ -50,11 +54,23 @@ class EventRecorder:
         self.transport = transport
         self.rng = rng or random.Random(0)
         self._correlators: dict[str, events.EventCorrelator] = {}
+        # On a virtual clock thousands of events share one instant: its text and nanoseconds are
+        # worked out once per instant.
+        self._instant: datetime | None = None
+        self._instant_text = ""
+        self._instant_nanos = 0
+
+    def _at(self, now: datetime) -> None:
+        if now is not self._instant:
+            self._instant_text = _time(now)
+            self._instant_nanos = int(now.timestamp() * 1e9)
+            self._instant = now
 
     def _name(self, ref_name: str, now: datetime) -> str:
         # Upstream's name is the object's name and the time in hex nanoseconds; on a virtual clock
         # many events about one object share an instant, so a random offset keeps names apart.
-        return f"{ref_name}.{int(now.timestamp() * 1e9) + self.rng.randrange(1 << 20):x}"
+        self._at(now)
+        return f"{ref_name}.{self._instant_nanos + self.rng.randrange(1 << 20):x}"
 
     def correlator(self, component: str) -> events.EventCorrelator:
         found = self._correlators.get(component)
@@ -65,35 +81,58 @@ class EventRecorder:
     def record(self, action: RecordEvent, component: str, now: datetime) -> None:
         regarding = action.regarding
         meta = regarding.get("metadata") or {}
-        involved = {
-            "kind": regarding.get("kind", ""),
-            "namespace": meta.get("namespace", regarding.get("namespace", "")),
-            "name": meta.get("name", regarding.get("name", "")),
-            "uid": meta.get("uid", regarding.get("uid", "")),
-            "apiVersion": regarding.get("apiVersion", ""),
-            "resourceVersion": meta.get("resourceVersion", regarding.get("resourceVersion", "")),
-        }
-        if regarding.get("fieldPath"):
-            involved["fieldPath"] = regarding["fieldPath"]
-        namespace = involved["namespace"] or "default"
+        # involvedObject: kind, namespace, name, uid, apiVersion, resourceVersion, fieldPath, the empty
+        # ones left out; the metadata's value (even an empty one) wins over a top-level one.
+        kind = regarding.get("kind", "")
+        if meta:
+            namespace = meta["namespace"] if "namespace" in meta else regarding.get("namespace", "")
+            name = meta["name"] if "name" in meta else regarding.get("name", "")
+            uid = meta["uid"] if "uid" in meta else regarding.get("uid", "")
+            version = meta["resourceVersion"] if "resourceVersion" in meta else regarding.get("resourceVersion", "")
+        else:
+            namespace = regarding.get("namespace", "")
+            name = regarding.get("name", "")
+            uid = regarding.get("uid", "")
+            version = regarding.get("resourceVersion", "")
+        api_version = regarding.get("apiVersion", "")
+        field_path = regarding.get("fieldPath")
+        involved = {}
+        if kind:
+            involved["kind"] = kind
+        if namespace:
+            involved["namespace"] = namespace
+        if name:
+            involved["name"] = name
+        if uid:
+            involved["uid"] = uid
+        if api_version:
+            involved["apiVersion"] = api_version
+        if version:
+            involved["resourceVersion"] = version
+        if field_path:
+            involved["fieldPath"] = field_path
+        self._at(now)
+        stamp = self._instant_text
         event = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": self._name(involved["name"], now), "namespace": namespace},
-            "involvedObject": {k: v for k, v in involved.items() if v},
+            "metadata": {"name": self._name(name, now), "namespace": namespace or "default"},
+            "involvedObject": involved,
             "reason": action.reason,
             "message": action.message,
             "type": action.type,
             "source": {"component": component},
-            "firstTimestamp": _time(now),
-            "lastTimestamp": _time(now),
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
             "count": 1,
             "eventTime": None,
             "reportingComponent": component,
             "reportingInstance": "",
         }
-        correlator = self.correlator(component)
-        result = correlator.correlate(event, now)
+        # The spam key (`events.spam_key`) of this event, from the parts it was built of.
+        base = (component, "", kind or "", namespace or "", name or "", uid or "", api_version or "", action.type)
+        correlator = self._correlators.get(component) or self.correlator(component)
+        result = correlator.correlate(event, now, base)
         if result.skip or result.event is None:
             return
         written = self._write(result.event, result.patch)
