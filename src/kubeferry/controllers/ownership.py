@@ -134,8 +134,12 @@ def claim(
     claimed: list[dict] = []
     actions: list[Action] = []
     for obj in candidates:
-        meta = _meta(obj)
-        ref = get_controller_of(obj)
+        meta = obj.get("metadata") or {}
+        ref = None
+        for owner_ref in meta.get("ownerReferences") or ():  # get_controller_of, inlined for the hot loop
+            if owner_ref.get("controller") is True:
+                ref = owner_ref
+                break
         if ref is not None:
             if ref.get("uid") != owner_uid:
                 continue  # someone else's

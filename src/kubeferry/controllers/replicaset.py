@@ -71,6 +71,7 @@ MESSAGE_DELETED_POD = "Deleted pod: {name}"
 MESSAGE_ERROR_DELETING = "Error deleting: {error}"
 
 DEFAULT_REPLICAS = 1
+_TERMINAL_PHASES = (podutil.PHASE_SUCCEEDED, podutil.PHASE_FAILED)
 
 
 def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH_SIZE) -> list[int]:
@@ -135,24 +136,34 @@ class _Pass:
         self.rs = rs
         self.selector = from_label_selector(_spec(rs).get("selector"))
         namespace = _meta(rs).get("namespace") or ""
-        in_namespace = _in_namespace(list(pods), namespace)
+        # One walk sorts the namespace's pods into active and terminating (podutil.is_pod_active and
+        # is_pod_terminating, inlined: this loop sees every candidate pod on every pass).
+        active: list[dict] = []
+        terminating: list[dict] = []
+        terminal = _TERMINAL_PHASES
+        for pod in pods:
+            meta = pod.get("metadata") or {}
+            if (meta.get("namespace") or "") != namespace:
+                continue
+            if ((pod.get("status") or {}).get("phase") or "") in terminal:
+                continue
+            if meta.get("deletionTimestamp"):
+                terminating.append(pod)
+            else:
+                active.append(pod)
         self.active, self.claim_actions = ownership.claim(
             rs,
             KIND,
             API_VERSION,
             self.matches,
-            podutil.filter_active_pods(in_namespace),
+            active,
             candidate_api_version=POD_API_VERSION,
             candidate_kind=POD_KIND,
         )
-        self.terminating = [
-            p
-            for p in podutil.filter_terminating_pods(in_namespace)
-            if ownership.is_controlled_by(p, rs) and self.matches(p)
-        ]
+        self.terminating = [p for p in terminating if ownership.is_controlled_by(p, rs) and self.matches(p)]
 
     def matches(self, pod: Mapping[str, Any]) -> bool:
-        return self.selector.matches(_labels(pod))
+        return self.selector.matches((pod.get("metadata") or {}).get("labels") or {})
 
 
 # --- managing replicas -----------------------------------------------------------------------------
@@ -256,17 +267,24 @@ def calculate_status(
     the condition is already there; without an error an existing ReplicaFailure is removed.
     """
     status = copy.deepcopy(dict(rs.get("status") or {}))
-    template_labels = _template_labels(rs)
+    template_labels = list(_template_labels(rs).items())
     min_ready = _min_ready_seconds(rs)
     fully_labeled = ready = available = 0
+    # podutil.is_pod_ready and the label test inlined: this loop sees every owned pod on every pass.
     for pod in active:
-        labels = _labels(pod)
-        if all(labels.get(k) == v for k, v in template_labels.items()):
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        for key, value in template_labels:
+            if labels.get(key) != value:
+                break
+        else:
             fully_labeled += 1
-        if podutil.is_pod_ready(pod):
-            ready += 1
-            if podutil.is_pod_available(pod, min_ready, now):
-                available += 1
+        for condition in (pod.get("status") or {}).get("conditions") or ():
+            if condition.get("type") == podutil.POD_READY:
+                if condition.get("status") == podutil.CONDITION_TRUE:
+                    ready += 1
+                    if min_ready == 0 or podutil.is_pod_available(pod, min_ready, now):
+                        available += 1
+                break
 
     failure = _get_condition(status, CONDITION_REPLICA_FAILURE)
     conditions = list(status.get("conditions") or [])

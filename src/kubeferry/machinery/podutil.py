@@ -288,18 +288,6 @@ def _log2_bucket(moment: _dt.datetime, now: _dt.datetime) -> int:
     return int(math.log2(float(age))) if age > 0 else -1
 
 
-def _newer_first(
-    t1: _dt.datetime | None, t2: _dt.datetime | None, uid1: str, uid2: str, now: _dt.datetime | None
-) -> bool:
-    """Rules 6 and 8 of the ranking: the newer time first, bucketed by log2 age; equal buckets → lower UID."""
-    if now is None or t1 is None or t2 is None:
-        return _after_or_zero(t1, t2)
-    diff = _log2_bucket(t1, now) - _log2_bucket(t2, now)
-    if diff == 0:
-        return uid1 < uid2
-    return diff < 0
-
-
 def _creation_time(pod: Mapping[str, Any]) -> _dt.datetime | None:
     return parse_time(_meta(pod).get("creationTimestamp"))
 
@@ -318,6 +306,90 @@ def _first_rules(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool | None:
     return None
 
 
+class _RankFacts:
+    """What the ranked comparison reads of one pod, computed once per sort instead of once per comparison.
+
+    Everything but the restart counts is read up front (cheap and needed by almost every comparison);
+    the restart counts are read only when a comparison gets that far, exactly as the comparator would.
+    """
+
+    __slots__ = (
+        "pod",
+        "rank",
+        "node",
+        "phase",
+        "ready",
+        "cost",
+        "uid",
+        "ready_at",
+        "ready_bucket",
+        "created",
+        "created_bucket",
+        "_restarts",
+    )
+
+    def __init__(self, pod: Mapping[str, Any], rank: int, now: _dt.datetime | None) -> None:
+        self.pod = pod
+        self.rank = rank
+        self.node = node_name(pod)
+        self.phase = _PHASE_ORDINAL.get(pod_phase(pod), 0)
+        condition = get_pod_ready_condition(pod)
+        self.ready = condition is not None and condition.get("status") == CONDITION_TRUE
+        self.cost = deletion_cost(pod)
+        self.uid = pod_uid(pod)
+        # pod_ready_time: None unless ready; then the Ready condition's transition time.
+        self.ready_at = parse_time(condition.get("lastTransitionTime")) if self.ready and condition else None
+        self.created = _creation_time(pod)
+        # Buckets are compared only when `now` and both times are known (see _newer_first).
+        self.ready_bucket = _log2_bucket(self.ready_at, now) if now is not None and self.ready_at is not None else 0
+        self.created_bucket = _log2_bucket(self.created, now) if now is not None and self.created is not None else 0
+        self._restarts: tuple[int, int] | None = None
+
+    def restarts(self) -> tuple[int, int]:
+        if self._restarts is None:
+            self._restarts = max_container_restarts(self.pod)
+        return self._restarts
+
+
+def _newer_first(
+    t1: _dt.datetime | None, t2: _dt.datetime | None, b1: int, b2: int, uid1: str, uid2: str, bucketed: bool
+) -> bool:
+    """Rules 6 and 8 of the ranking: the newer time first, compared by log2 age buckets `b1`, `b2` when
+    `bucketed` (a `now` was given) and both times are known; equal buckets → lower UID.  Otherwise the
+    exact times decide, a missing one counting as the newest."""
+    if not bucketed or t1 is None or t2 is None:
+        return _after_or_zero(t1, t2)
+    if b1 == b2:
+        return uid1 < uid2
+    return b1 < b2
+
+
+def _ranked_less(a: _RankFacts, b: _RankFacts, bucketed: bool) -> bool:
+    """`ranked_pods_less` on precomputed facts: the same rules in the same order (see module doc)."""
+    node_a, node_b = a.node, b.node
+    if node_a != node_b and (not node_a or not node_b):
+        return not node_a
+    if a.phase != b.phase:
+        return a.phase < b.phase
+    if a.ready != b.ready:
+        return not a.ready
+    if a.cost != b.cost:
+        return a.cost < b.cost
+    if a.rank != b.rank:
+        return a.rank > b.rank
+    if a.ready and b.ready and a.ready_at != b.ready_at:
+        return _newer_first(a.ready_at, b.ready_at, a.ready_bucket, b.ready_bucket, a.uid, b.uid, bucketed)
+    regular_a, sidecar_a = a.restarts()
+    regular_b, sidecar_b = b.restarts()
+    if regular_a != regular_b:
+        return regular_a > regular_b
+    if sidecar_a != sidecar_b:
+        return sidecar_a > sidecar_b
+    if a.created != b.created:
+        return _newer_first(a.created, b.created, a.created_bucket, b.created_bucket, a.uid, b.uid, bucketed)
+    return False
+
+
 def ranked_pods_less(
     a: Mapping[str, Any], rank_a: int, b: Mapping[str, Any], rank_b: int, now: _dt.datetime | None
 ) -> bool:
@@ -325,26 +397,8 @@ def ranked_pods_less(
 
     `now=None` compares times exactly instead of in log2 buckets.
     """
-    decided = _first_rules(a, b)
-    if decided is not None:
-        return decided
-    cost_a, cost_b = deletion_cost(a), deletion_cost(b)
-    if cost_a != cost_b:
-        return cost_a < cost_b
-    if rank_a != rank_b:
-        return rank_a > rank_b
     now = _aware(now) if now is not None else None
-    if is_pod_ready(a) and is_pod_ready(b):
-        ready_a, ready_b = pod_ready_time(a), pod_ready_time(b)
-        if ready_a != ready_b:
-            return _newer_first(ready_a, ready_b, pod_uid(a), pod_uid(b), now)
-    restarts = _more_restarts(a, b)
-    if restarts is not None:
-        return restarts
-    created_a, created_b = _creation_time(a), _creation_time(b)
-    if created_a != created_b:
-        return _newer_first(created_a, created_b, pod_uid(a), pod_uid(b), now)
-    return False
+    return _ranked_less(_RankFacts(a, rank_a, now), _RankFacts(b, rank_b, now), now is not None)
 
 
 def active_pods_less(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
@@ -384,13 +438,17 @@ def sort_active_pods(pods: Sequence[Mapping[str, Any]]) -> list[Any]:
 def sort_pods_with_ranks(
     pods: Sequence[Mapping[str, Any]], ranks: Sequence[int], now: _dt.datetime | None
 ) -> list[Any]:
-    """`pods` in ActivePodsWithRanks order, deletion candidates first (stable for equal pods)."""
+    """`pods` in ActivePodsWithRanks order, deletion candidates first (stable for equal pods).
+
+    Each pod's facts are read once; the comparisons (n log n of them) then only compare those.
+    """
     if len(pods) != len(ranks):
         raise ValueError("pods and ranks must have the same length")
-    pairs = _sorted_by_less(
-        list(zip(pods, ranks, strict=True)), lambda x, y: ranked_pods_less(x[0], x[1], y[0], y[1], now)
-    )
-    return [pod for pod, _rank in pairs]
+    now = _aware(now) if now is not None else None
+    bucketed = now is not None
+    facts = [_RankFacts(pod, rank, now) for pod, rank in zip(pods, ranks, strict=True)]
+    ordered = _sorted_by_less(facts, lambda x, y: _ranked_less(x, y, bucketed))
+    return [f.pod for f in ordered]
 
 
 # --- creating pods ----------------------------------------------------------------------------------
@@ -416,6 +474,22 @@ def pods_prefix(controller_name: str) -> str:
     return prefix if _valid_generate_name_prefix(prefix) else controller_name
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars) without `copy.deepcopy`'s bookkeeping;
+    anything else is handed to `copy.deepcopy`.  Every pod a ReplicaSet creates copies its template."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy_json(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy_json(v) for v in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
 def pod_from_template(
     template: Mapping[str, Any], parent: Mapping[str, Any], controller_ref: Mapping[str, Any]
 ) -> dict:
@@ -428,6 +502,6 @@ def pod_from_template(
         pod_meta["namespace"] = parent_meta["namespace"]
     for key in ("labels", "annotations", "finalizers"):
         if meta.get(key):
-            pod_meta[key] = copy.deepcopy(meta[key])
+            pod_meta[key] = _copy_json(meta[key])
     pod_meta["ownerReferences"] = [dict(controller_ref)]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": copy.deepcopy(template.get("spec") or {})}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": _copy_json(template.get("spec") or {})}
