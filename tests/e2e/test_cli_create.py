@@ -25,7 +25,13 @@ from kubeferry.cluster import certs
 
 pytestmark = pytest.mark.e2e
 
-FILES = {"f.txt": "hello\n", "env.txt": "# settings\na=1\n\nb=two\n", "dir/x.conf": "x=1\n", "dir/y.conf": "y\n"}
+FILES = {
+    "f.txt": "hello\n",
+    "env.txt": "# settings\na=1\n\nb=two\n",
+    "dir/x.conf": "x=1\n",
+    "dir/y.conf": "y\n",
+    "odd.txt": "<a & b>\u2028\u00e9\n",  # characters Go's JSON escapes (or not) in the --append-hash input
+}
 VOLATILE_META = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "namespace")
 
 
@@ -121,6 +127,19 @@ DRY_RUN_OBJECTS = [
     pytest.param(["create", "sa", "robot", "--save-config"], id="serviceaccount-alias-save-config"),
     pytest.param(["create", "job", "once", "--image=busybox", "--", "echo", "hi"], id="job-command"),
     pytest.param(["create", "job", "once", "--image=busybox", "--save-config"], id="job-save-config"),
+    pytest.param(["create", "configmap", "cm", "--from-literal=a=b", "--append-hash"], id="configmap-append-hash"),
+    pytest.param(["create", "configmap", "cm", "--append-hash", "--save-config"], id="configmap-empty-append-hash"),
+    pytest.param(["create", "cm", "cm", "--from-file={dir}/odd.txt", "--append-hash"], id="configmap-escapes-hash"),
+    pytest.param([*SECRET, "generic", "s", "--from-file={dir}/odd.txt", "--append-hash"], id="secret-append-hash"),
+    pytest.param([*SECRET, "generic", "s", "--type=x", "--append-hash=true"], id="secret-typed-append-hash"),
+    pytest.param(
+        [*SECRET, "docker-registry", "reg", "--docker-username=u", "--docker-password=p", "--append-hash"],
+        id="secret-docker-registry-append-hash",
+    ),
+    pytest.param(
+        [*SECRET, "tls", "t", "--cert={dir}/tls.crt", "--key={dir}/tls.key", "--append-hash"], id="secret-tls-hash"
+    ),
+    pytest.param(["create", "configmap", "cm", "--from-literal=a=b", "--append-hash=false"], id="append-hash-false"),
 ]
 
 

@@ -143,6 +143,8 @@ def _generator_parser(path: str, subtype: str) -> argparse.ArgumentParser:
         p.add_argument("--from-env-file", action="append")
     if path in ("configmap", "secret") and subtype in ("", "generic", "docker-registry"):
         p.add_argument("--from-file", action="append")
+    if path in ("configmap", "secret"):
+        p.add_argument("--append-hash", nargs="?", const="true")
     if subtype == "generic":
         p.add_argument("--type")
     if subtype == "docker-registry":
@@ -202,6 +204,15 @@ def _split(values) -> list[str]:
 
 
 def _build(args, path: str, subtype: str, name: str, command: list[str], namespace: str | None) -> dict:
+    from kubeferry.cli import create_objects as co
+
+    obj = _generated(args, path, subtype, name, command, namespace)
+    if _truthy(getattr(args, "append_hash", "false")) and obj["kind"] in ("ConfigMap", "Secret"):
+        obj["metadata"]["name"] = f"{name}-{co.content_hash(obj)}"
+    return obj
+
+
+def _generated(args, path: str, subtype: str, name: str, command: list[str], namespace: str | None) -> dict:
     from kubeferry.cli import create_objects as co
 
     generator = path.split()[0]
@@ -337,14 +348,13 @@ def last_applied_text(obj: dict) -> str:
 
 
 def _go_json_ordered(obj: object, indent: int | None = None) -> str:
-    """Go's `json.Marshal` of a typed object: keys in the order given (struct order), `<>&` escaped."""
+    """Go's `json.Marshal` of a typed object: keys in the order given (struct order), `<>&` and U+2028/9 escaped."""
     import json
 
+    from kubeferry.cli.printers import go_json_escape
+
     separators = (",", ": ") if indent else (",", ":")
-    text = json.dumps(obj, indent=indent, separators=separators, ensure_ascii=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escaped)
-    return text
+    return go_json_escape(json.dumps(obj, indent=indent, separators=separators, ensure_ascii=False))
 
 
 def print_created(obj: dict, res, output: str, mode: str) -> None:

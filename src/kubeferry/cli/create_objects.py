@@ -400,6 +400,38 @@ def _check_pair(cert_path: str, key_path: str) -> None:
         raise GeneratorError("tls: failed to parse private key") from None
 
 
+# -- --append-hash ------------------------------------------------------------------------------
+
+_HASH_LETTERS = str.maketrans({"0": "g", "1": "h", "3": "k", "a": "m", "e": "t"})
+HASH_LENGTH = 10
+
+
+def content_hash(obj: dict) -> str:
+    """kubectl's `--append-hash` suffix for a generated ConfigMap or Secret.
+
+    The SHA-256 of Go's JSON of {kind, name, data[, binaryData]} (a ConfigMap) or {kind, type,
+    name, data} (a Secret; values base64), keys sorted, `<>&` escaped; its first 10 hex digits,
+    with 0, 1, 3, a and e replaced by g, h, k, m and t so the suffix cannot spell words.
+    Example: ConfigMap "cm" with data a=b → `{"data":{"a":"b"},"kind":"ConfigMap","name":"cm"}`
+    → sha256 5362a16d19… → "5k62mh6dh9".
+    """
+    import hashlib
+
+    meta = obj.get("metadata") or {}
+    fields: dict = {"kind": obj["kind"], "name": meta.get("name", ""), "data": obj.get("data") or {}}
+    if obj["kind"] == "Secret":
+        fields["type"] = obj.get("type", "")
+    elif obj.get("binaryData"):
+        fields["binaryData"] = obj["binaryData"]
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in _GO_JSON_ESCAPES.items():
+        text = text.replace(char, escaped)
+    for char, escaped in (("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # as Go does
+        text = text.replace(char, escaped)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest[:HASH_LENGTH].translate(_HASH_LETTERS)
+
+
 # -- namespace and serviceaccount ----------------------------------------------------------------
 
 

@@ -227,7 +227,8 @@ _HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2
 _HTML_RE = "[<>&\u2028\u2029]"
 
 
-def _go_json_escape(text: str) -> str:
+def go_json_escape(text: str) -> str:
+    """Go's json.Marshal escapes: `<>&` and U+2028/U+2029 as \\u sequences."""
     return re.sub(_HTML_RE, lambda m: _HTML_ESCAPES[m.group(0)], text)
 
 
@@ -240,7 +241,7 @@ def to_json(obj, indent: bool = True) -> str:
         ensure_ascii=False,
         separators=(",", ": ") if indent else (",", ":"),
     )
-    return _go_json_escape(text)
+    return go_json_escape(text)
 
 
 # -- YAML (go-yaml v2 as sigs.k8s.io/yaml drives it) ---------------------------------------------
@@ -466,8 +467,21 @@ def _scalar(value, column: int, indent: int, key: bool = False) -> str:
         body = s[:-1]
     lines = body.split("\n")
     block_indent = indent
+    if "\u2028" in body or "\u2029" in body:
+        # go-yaml writes a Unicode line or paragraph separator as it is, then indents what follows
+        lines = [_indent_after_separators(line, block_indent) for line in lines]
     rendered = "\n".join((" " * block_indent + line) if line else "" for line in lines)
     return f"|{hint}{chomp}\n{rendered}"
+
+
+def _indent_after_separators(line: str, indent: int) -> str:
+    """ "a\u2028b" → "a\u2028" + indent spaces + "b": the separator breaks the line for YAML."""
+    out = []
+    for i, ch in enumerate(line):
+        out.append(ch)
+        if ch in ("\u2028", "\u2029") and i + 1 < len(line) and line[i + 1] not in ("\u2028", "\u2029"):
+            out.append(" " * indent)
+    return "".join(out)
 
 
 def _yaml_lines(value, indent: int, out: list[str], prefix: str) -> None:
