@@ -177,6 +177,14 @@ BAD_INPUT = [
     pytest.param([*SECRET, "tls", "t", "--cert={dir}/tls.crt"], id="tls-missing-key"),
     pytest.param([*SECRET, "tls", "t", "--cert={dir}/tls.crt", "--key={dir}/tls.crt"], id="tls-cert-as-key"),
     pytest.param(["create", "job", "once"], id="job-missing-image"),
+    pytest.param(["create", "job", "once", "--from=cronjob/nightly"], id="job-from-unserved-cronjob"),
+    pytest.param(["create", "job", "once", "--from=cronjob/n", "--image=x"], id="job-from-and-image"),
+    pytest.param(["create", "job", "once", "--from=cronjob/n", "--", "echo"], id="job-from-and-command"),
+    pytest.param(["create", "job", "once", "--from=a/b/c"], id="job-from-two-slashes"),
+    pytest.param(["create", "job", "once", "--from=/n"], id="job-from-no-type"),
+    pytest.param(["create", "job", "once", "--from=deployment"], id="job-from-no-name"),
+    pytest.param(["create", "job", "once", "--from=deployment/nope"], id="job-from-missing-object"),
+    pytest.param(["create", "job", "once", "--from=sa/default"], id="job-from-not-a-cronjob"),
     pytest.param(["create", "nosuch", "x"], id="unknown-generator"),
 ]
 

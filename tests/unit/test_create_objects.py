@@ -106,3 +106,46 @@ def test_docker_config_escapes_like_go():
 
     text = base64.b64decode(obj["data"][co.DOCKER_CONFIG_KEY]).decode()
     assert '"password":"p\\u003c\\u0026\\u003e"' in text
+
+
+def test_job_from_cronjob_is_its_template_owned_by_it():
+    cronjob = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "nightly", "namespace": "ops", "uid": "u-1", "labels": {"not": "copied"}},
+        "spec": {
+            "schedule": "0 3 * * *",
+            "jobTemplate": {
+                "metadata": {"labels": {"app": "report"}, "annotations": {"team": "a", co.CRONJOB_INSTANTIATE: "x"}},
+                "spec": {"backoffLimit": 2, "template": {"spec": {"containers": [{"name": "r", "image": "r:1"}]}}},
+            },
+        },
+    }
+    job = co.job_from_cronjob("manual-1", "ops", cronjob)
+    assert job == {
+        "kind": "Job",
+        "apiVersion": "batch/v1",
+        "metadata": {
+            "name": "manual-1",
+            "namespace": "ops",
+            "labels": {"app": "report"},
+            # kubectl sets "manual" first, then copies the template's annotations over it
+            "annotations": {co.CRONJOB_INSTANTIATE: "x", "team": "a"},
+            "ownerReferences": [
+                {"apiVersion": "batch/v1", "kind": "CronJob", "name": "nightly", "uid": "u-1", "controller": True}
+            ],
+        },
+        "spec": {"backoffLimit": 2, "template": {"spec": {"containers": [{"name": "r", "image": "r:1"}]}}},
+        "status": {},
+    }
+    job["spec"]["template"]["spec"]["containers"][0]["image"] = "changed"
+    assert cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"] == "r:1"
+
+
+def test_job_from_cronjob_without_template_metadata():
+    job = co.job_from_cronjob("j", None, {"metadata": {"name": "c", "uid": "u"}, "spec": {"jobTemplate": {"spec": {}}}})
+    assert job["metadata"] == {
+        "name": "j",
+        "annotations": {co.CRONJOB_INSTANTIATE: "manual"},
+        "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "c", "uid": "u", "controller": True}],
+    }

@@ -127,6 +127,8 @@ def _generator_parser(path: str, subtype: str) -> argparse.ArgumentParser:
     p.add_argument("--show-managed-fields", nargs="?", const="true")
     if path in ("deployment", "job"):
         p.add_argument("--image", action="append")
+    if path == "job":
+        p.add_argument("--from", dest="from_")
     if path == "deployment":
         p.add_argument("-r", "--replicas")
         p.add_argument("--port")
@@ -258,6 +260,34 @@ def _generated(args, path: str, subtype: str, name: str, command: list[str], nam
     return co.serviceaccount(name, namespace)
 
 
+def _job_from(args, conn, name: str, command: list[str], namespace: str | None) -> dict:
+    """`create job NAME --from=cronjob/CRONJOB`: the CronJob's job template, owned by it (as kubectl)."""
+    from kubeferry.cli import create_objects as co
+    from kubeferry.client import request as rq
+    from kubeferry.client.https import NoMatchError
+
+    source = args.from_
+    if getattr(args, "image", None):
+        raise co.GeneratorError("either --image or --from must be specified")
+    if command:
+        raise co.GeneratorError("cannot specify --from and command")
+    kind, slash, source_name = source.partition("/")
+    if source.count("/") > 1:
+        raise co.GeneratorError("arguments in resource/name form may not have more than one slash")
+    if slash and not (kind and source_name):
+        raise co.GeneratorError("arguments in resource/name form must have a single resource and name")
+    try:
+        res = conn.transport.lookup(kind)
+    except NoMatchError:
+        raise co.GeneratorError(f'the server doesn\'t have a resource type "{kind}"') from None
+    if not slash:
+        raise co.GeneratorError("resource(s) were provided, but no name was specified")
+    found = conn.transport.send(rq.get(res, conn.namespace if res.namespaced else None, source_name)).json()
+    if (res.group, res.kind) != ("batch", "CronJob"):
+        raise co.GeneratorError(f"unknown object type *{res.version}.{res.kind}")  # kubectl names the Go type
+    return co.job_from_cronjob(name, namespace, found)
+
+
 def _required(path: str) -> str:
     return {"deployment": "image", "service externalname": "external-name"}.get(path, "")
 
@@ -308,7 +338,10 @@ def _generate(args, conn, path: str, subtype: str, name: str, command: list[str]
     res = resources.by_gvr(group, version, plural)
     namespace = conn.namespace if conn.namespace_explicit and res.namespaced else None
     try:
-        obj = _build(args, path, subtype, name, command, namespace)
+        if generator == "job" and getattr(args, "from_", None) is not None:
+            obj = _job_from(args, conn, name, command, namespace)
+        else:
+            obj = _build(args, path, subtype, name, command, namespace)
     except GeneratorError as e:
         return _fail(CommandError(str(e)))
     except CommandError as e:

@@ -118,6 +118,51 @@ def job(name: str, namespace: str | None, image: str, command=()) -> dict:
     }
 
 
+CRONJOB_INSTANTIATE = "cronjob.kubernetes.io/instantiate"
+
+
+def job_from_cronjob(name: str, namespace: str | None, cronjob: dict) -> dict:
+    """A Job made now from a CronJob's `jobTemplate`, as `kubectl create job --from=cronjob/…` makes it.
+
+    Annotations: `cronjob.kubernetes.io/instantiate: manual`, then the template's own; labels the
+    template's; a controller ownerReference to the CronJob; the template's spec as it is.
+    """
+    template = (cronjob.get("spec") or {}).get("jobTemplate") or {}
+    template_meta = template.get("metadata") or {}
+    meta: dict = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    if template_meta.get("labels"):
+        meta["labels"] = dict(template_meta["labels"])
+    meta["annotations"] = {CRONJOB_INSTANTIATE: "manual", **(template_meta.get("annotations") or {})}
+    source = cronjob.get("metadata") or {}
+    meta["ownerReferences"] = [
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "name": source.get("name", ""),
+            "uid": source.get("uid", ""),
+            "controller": True,
+        }
+    ]
+    return {
+        "kind": "Job",
+        "apiVersion": "batch/v1",
+        "metadata": meta,
+        "spec": copy_json(template.get("spec") or {}),
+        "status": {},
+    }
+
+
+def copy_json(value):
+    """A deep copy of decoded JSON (dicts, lists, scalars)."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
+
+
 # -- service -------------------------------------------------------------------------------------
 
 SERVICE_TYPES = {
