@@ -34,10 +34,22 @@ CREATED_KEY = "created"
 CLOCK_MODE_KEY = "clock-mode"  # a cluster keeps its clock across restarts unless told otherwise
 
 _BY_STORAGE_KEY = {resources.storage_key(r): r for r in resources.RESOURCES}
+# (apiVersion, kind) -> (resource, storage key), filled as controllers ask (the served resources are fixed).
+_RESOLVED: dict[tuple[str, str], tuple[resources.Resource, str]] = {}
 # Who acts when a controller names nobody: the controller manager's own credentials.
 CONTROLLER_MANAGER = UserInfo("system:kube-controller-manager", ("system:authenticated",))
 # The write a subresource stands for: binding a pod is a POST (create) of pods/binding.
 _SUBRESOURCE_VERBS = {"binding": "create", "eviction": "create"}
+
+
+def _resolve(api_version: str, kind: str) -> tuple[resources.Resource, str]:
+    found = _RESOLVED.get((api_version, kind))
+    if found is None:
+        res = resources.by_api_version_kind(api_version, kind)
+        if res is None:
+            raise st.StatusError(404, "NotFound", f"no resource for {api_version} {kind}")
+        found = _RESOLVED[(api_version, kind)] = (res, resources.storage_key(res))
+    return found
 
 
 class InProcessTransport:
@@ -111,14 +123,11 @@ class InProcessTransport:
 
     @staticmethod
     def _resource(api_version: str, kind: str) -> resources.Resource:
-        res = resources.by_api_version_kind(api_version, kind)
-        if res is None:
-            raise st.StatusError(404, "NotFound", f"no resource for {api_version} {kind}")
-        return res
+        return _resolve(api_version, kind)[0]
 
     def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict | None:
-        res = self._resource(api_version, kind)
-        entry = self.registry.store.get(resources.storage_key(res), namespace if res.namespaced else "", name)
+        res, key = _resolve(api_version, kind)
+        entry = self.registry.store.get(key, namespace if res.namespaced else "", name)
         if entry is None and self._node:
             return None  # gone from the kubelet's own pod cache (over HTTP the Node authorizer says 403)
         self._check("get", res, namespace, name)
@@ -127,8 +136,8 @@ class InProcessTransport:
     def get_unchecked(self, api_version: str, kind: str, namespace: str, name: str) -> dict | None:
         """A look-up that stands for a client's memory of what it wrote itself (the event recorder's
         cache), so it needs no right of its own."""
-        res = self._resource(api_version, kind)
-        entry = self.registry.store.get(resources.storage_key(res), namespace if res.namespaced else "", name)
+        res, key = _resolve(api_version, kind)
+        entry = self.registry.store.get(key, namespace if res.namespaced else "", name)
         return entry.obj if entry is not None else None
 
     def list(self, api_version: str, kind: str, namespace: str | None = None) -> list[dict]:
@@ -208,6 +217,13 @@ class ControlPlane:
         self.transport = InProcessTransport(registry)
         self.controller_transport = InProcessTransport(registry, authorizer, CONTROLLER_MANAGER if authorize else None)
         self.runner = Runner(self.controller_transport, clock, controllers)
+        # storage key -> the runner's delivery to the mappers of the controllers watching that kind;
+        # kinds nobody watches are absent, so their writes cost one look-up.
+        self._routes = {}
+        for key, res in _BY_STORAGE_KEY.items():
+            deliver = self.runner.route(res.api_version, res.kind)
+            if deliver is not None:
+                self._routes[key] = deliver
         registry.store.listeners.append(self._on_event)
         self._wake = asyncio.Event()
         self.runner.on_work = self._wake.set
@@ -215,11 +231,11 @@ class ControlPlane:
         self._stopping = False
 
     def _on_event(self, event) -> None:
-        res = _BY_STORAGE_KEY.get(event.kind)
-        if res is None:
+        deliver = self._routes.get(event.kind)
+        if deliver is None:
             return
-        prev = event.prev.obj if event.prev is not None else None
-        self.runner.notify(res.api_version, res.kind, event.entry.obj, prev, event.type)
+        prev = event.prev
+        deliver(event.entry.obj, prev.obj if prev is not None else None, event.type)
 
     def resync(self) -> None:
         """Queue every object once (at start-up): level-based controllers pick up where they were."""

@@ -34,21 +34,24 @@ def _self(name: str):
     return mapper
 
 
+def _owner_keys(name: str, owner_kind: str, namespace: str, ref: dict | None, before: dict | None) -> list[Key]:
+    """The keys of the controlling owners `ref` (now) and `before` (prior to the change) of `owner_kind`."""
+    keys: list[Key] = []
+    if ref and ref.get("kind") == owner_kind:
+        keys.append((name, namespace, ref["name"]))
+    if before and before.get("kind") == owner_kind:
+        key = (name, namespace, before["name"])
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
 def _owner(name: str, owner_kind: str):
     """Key the controlling owner of `owner_kind` (now or before the change: adoption and release)."""
 
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        keys = []
-        namespace = obj["metadata"].get("namespace", "")
-        for candidate in (obj, prev):
-            if candidate is None:
-                continue
-            ref = controller_of(candidate)
-            if ref and ref.get("kind") == owner_kind:
-                key = (name, namespace, ref["name"])
-                if key not in keys:
-                    keys.append(key)
-        return keys
+        before = controller_of(prev) if prev is not None else None
+        return _owner_keys(name, owner_kind, obj["metadata"].get("namespace", ""), controller_of(obj), before)
 
     return mapper
 
@@ -97,21 +100,27 @@ class PodsByController:
         self._bucket_of: dict[tuple[str, str], tuple[str, str]] = {}  # (ns, name) -> (ns, controller uid)
         self._buckets: dict[tuple[str, str], dict[str, dict]] = {}  # (ns, controller uid or "") -> name -> pod
 
-    def observe(self, pod: dict, deleted: bool) -> None:
+    def observe(self, pod: dict, deleted: bool) -> dict | None:
+        """Index the pod's new state (or its removal); returns its controller reference."""
         meta = pod["metadata"]
         namespace, name = meta.get("namespace", ""), meta["name"]
-        old = self._bucket_of.pop((namespace, name), None)
+        ref = controller_of(pod)
+        key = (namespace, ref.get("uid", "") if ref is not None else "")
+        old = self._bucket_of.get((namespace, name))
+        if old == key and not deleted:
+            self._buckets[key][name] = pod  # same controller as before (status writes): replace in place
+            return ref
         if old is not None:
+            del self._bucket_of[(namespace, name)]
             bucket = self._buckets[old]
             bucket.pop(name, None)
             if not bucket:
                 del self._buckets[old]
         if deleted:
-            return
-        ref = controller_of(pod)
-        key = (namespace, (ref or {}).get("uid", "") if ref is not None else "")
+            return ref
         self._bucket_of[(namespace, name)] = key
         self._buckets.setdefault(key, {})[name] = pod
+        return ref
 
     def candidates(self, namespace: str, controller_uid: str) -> list[dict]:
         """The pods `controller_uid` controls and the orphans of `namespace`, in list order (by name)."""
@@ -165,10 +174,13 @@ def indexed_sync_replicaset(index: PodsByController):
     return sync
 
 
-def _indexing(index: PodsByController, mapper):
+def _indexing_owner(index: PodsByController, name: str, owner_kind: str):
+    """`_owner(name, owner_kind)` for pods that also keeps `index` (the pod's controller read once)."""
+
     def observe_then_map(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        index.observe(obj, event == "DELETED")
-        return mapper(api_version, kind, obj, prev, event)
+        ref = index.observe(obj, event == "DELETED")
+        before = controller_of(prev) if prev is not None else None
+        return _owner_keys(name, owner_kind, obj["metadata"].get("namespace", ""), ref, before)
 
     return observe_then_map
 
@@ -247,7 +259,7 @@ def workload_controllers() -> list[Controller]:
             indexed_sync_replicaset(pods_by_controller),
             {
                 ("apps/v1", "ReplicaSet"): _self("replicaset"),
-                ("v1", "Pod"): _indexing(pods_by_controller, _owner("replicaset", "ReplicaSet")),
+                ("v1", "Pod"): _indexing_owner(pods_by_controller, "replicaset", "ReplicaSet"),
             },
             component="replicaset-controller",
             **identity.controller_manager("replicaset-controller"),

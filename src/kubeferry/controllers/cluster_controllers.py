@@ -41,12 +41,21 @@ class OwnerIndex:
         self.dependents: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.owners_of: dict[tuple[str, str], set[str]] = {}
 
-    def observe(self, api_version: str, kind: str, obj: dict, event: str) -> tuple[str, str]:
+    def observe(self, api_version: str, kind: str, obj: dict, event: str, prev: dict | None = None) -> tuple[str, str]:
+        """Record `obj`'s owners (`prev`: the version the change replaced, when known); returns its key."""
         meta = obj["metadata"]
         me = (_ref_key(api_version, kind, meta.get("namespace", "")), meta["name"])
         refs = meta.get("ownerReferences")
-        if not refs and me not in self.owners_of:
-            return me  # no owners before or after (most objects: Events, owner-less pods)
+        if not refs:
+            if me not in self.owners_of:
+                return me  # no owners before or after (most objects: Events, owner-less pods)
+        elif (
+            event != "DELETED"
+            and prev is not None
+            and me in self.owners_of
+            and refs == (prev.get("metadata") or {}).get("ownerReferences")
+        ):
+            return me  # the references this index holds for it are unchanged (status writes)
         for uid in self.owners_of.pop(me, set()):
             self.dependents[uid].discard(me)
         if event != "DELETED":
@@ -63,7 +72,7 @@ def garbage_collector() -> Controller:
 
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         meta = obj["metadata"]
-        me = index.observe(api_version, kind, obj, event)
+        me = index.observe(api_version, kind, obj, event, prev)
         keys: list[Key] = []
         deleting = event == "DELETED" or bool(meta.get("deletionTimestamp"))
         if event != "DELETED" and (meta.get("ownerReferences") or (deleting and meta.get("finalizers"))):
@@ -107,7 +116,13 @@ def garbage_collector() -> Controller:
         return garbagecollector.reconcile(obj, owners, dependents, now)
 
     watches = {(r.api_version, r.kind): mapper for r in resources.RESOURCES}
-    return Controller("gc", sync, watches, component="garbage-collector-controller", **identity.controller_manager("generic-garbage-collector"))
+    return Controller(
+        "gc",
+        sync,
+        watches,
+        component="garbage-collector-controller",
+        **identity.controller_manager("generic-garbage-collector"),
+    )
 
 
 def namespace_controller() -> Controller:
@@ -139,7 +154,13 @@ def namespace_controller() -> Controller:
     watches = {("v1", "Namespace"): on_namespace}
     for res in _NAMESPACED:
         watches[(res.api_version, res.kind)] = on_content
-    return Controller("namespace", sync, watches, component="namespace-controller", **identity.controller_manager("namespace-controller"))
+    return Controller(
+        "namespace",
+        sync,
+        watches,
+        component="namespace-controller",
+        **identity.controller_manager("namespace-controller"),
+    )
 
 
 def endpoints_controller() -> Controller:
@@ -156,7 +177,8 @@ def endpoints_controller() -> Controller:
 
     def on_pod(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         ns = obj["metadata"].get("namespace", "")
-        return [("endpoints", ns, name) for name in sorted(services.get(ns, ()))]
+        names = services.get(ns)
+        return [("endpoints", ns, name) for name in sorted(names)] if names else []
 
     def sync(ns: str, name: str, transport: Transport, now: datetime) -> list:
         service = transport.get("v1", "Service", ns, name)
@@ -172,7 +194,10 @@ def endpoints_controller() -> Controller:
         return endpoints.reconcile(service, pods, current, slices, now)
 
     return Controller(
-        "endpoints", sync, {("v1", "Service"): on_service, ("v1", "Pod"): on_pod}, component="endpoint-controller",
+        "endpoints",
+        sync,
+        {("v1", "Service"): on_service, ("v1", "Pod"): on_pod},
+        component="endpoint-controller",
         **identity.controller_manager("endpoint-controller"),
     )
 
@@ -214,7 +239,13 @@ def node_lifecycle_controller() -> Controller:
             actions.append(RequeueAfter(delay))
         return actions
 
-    return Controller("nodelifecycle", sync, {("v1", "Node"): on_node}, component="node-controller", **identity.controller_manager("node-controller"))
+    return Controller(
+        "nodelifecycle",
+        sync,
+        {("v1", "Node"): on_node},
+        component="node-controller",
+        **identity.controller_manager("node-controller"),
+    )
 
 
 def disruption_controller() -> Controller:
@@ -232,7 +263,8 @@ def disruption_controller() -> Controller:
 
     def on_member(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         ns = obj["metadata"].get("namespace", "")
-        return [("disruption", ns, name) for name in sorted(budgets.get(ns, ()))]
+        names = budgets.get(ns)
+        return [("disruption", ns, name) for name in sorted(names)] if names else []
 
     def sync(ns: str, name: str, transport: Transport, now: datetime) -> list:
         pdb = transport.get("policy/v1", "PodDisruptionBudget", ns, name)
@@ -248,7 +280,13 @@ def disruption_controller() -> Controller:
     watches = {("policy/v1", "PodDisruptionBudget"): on_budget, ("v1", "Pod"): on_member}
     for api_version, kind in scalable:
         watches[(api_version, kind)] = on_member
-    return Controller("disruption", sync, watches, component="controllermanager", **identity.controller_manager("disruption-controller"))
+    return Controller(
+        "disruption",
+        sync,
+        watches,
+        component="controllermanager",
+        **identity.controller_manager("disruption-controller"),
+    )
 
 
 def volume_controller() -> Controller:

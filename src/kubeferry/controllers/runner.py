@@ -99,9 +99,26 @@ class Runner:
 
     def notify(self, api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> None:
         """A stored object changed: queue every key a controller derives from it."""
-        for mapper in self._mappers.get((api_version, kind), ()):
-            for key in mapper(api_version, kind, obj, prev, event):
-                self.enqueue(key)
+        deliver = self.route(api_version, kind)
+        if deliver is not None:
+            deliver(obj, prev, event)
+
+    def route(self, api_version: str, kind: str) -> Callable[[dict, dict | None, str], None] | None:
+        """`notify` for one kind, its mappers looked up once: the change fan-out calls this for every
+        stored write, so it asks only the controllers that watch the kind.  None when none does."""
+        mappers = tuple(self._mappers.get((api_version, kind), ()))
+        if not mappers:
+            return None
+        queued = self.queued
+        enqueue = self.enqueue
+
+        def deliver(obj: dict, prev: dict | None, event: str) -> None:
+            for mapper in mappers:
+                for key in mapper(api_version, kind, obj, prev, event):
+                    if key not in queued:
+                        enqueue(key)
+
+        return deliver
 
     def enqueue(self, key: Key) -> None:
         if key in self.queued:
@@ -168,7 +185,14 @@ class Runner:
                         return True
                 previous = self._act_as(user, controller.reader)
             actions = controller.reconcile(key[1], key[2], self.transport, now)
-            executor.execute(actions, self.transport, self.recorder, controller.component or controller.name, now, lambda s: self.schedule(key, s))
+            executor.execute(
+                actions,
+                self.transport,
+                self.recorder,
+                controller.component or controller.name,
+                now,
+                lambda s: self.schedule(key, s),
+            )
         except st.StatusError as e:
             self._retry(key, e)
         except Exception:  # noqa: BLE001 - a controller bug must not stop the control plane
@@ -204,7 +228,14 @@ class Runner:
         if count <= MAX_RETRIES_PER_SETTLE:
             self.enqueue(key)
         else:
-            log.info("controller %s: %s/%s keeps failing (%s); retrying in %ss", key[0], key[1], key[2], error.message, RETRY_DELAY)
+            log.info(
+                "controller %s: %s/%s keeps failing (%s); retrying in %ss",
+                key[0],
+                key[1],
+                key[2],
+                error.message,
+                RETRY_DELAY,
+            )
             self._failures[key] = 0
             self.schedule(key, RETRY_DELAY)
 
