@@ -182,20 +182,15 @@ def _error_line(error) -> str:
     return server_error_line(error)
 
 
-def print_tables(conn, args, targets, namespace, wide: bool) -> int:
-    from kubeferry.cli import printers
+def _fetched(conn, args, targets, namespace, fetch, errors: list):
+    """(resource, what `fetch` returned) for each target, in order; a failed target's StatusError goes
+    to `errors` instead, except NotFound with --ignore-not-found, which is skipped."""
     from kubeferry.machinery.status import StatusError
 
-    show_kind = _kind_shown(args, targets)
-    writer = printers.TabWriter(sys.stdout)
-    errors: list[str] = []
-    printed_any = False
-    last_key = None
-    pending_header = False
     for target in targets:
         res = target.resource
         try:
-            table = fetch_table(
+            found = fetch(
                 conn.transport,
                 res,
                 namespace if namespace is not None else (conn.namespace if target.name else None),
@@ -205,10 +200,22 @@ def print_tables(conn, args, targets, namespace, wide: bool) -> int:
                 limit=args.chunk_size,
             )
         except StatusError as e:
-            if e.code == 404 and e.reason == "NotFound" and args.ignore_not_found:
-                continue
-            errors.append(_error_line(e))
+            if not (e.code == 404 and e.reason == "NotFound" and args.ignore_not_found):
+                errors.append(e)
             continue
+        yield res, found
+
+
+def print_tables(conn, args, targets, namespace, wide: bool) -> int:
+    from kubeferry.cli import printers
+
+    show_kind = _kind_shown(args, targets)
+    writer = printers.TabWriter(sys.stdout)
+    errors: list = []  # StatusErrors, printed after the output
+    printed_any = False
+    last_key = None
+    pending_header = False
+    for res, table in _fetched(conn, args, targets, namespace, fetch_table, errors):
         rows = table.get("rows") or []
         if not rows:
             continue
@@ -236,8 +243,8 @@ def print_tables(conn, args, targets, namespace, wide: bool) -> int:
             writer.write_row(row)
         printed_any = True
     writer.flush()
-    for line in errors:
-        print(line, file=sys.stderr)
+    for error in errors:
+        print(_error_line(error), file=sys.stderr)
     if not printed_any and not errors and not args.ignore_not_found:
         print(_no_resources_line(targets, namespace), file=sys.stderr)
     return EXIT_FAILED if errors else 0
@@ -252,43 +259,26 @@ def _label_columns(args) -> list[str]:
 
 def print_generic(conn, args, targets, namespace) -> int:
     from kubeferry.cli import printers
-    from kubeferry.machinery.status import StatusError
 
     single = len(targets) == 1 and bool(targets[0].name)
     objs: list[dict] = []
     resources: list = []
-    errors: list[str] = []
-    for target in targets:
-        res = target.resource
-        try:
-            found, _ = fetch_objects(
-                conn.transport,
-                res,
-                namespace if namespace is not None else (conn.namespace if target.name else None),
-                target.name,
-                label_selector=args.selector,
-                field_selector=args.field_selector,
-                limit=args.chunk_size,
-            )
-        except StatusError as e:
-            if e.code == 404 and e.reason == "NotFound" and args.ignore_not_found:
-                continue
-            if single:
-                return _fail_status(e)
-            errors.append(_error_line(e))
-            continue
+    errors: list = []  # StatusErrors, printed after the output
+    for res, (found, _) in _fetched(conn, args, targets, namespace, fetch_objects, errors):
         for obj in found:
             obj.setdefault("apiVersion", res.api_version)
             obj.setdefault("kind", res.kind)
             objs.append(obj)
             resources.append(res)
+    if single and errors:
+        return _fail_status(errors[0])
     if single and not objs:
         return 0
     printers.print_objects(
         objs, args.output, single=single, resources=resources, no_headers=args.no_headers, stream=sys.stdout
     )
-    for line in errors:
-        print(line, file=sys.stderr)
+    for error in errors:
+        print(_error_line(error), file=sys.stderr)
     return EXIT_FAILED if errors else 0
 
 
