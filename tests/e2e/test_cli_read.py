@@ -76,6 +76,9 @@ GET_CASES = [
     pytest.param(["get", "deploy,svc", "-o", "name"], id="name"),
     pytest.param(["get", "deploy", "web", "nope", "-o", "json"], id="json-list-with-missing"),
     pytest.param(["get", "deploy", "nope", "-o", "json"], id="json-single-missing"),
+    pytest.param(["get", "deploy", "web", "nope", "--ignore-not-found"], id="table-ignore-not-found"),
+    pytest.param(["get", "deploy", "nope", "-o", "yaml", "--ignore-not-found"], id="yaml-single-ignore-not-found"),
+    pytest.param(["get", "deploy", "nope", "svc", "web", "-o", "name"], id="names-across-types-with-missing"),
     pytest.param(["get", "deploy", "-o", "jsonpath={.items[*].metadata.name}"], id="jsonpath-items"),
     pytest.param(
         ["get", "deploy", "-o", 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.replicas}{"\\n"}{end}'],
