@@ -233,6 +233,15 @@ class _Context:
     seed: str
     host_ip: str
     pod_ip: str
+    # Read from the pod once per look rather than once per transition.
+    restart_policy: str = field(init=False)
+    job_pod: bool = field(init=False)
+    liveness: Mapping[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.restart_policy = _restart_policy(self.pod)
+        self.job_pod = _is_job_pod(self.pod)
+        self.liveness = _liveness(self.pod)
 
 
 # --- small helpers ----------------------------------------------------------------------------------
@@ -243,7 +252,7 @@ def _aware(moment: _dt.datetime) -> _dt.datetime:
 
 
 def _plus(moment: _dt.datetime, seconds: float) -> _dt.datetime:
-    return moment + _dt.timedelta(seconds=seconds)
+    return moment + _dt.timedelta(seconds=seconds) if seconds else moment
 
 
 def go_duration(seconds: float) -> str:
@@ -266,6 +275,7 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)
 def normalized_image(image: str) -> str:
     """A reference as containerd resolves it: `nginx` → `docker.io/library/nginx:latest`."""
     name, tag = image, ""
@@ -282,16 +292,19 @@ def normalized_image(image: str) -> str:
     return f"{name}:{tag or 'latest'}"
 
 
+@functools.lru_cache(maxsize=4096)
 def image_id(image: str) -> str:
     reference = normalized_image(image).rsplit(":", 1)[0] if "@" not in image else image.split("@")[0]
     return f"{reference}@sha256:{_digest('image', normalized_image(image))}"
 
 
+@functools.lru_cache(maxsize=4096)
 def image_size(image: str) -> int:
     """A deterministic, plausible compressed image size in bytes (10–100 MB)."""
     return 10_000_000 + int(_digest("size", normalized_image(image))[:8], 16) % 90_000_000
 
 
+@functools.lru_cache(maxsize=4096)
 def pull_error(image: str) -> str:
     ref = normalized_image(image)
     return (
@@ -389,18 +402,23 @@ def _pre_stop_seconds(pod: Mapping[str, Any]) -> float:
 # --- facts and transitions --------------------------------------------------------------------------
 
 
-def _facts(model: _Model, ctx: _Context) -> dict[str, str]:
-    facts = {
-        "state": model.state,
-        "outcome": ctx.behaviour.outcome,
-        "restartPolicy": _restart_policy(ctx.pod),
-        "initPending": "true" if model.init_index < len(model.inits) else "false",
-        "jobPod": "true" if _is_job_pod(ctx.pod) else "false",
-    }
-    if model.state == "Exited":
-        facts["exitCode"] = str(model.exit_code)
-        facts["backoff"] = "none" if model.restart_wait == 0 else "waiting"
-    return facts
+def _next_stage(model: _Model, ctx: _Context) -> _profiles.Stage | None:
+    """The profile's stage for the model's facts (state, outcome, restartPolicy, initPending, jobPod, and
+    for an exited container exitCode and backoff), given as (name, value) pairs sorted by name."""
+    init_pending = "true" if model.init_index < len(model.inits) else "false"
+    job_pod = "true" if ctx.job_pod else "false"
+    state = model.state
+    common = (
+        ("initPending", init_pending),
+        ("jobPod", job_pod),
+        ("outcome", ctx.behaviour.outcome),
+        ("restartPolicy", ctx.restart_policy),
+        ("state", state),
+    )
+    if state == "Exited":
+        backoff = "none" if model.restart_wait == 0 else "waiting"
+        return ctx.profile.match_items((("backoff", backoff), ("exitCode", str(model.exit_code)), *common))
+    return ctx.profile.match_items(common)
 
 
 def _computed_delays(model: _Model, ctx: _Context, at: _dt.datetime) -> dict[str, float]:
@@ -410,7 +428,7 @@ def _computed_delays(model: _Model, ctx: _Context, at: _dt.datetime) -> dict[str
     if model.pull_backoff is not None and model.pull_failed_at is not None:
         due = _plus(model.pull_failed_at, model.pull_backoff[0])
         computed["image-backoff"] = max(0.0, (due - at).total_seconds())
-    probe = _liveness(ctx.pod)
+    probe = ctx.liveness
     period = float(probe.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
     threshold = int(probe.get("failureThreshold") or DEFAULT_FAILURE_THRESHOLD)
     computed["liveness-kill"] = max(0, threshold - 1) * period
@@ -492,7 +510,13 @@ def _terminated(c: _Container) -> dict:
 
 
 def _container_id(c: _Container) -> str:
-    return "containerd://" + _digest("container", c.seed, c.name, str(c.restart_count))
+    return _container_id_of(c.seed, c.name, c.restart_count)
+
+
+@functools.lru_cache(maxsize=8192)
+def _container_id_of(seed: str, name: str, restart_count: int) -> str:
+    """A container's id: rendered for every status of its pod, the same for one (pod, container, restart)."""
+    return "containerd://" + _digest("container", seed, name, str(restart_count))
 
 
 def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context) -> Events:
@@ -575,7 +599,7 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
         model.set_condition(COND_CONTAINERS_READY, "True", at)
         model.set_condition(COND_READY, "True", at)
     elif next_state == "Unhealthy":
-        probe = _liveness(ctx.pod)
+        probe = ctx.liveness
         detail = LIVENESS_HTTP_FAILURE
         if probe.get("tcpSocket"):
             detail = f"dial tcp {ctx.pod_ip}:{probe['tcpSocket'].get('port')}: connect: connection refused"
@@ -676,7 +700,7 @@ def _container_status(c: _Container) -> dict:
         status["containerID"] = _container_id(c)
     status["image"] = c.image
     status["imageID"] = image_id(c.image) if c.pulled else ""
-    status["lastState"] = copy.deepcopy(c.last) if c.last else {}
+    status["lastState"] = _copy_state(c.last) if c.last else {}
     status["name"] = c.name
     status["ready"] = c.ready
     status["restartCount"] = c.restart_count
@@ -694,13 +718,23 @@ def _container_status(c: _Container) -> dict:
     return status
 
 
+def _copy_state(state: dict) -> dict:
+    """A copy of a container state (`{"terminated": {...}}`, scalars inside) for a new status."""
+    return {key: dict(body) for key, body in state.items()}
+
+
+_NESTED = (dict, list)
+
+
 def _render(model: _Model, ctx: _Context) -> dict:
     """The managed part of the pod status for the model."""
     conditions = []
+    kept = model.conditions
     for kind in CONDITION_ORDER:
-        if kind not in model.conditions:
+        found = kept.get(kind)
+        if found is None:
             continue
-        status, reason, message, since = model.conditions[kind]
+        status, reason, message, since = found
         condition: dict[str, Any] = {"lastProbeTime": None, "lastTransitionTime": format_time(since)}
         if message:
             condition["message"] = message
@@ -711,7 +745,7 @@ def _render(model: _Model, ctx: _Context) -> dict:
         conditions.append(condition)
     for existing in (ctx.pod.get("status") or {}).get("conditions") or ():
         if existing.get("type") not in CONDITION_ORDER:
-            flat = all(not isinstance(v, dict | list) for v in existing.values())
+            flat = all(not isinstance(v, _NESTED) for v in existing.values())
             conditions.append(dict(existing) if flat else copy.deepcopy(existing))
     status: dict[str, Any] = {"phase": _phase(model), "conditions": conditions}
     if model.start_time is not None:
@@ -769,10 +803,11 @@ def _replay(ctx: _Context, now: _dt.datetime) -> tuple[list[_Snapshot], _dt.date
     next_at: _dt.datetime | None = None
     behaviour_seconds = ctx.behaviour.seconds()
     for _ in range(MAX_TRANSITIONS):
-        stage = ctx.profile.match(_facts(model, ctx))
+        stage = _next_stage(model, ctx)
         if stage is None:
             break
-        due = _plus(at, _profiles.delay_seconds(stage, ctx.seed, behaviour_seconds, _computed_delays(model, ctx, at)))
+        computed = _computed_delays(model, ctx, at) if stage.delay.computed else None
+        due = _plus(at, _profiles.delay_seconds(stage, ctx.seed, behaviour_seconds, computed))
         if cut is not None and due >= cut:
             break  # the deletion request comes first at a tie
         if due > now:
@@ -864,11 +899,11 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
     while not timeline.finished and len(timeline.snapshots) < MAX_TRANSITIONS:
         if timeline.pending is None:
             model = timeline.model
-            stage = ctx.profile.match(_facts(model, ctx))
+            stage = _next_stage(model, ctx)
             if stage is None:
                 timeline.finished = True
                 return
-            computed = _computed_delays(model, ctx, timeline.at)
+            computed = _computed_delays(model, ctx, timeline.at) if stage.delay.computed else None
             delay = _profiles.delay_seconds(stage, ctx.seed, behaviour_seconds, computed)
             timeline.pending = (stage, _plus(timeline.at, delay))
         stage, due = timeline.pending
@@ -962,11 +997,14 @@ def _newest_time(status: Mapping[str, Any]) -> _dt.datetime | None:
     return max(known) if known else None
 
 
-def _written_index(current: Mapping[str, Any], snapshots: list[_Snapshot]) -> int:
-    """Index of the last snapshot the current status already shows (-1: none of them)."""
+def _written_index(current: Mapping[str, Any], snapshots: list[_Snapshot], wanted: dict | None = None) -> int:
+    """Index of the last snapshot the current status already shows (-1: none of them).
+
+    `wanted` is `_managed(current)` when the caller has it already."""
     if not current.get("startTime"):
         return -1
-    wanted = _managed(current)
+    if wanted is None:
+        wanted = _managed(current)
     for index in range(len(snapshots) - 1, -1, -1):
         if snapshots[index].managed == wanted:
             return index
@@ -1018,15 +1056,21 @@ def reconcile(
     profile = profile or _profiles.load_profile()
     snapshots, next_at, delete_now, behaviour = _replay_cached(pod, node, now, rules, profile)
     current = pod.get("status") or {}
-    written = _written_index(current, snapshots)
+    shown = _managed(current)
+    written = _written_index(current, snapshots, shown)
     actions: list[Action] = []
     if written < 0 and snapshots:
         for problem in behaviour.problems:
             actions.append(RecordEvent(_reference(pod), WARNING, problem.reason, problem.message))
+    # One reference per field path: the recorder only reads it.
+    references: dict[str, dict] = {}
     for snapshot in snapshots[written + 1 :]:
         for kind, reason, message, field_path in snapshot.events:
-            actions.append(RecordEvent(_reference(pod, field_path), kind, reason, message))
-    if snapshots and snapshots[-1].managed != _managed(current):
+            ref = references.get(field_path)
+            if ref is None:
+                ref = references[field_path] = _reference(pod, field_path)
+            actions.append(RecordEvent(ref, kind, reason, message))
+    if snapshots and snapshots[-1].managed != shown:
         # The write shares the stored (read-only) spec; metadata and status are its own.
         status = {k: v for k, v in current.items() if k not in MANAGED_KEYS}
         status.update(orjson.loads(orjson.dumps(snapshots[-1].status)))

@@ -100,6 +100,13 @@ class Profile:
             self._matches[key] = found
         return found
 
+    def match_items(self, items: tuple[tuple[str, str], ...]) -> Stage | None:
+        """`match` for facts given as their (name, value) pairs sorted by name (the cache's key)."""
+        try:
+            return self._matches[items]
+        except KeyError:
+            return self.match(dict(items))
+
     def stage(self, name: str) -> Stage:
         for stage in self.stages:
             if stage.name == name:
