@@ -27,7 +27,12 @@ LABEL_VALUE_MSG = (
 @pytest.fixture(autouse=True)
 def forget():
     """Each test starts with nothing remembered."""
-    for known in (validation._valid_label_keys, validation._valid_label_values, validation._valid_annotation_keys):
+    for known in (
+        validation._valid_label_keys,
+        validation._valid_label_values,
+        validation._valid_annotation_keys,
+        validation._valid_namespace_names,
+    ):
         known.clear()
     core._valid_pod_specs.clear()
     yield
@@ -280,3 +285,53 @@ def test_kind_rules_are_the_same_looked_up_twice(api_version, kind, expected):
     first = validation._kind_rules(obj)
     assert (first is not None) is expected
     assert validation._kind_rules(obj) is first
+
+
+# ---- name predicates -------------------------------------------------------------------------
+
+NAMES = [
+    "web",
+    "web-1.17a2b3c4d5e6f708",
+    "a" * 63,
+    "a" * 64,
+    "a" * 253,
+    "a" * 254,
+    "Web",
+    "-web",
+    "web-",
+    "web_1",
+    "web..x",
+    "web\n",
+    "",
+    "ünï",
+]
+
+
+@pytest.mark.parametrize("name", NAMES, ids=lambda n: repr(n)[:20])
+def test_subdomain_predicate_agrees_with_the_messages(name):
+    assert validation.is_valid_subdomain_name(name) is (validation.name_is_dns_subdomain(name, False) == [])
+
+
+@pytest.mark.parametrize("name", NAMES, ids=lambda n: repr(n)[:20])
+def test_namespace_predicate_agrees_with_the_messages_twice(name):
+    expected = validation.validate_namespace_name(name, False) == []
+    assert validation.is_valid_namespace_name(name) is expected
+    assert validation.is_valid_namespace_name(name) is expected
+    assert (name in validation._valid_namespace_names) is expected
+
+
+@pytest.mark.parametrize("value", [None, 5, ["web"]], ids=["none", "int", "list"])
+def test_predicates_refuse_what_is_not_a_string(value):
+    assert validation.is_valid_subdomain_name(value) is False
+    assert validation.is_valid_namespace_name(value) is False
+
+
+def test_namespace_of_pod_checked_after_it_was_remembered():
+    assert validate_create(pod()) == []
+    bad = pod()
+    bad["metadata"]["namespace"] = "Default"
+    assert strs(validate_create(bad)) == [
+        'metadata.namespace: Invalid value: "Default": a lowercase RFC 1123 label must consist of lower case '
+        "alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  "
+        "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+    ]

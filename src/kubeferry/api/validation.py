@@ -100,6 +100,25 @@ def inclusive_range_error(lo: int, hi: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Strings already found valid (label keys and values, annotation keys, namespace names), so that
+# the same ones written again (every pod of a ReplicaSet carries its template's labels; every
+# status write carries the stored object's metadata) are not parsed again.  Only exact `str`s
+# are remembered; a set that reaches its limit starts over.
+
+KNOWN_VALID_LIMIT = 4096
+_valid_label_keys: set[str] = set()
+_valid_label_values: set[str] = set()
+_valid_annotation_keys: set[str] = set()
+_valid_namespace_names: set[str] = set()
+
+
+def _remember(known: set[str], text: str) -> None:
+    if len(known) >= KNOWN_VALID_LIMIT:
+        known.clear()
+    known.add(text)
+
+
+# ---------------------------------------------------------------------------------------------
 # Name atoms: each returns a list of messages, empty when valid.
 
 
@@ -233,6 +252,26 @@ def name_is_path_segment(name: str, prefix: bool = False) -> list[str]:
 
 validate_namespace_name = name_is_dns_label
 
+
+def is_valid_subdomain_name(name: object) -> bool:
+    """Whether `name_is_dns_subdomain(name)` finds nothing, without building its answer."""
+    return (
+        name.__class__ is str and len(name) <= DNS1123_SUBDOMAIN_MAX and _DNS1123_SUBDOMAIN_RE.match(name) is not None
+    )
+
+
+def is_valid_namespace_name(name: object) -> bool:
+    """Whether `validate_namespace_name(name)` finds nothing (namespaces found valid are remembered)."""
+    if name.__class__ is not str:
+        return False
+    if name in _valid_namespace_names:
+        return True
+    if validate_namespace_name(name, False):
+        return False
+    _remember(_valid_namespace_names, name)
+    return True
+
+
 # ---------------------------------------------------------------------------------------------
 # Field-path helpers
 
@@ -350,21 +389,6 @@ def validate_port_num_or_name(port: Any, path: str) -> list[FieldError]:
 
 def validate_label_name(name: str, path: str) -> list[FieldError]:
     return [st.invalid(path, name, m) for m in is_qualified_name(name)]
-
-
-# Strings already found valid, so that the same labels and annotations written again (every pod of
-# a ReplicaSet carries its template's; every status write carries the stored object's) are not
-# parsed again.  Only exact `str`s are remembered; a set that reaches its limit starts over.
-KNOWN_VALID_LIMIT = 4096
-_valid_label_keys: set[str] = set()
-_valid_label_values: set[str] = set()
-_valid_annotation_keys: set[str] = set()
-
-
-def _remember(known: set[str], text: str) -> None:
-    if len(known) >= KNOWN_VALID_LIMIT:
-        known.clear()
-    known.add(text)
 
 
 def _labels_known_valid(labels: dict) -> bool:
@@ -537,7 +561,7 @@ def _validate_meta_common(meta: dict, namespaced: bool, path: str) -> list[Field
     if namespaced:
         if not ns:
             errs.append(st.required(child(path, "namespace")))
-        else:
+        elif not is_valid_namespace_name(ns):
             errs += [st.invalid(child(path, "namespace"), ns, m) for m in validate_namespace_name(ns, False)]
     elif ns:
         errs.append(st.forbidden(child(path, "namespace"), "not allowed on this type"))

@@ -68,8 +68,15 @@ def _plain_event_errors(obj: dict) -> list | None:
     meta = obj["metadata"]
     if not meta.keys() <= _PLAIN_EVENT_META:
         return None
-    errors = []
     name, namespace = meta.get("name") or "", meta.get("namespace") or ""
+    involved = (obj.get("involvedObject") or {}).get("namespace") or ""
+    if (
+        api_validation.is_valid_subdomain_name(name)
+        and api_validation.is_valid_namespace_name(namespace)
+        and (not involved or involved == namespace)
+    ):
+        return []
+    errors = []
     if not name:
         errors.append(st.required("metadata.name", "name or generateName is required"))
     else:
@@ -81,7 +88,6 @@ def _plain_event_errors(obj: dict) -> list | None:
             st.invalid("metadata.namespace", namespace, m)
             for m in api_validation.validate_namespace_name(namespace, False)
         ]
-    involved = (obj.get("involvedObject") or {}).get("namespace") or ""
     if involved and involved != namespace:
         errors.append(st.invalid("involvedObject.namespace", involved, "does not match event.namespace"))
     return errors
@@ -325,7 +331,13 @@ class Registry:
                 "",
                 [st.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])],
             )
-        obj = orjson.loads(current.raw)  # a private copy of the stored object (cheaper than deepcopy)
+        if res.kind == "Namespace":
+            obj = orjson.loads(current.raw)  # a private copy: its status changes too
+        else:
+            # Only the metadata changes (the finalizers as a new list): the rest is shared with the
+            # stored object, which is never mutated, as the update path shares kept spec and status.
+            obj = dict(current.obj)
+            obj["metadata"] = dict(obj["metadata"])
         m = obj["metadata"]
         finalizers = list(m.get("finalizers") or [])
         if policy == "Foreground" and FOREGROUND_FINALIZER not in finalizers:

@@ -1,0 +1,103 @@
+"""Graceful deletion stores the object with deletionTimestamp, grace period and finalizers set, and
+leaves the previously stored state (the watch event's `prev`) as it was."""
+
+from __future__ import annotations
+
+import copy
+import random
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from kubeferry.cluster import bootstrap
+from kubeferry.machinery import resources
+from kubeferry.registry.registry import Registry
+from kubeferry.storage.store import Store
+
+POD = resources.by_gvk("", "v1", "Pod")
+NAMESPACE = resources.by_gvk("", "v1", "Namespace")
+NOW = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC)
+
+
+def bound_pod(registry: Registry, **meta) -> dict:
+    registry.create(
+        POD,
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "web", "labels": {"app": "web"}, **meta},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}], "nodeName": "node-1"},
+        },
+    )
+    return registry.get(POD, "default", "web").obj
+
+
+def cluster() -> Registry:
+    registry = Registry(Store(None), now=lambda: NOW, rng=random.Random(7))
+    bootstrap.ensure_system_objects(registry)
+    return registry
+
+
+@pytest.mark.parametrize(
+    ("options", "finalizers", "expected_meta"),
+    [
+        pytest.param(
+            {},
+            None,
+            {"deletionTimestamp": "2026-01-01T10:00:30Z", "deletionGracePeriodSeconds": 30, "generation": 2},
+            id="default grace",
+        ),
+        pytest.param(
+            {"gracePeriodSeconds": 5, "propagationPolicy": "Foreground"},
+            ["example.com/hold"],
+            {
+                "deletionTimestamp": "2026-01-01T10:00:05Z",
+                "deletionGracePeriodSeconds": 5,
+                "finalizers": ["example.com/hold", "foregroundDeletion"],
+                "generation": 2,
+            },
+            id="foreground with a finalizer",
+        ),
+        pytest.param(
+            {"gracePeriodSeconds": 0, "propagationPolicy": "Orphan"},
+            None,
+            {
+                "finalizers": ["orphan"],
+                "deletionTimestamp": "2026-01-01T10:00:00Z",
+                "deletionGracePeriodSeconds": 0,
+                "generation": 2,
+            },
+            id="orphan finalizer holds an immediate delete",
+        ),
+    ],
+)
+def test_graceful_delete_changes_only_metadata_and_keeps_the_stored_state(options, finalizers, expected_meta):
+    registry = cluster()
+    before = bound_pod(registry, **({"finalizers": finalizers} if finalizers else {}))
+    snapshot = copy.deepcopy(before)
+    events = []
+    registry.store.listeners.append(events.append)
+    entry, removed = registry.delete(POD, "default", "web", options)
+    assert removed is False
+    got = entry.obj
+    assert {k: got["metadata"][k] for k in expected_meta} == expected_meta
+    assert {k: v for k, v in got.items() if k != "metadata"} == {k: v for k, v in snapshot.items() if k != "metadata"}
+    unchanged = {k: v for k, v in got["metadata"].items() if k not in {*expected_meta, "resourceVersion"}}
+    assert unchanged == {k: v for k, v in snapshot["metadata"].items() if k not in {*expected_meta, "resourceVersion"}}
+    assert before == snapshot  # the previous state is untouched
+    assert [e.type for e in events] == ["MODIFIED"] and events[0].prev.obj == snapshot
+    assert orjson.loads(entry.raw) == got
+
+
+def test_namespace_delete_sets_terminating_without_touching_the_stored_namespace():
+    registry = cluster()
+    registry.create(NAMESPACE, "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    before = registry.get(NAMESPACE, "", "team").obj
+    snapshot = copy.deepcopy(before)
+    entry, removed = registry.delete(NAMESPACE, "", "team")
+    assert removed is False
+    assert entry.obj["status"] == {"phase": "Terminating"}
+    assert entry.obj["metadata"]["deletionTimestamp"] == "2026-01-01T10:00:00Z"
+    assert before == snapshot
