@@ -236,6 +236,12 @@ class ApiServer:
                     raise st.method_not_allowed()
                 await send_bytes(send, 200, body, content_type)
                 return
+        if path == "/openapi/v2":
+            from kubeferry.apiserver import openapi_v2
+
+            code, content_type, body, headers = openapi_v2.answer(request.headers)
+            await send_bytes(send, code, body, content_type, headers)
+            return
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             from kubeferry.apiserver import openapi
 
