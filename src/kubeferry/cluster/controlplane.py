@@ -67,6 +67,7 @@ class InProcessTransport:
         self._node = False
         self._allowed: set[tuple] = set()
         self._allowed_by: dict[tuple, set[tuple]] = {}
+        self._identities: dict[tuple, tuple[bool, set[tuple]]] = {}
         self._generation = -1
 
     def act_as(self, user: UserInfo | None, reader: UserInfo | None = None) -> tuple:
@@ -75,8 +76,12 @@ class InProcessTransport:
         previous = (self.user, self.reader)
         self.user = user if user is not None else self.default_user
         self.reader = reader if user is not None else None
-        self._node = self.user is not None and authorization.node_name_of(self.user) is not None
-        self._allowed = self._allowed_by.setdefault((self.user, self.reader), set())
+        identity = (self.user, self.reader)
+        known = self._identities.get(identity)
+        if known is None:  # first pass as this identity: is it a kubelet, and its set of allowed checks
+            is_node = self.user is not None and authorization.node_name_of(self.user) is not None
+            known = self._identities[identity] = (is_node, self._allowed_by.setdefault(identity, set()))
+        self._node, self._allowed = known
         return previous
 
     # ---- authorization ------------------------------------------------------------------------

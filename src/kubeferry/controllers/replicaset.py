@@ -129,38 +129,99 @@ def _in_namespace(pods: Sequence[dict], namespace: str) -> list[dict]:
     return [p for p in pods if (_meta(p).get("namespace") or "") == namespace]
 
 
-class _Pass:
-    """What one sync learns before deciding: the selector, the claimed active pods and the terminating ones."""
+class _Tally:
+    """The status counts of claimed pods: fully labeled, ready, and available at `now`.
 
-    def __init__(self, rs: dict, pods: Sequence[dict]) -> None:
+    One pod costs a few dictionary reads (`podutil.is_pod_ready` inlined): the pass adds every claimed
+    pod while it walks the candidates, so the counts need no second walk.
+    """
+
+    __slots__ = ("template_labels", "min_ready", "now", "fully_labeled", "ready", "available")
+
+    def __init__(self, rs: Mapping[str, Any], now: _dt.datetime) -> None:
+        self.template_labels = list(_template_labels(rs).items())
+        self.min_ready = _min_ready_seconds(rs)
+        self.now = now
+        self.fully_labeled = self.ready = self.available = 0
+
+    def add(self, pod: Mapping[str, Any]) -> None:
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        for key, value in self.template_labels:
+            if labels.get(key) != value:
+                break
+        else:
+            self.fully_labeled += 1
+        for condition in (pod.get("status") or {}).get("conditions") or ():
+            if condition.get("type") == podutil.POD_READY:
+                if condition.get("status") == podutil.CONDITION_TRUE:
+                    self.ready += 1
+                    if self.min_ready == 0 or podutil.is_pod_available(pod, self.min_ready, self.now):
+                        self.available += 1
+                return
+
+
+class _Pass:
+    """What one sync learns before deciding: the selector, the claimed active pods and the terminating ones
+    (and, given `now`, the status counts of the claimed pods).
+
+    One walk over the candidates in list order: terminal pods are skipped; pods being deleted count as
+    terminating when we control them and they match; other controllers' pods are skipped; our matching
+    pods are claimed as they are; the rest (orphans, and ours that no longer match) are handed one at a
+    time to `ownership.claim`, which adopts or releases them — the same claims and patches, in the same
+    order, as one `claim` over all active pods.
+    """
+
+    def __init__(self, rs: dict, pods: Sequence[dict], now: _dt.datetime | None = None) -> None:
         self.rs = rs
         self.selector = from_label_selector(_spec(rs).get("selector"))
-        namespace = _meta(rs).get("namespace") or ""
-        # One walk sorts the namespace's pods into active and terminating (podutil.is_pod_active and
-        # is_pod_terminating, inlined: this loop sees every candidate pod on every pass).
-        active: list[dict] = []
-        terminating: list[dict] = []
+        rs_meta = _meta(rs)
+        namespace = rs_meta.get("namespace") or ""
+        claim_uid = rs_meta.get("uid", "")  # what ownership.claim compares controller references with
+        owner_uid = rs_meta.get("uid")  # what ownership.is_controlled_by compares them with
+        matches = self.selector.matches
         terminal = _TERMINAL_PHASES
+        self.tally = tally = _Tally(rs, now) if now is not None else None
+        claimed: list[dict] = []
+        actions: list[Action] = []
+        terminating: list[dict] = []
         for pod in pods:
             meta = pod.get("metadata") or {}
             if (meta.get("namespace") or "") != namespace:
                 continue
             if ((pod.get("status") or {}).get("phase") or "") in terminal:
                 continue
+            ref = None
+            for owner_ref in meta.get("ownerReferences") or ():  # ownership.get_controller_of
+                if owner_ref.get("controller") is True:
+                    ref = owner_ref
+                    break
             if meta.get("deletionTimestamp"):
-                terminating.append(pod)
-            else:
-                active.append(pod)
-        self.active, self.claim_actions = ownership.claim(
-            rs,
-            KIND,
-            API_VERSION,
-            self.matches,
-            active,
-            candidate_api_version=POD_API_VERSION,
-            candidate_kind=POD_KIND,
-        )
-        self.terminating = [p for p in terminating if ownership.is_controlled_by(p, rs) and self.matches(p)]
+                if ref is not None and ref.get("uid") == owner_uid and matches(meta.get("labels") or {}):
+                    terminating.append(pod)
+                continue
+            if ref is not None:
+                if ref.get("uid") != claim_uid:
+                    continue  # someone else's
+                if matches(meta.get("labels") or {}):
+                    claimed.append(pod)
+                    if tally is not None:
+                        tally.add(pod)
+                    continue
+            more, patches = ownership.claim(
+                rs,
+                KIND,
+                API_VERSION,
+                self.matches,
+                [pod],
+                candidate_api_version=POD_API_VERSION,
+                candidate_kind=POD_KIND,
+            )
+            actions.extend(patches)
+            for adopted in more:
+                claimed.append(adopted)
+                if tally is not None:
+                    tally.add(adopted)
+        self.active, self.claim_actions, self.terminating = claimed, actions, terminating
 
     def matches(self, pod: Mapping[str, Any]) -> bool:
         return self.selector.matches((pod.get("metadata") or {}).get("labels") or {})
@@ -216,7 +277,8 @@ def pods_to_delete(active: Sequence[dict], related: Sequence[dict], count: int, 
     per_node: dict[str, int] = {}
     for pod in related:
         if podutil.is_pod_active(pod):
-            per_node[podutil.node_name(pod)] = per_node.get(podutil.node_name(pod), 0) + 1
+            node = podutil.node_name(pod)
+            per_node[node] = per_node.get(node, 0) + 1
     ranks = [per_node.get(podutil.node_name(pod), 0) for pod in active]
     return podutil.sort_pods_with_ranks(active, ranks, now)[:count]
 
@@ -259,32 +321,23 @@ def calculate_status(
     terminating: Sequence[dict],
     now: _dt.datetime,
     manage_error: str | None = None,
+    *,
+    tally: _Tally | None = None,
 ) -> dict:
     """The ReplicaSet's new status (upstream calculateStatus); observedGeneration is left as it was.
+
+    `tally` holds the counts of `active` when the pass already took them (at the same `now`).
 
     `manage_error` is the error text of a failed create/delete: it adds ReplicaFailure (True, reason
     FailedCreate when pods were missing, FailedDelete when there were too many, message = the text) unless
     the condition is already there; without an error an existing ReplicaFailure is removed.
     """
     status = copy.deepcopy(dict(rs.get("status") or {}))
-    template_labels = list(_template_labels(rs).items())
-    min_ready = _min_ready_seconds(rs)
-    fully_labeled = ready = available = 0
-    # podutil.is_pod_ready and the label test inlined: this loop sees every owned pod on every pass.
-    for pod in active:
-        labels = (pod.get("metadata") or {}).get("labels") or {}
-        for key, value in template_labels:
-            if labels.get(key) != value:
-                break
-        else:
-            fully_labeled += 1
-        for condition in (pod.get("status") or {}).get("conditions") or ():
-            if condition.get("type") == podutil.POD_READY:
-                if condition.get("status") == podutil.CONDITION_TRUE:
-                    ready += 1
-                    if min_ready == 0 or podutil.is_pod_available(pod, min_ready, now):
-                        available += 1
-                break
+    if tally is None:
+        tally = _Tally(rs, now)
+        for pod in active:
+            tally.add(pod)
+    fully_labeled, ready, available = tally.fully_labeled, tally.ready, tally.available
 
     failure = _get_condition(status, CONDITION_REPLICA_FAILURE)
     conditions = list(status.get("conditions") or [])
@@ -385,13 +438,13 @@ def reconcile(
     """
     del rng
     try:
-        sync = _Pass(rs, pods if candidates is None else candidates)
+        sync = _Pass(rs, pods if candidates is None else candidates, now)
     except StatusError:
         return []
     actions: list[Action] = list(sync.claim_actions)
     if expectations_satisfied and not _meta(rs).get("deletionTimestamp"):
         actions.extend(manage_replicas(rs, sync.active, pods, now, related_replica_sets))
-    status = calculate_status(rs, sync.active, sync.terminating, now)
+    status = calculate_status(rs, sync.active, sync.terminating, now, tally=sync.tally)
     actions.extend(status_actions(rs, status))
     actions.extend(_requeue_actions(rs, status, sync.active, now))
     return actions

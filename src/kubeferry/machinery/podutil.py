@@ -78,6 +78,12 @@ def parse_time(value: Any) -> _dt.datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
     if not isinstance(value, str) or not value:
         return None
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(value: str) -> _dt.datetime | None:
+    """Memoised: pods made on a virtual clock share a handful of whole-second timestamps."""
     try:
         parsed = _dt.datetime.fromisoformat(value)
     except ValueError:
@@ -279,6 +285,7 @@ def _after_or_zero(t1: _dt.datetime | None, t2: _dt.datetime | None) -> bool:
     return t1 > t2
 
 
+@functools.lru_cache(maxsize=4096)
 def _log2_bucket(moment: _dt.datetime, now: _dt.datetime) -> int:
     """floor(log2(age in nanoseconds)), or -1 for an age of zero or less.
 
@@ -331,15 +338,21 @@ class _RankFacts:
     def __init__(self, pod: Mapping[str, Any], rank: int, now: _dt.datetime | None) -> None:
         self.pod = pod
         self.rank = rank
-        self.node = node_name(pod)
-        self.phase = _PHASE_ORDINAL.get(pod_phase(pod), 0)
-        condition = get_pod_ready_condition(pod)
+        meta = _meta(pod)
+        status = _status(pod)
+        self.node = _spec(pod).get("nodeName") or ""  # node_name
+        self.phase = _PHASE_ORDINAL.get(status.get("phase") or "", 0)
+        condition = None  # get_pod_ready_condition
+        for candidate in status.get("conditions") or ():
+            if candidate.get("type") == POD_READY:
+                condition = candidate
+                break
         self.ready = condition is not None and condition.get("status") == CONDITION_TRUE
-        self.cost = deletion_cost(pod)
-        self.uid = pod_uid(pod)
+        self.cost = deletion_cost(pod) if meta.get("annotations") else 0
+        self.uid = meta.get("uid") or ""  # pod_uid
         # pod_ready_time: None unless ready; then the Ready condition's transition time.
         self.ready_at = parse_time(condition.get("lastTransitionTime")) if self.ready and condition else None
-        self.created = _creation_time(pod)
+        self.created = parse_time(meta.get("creationTimestamp"))  # _creation_time
         # Buckets are compared only when `now` and both times are known (see _newer_first).
         self.ready_bucket = _log2_bucket(self.ready_at, now) if now is not None and self.ready_at is not None else 0
         self.created_bucket = _log2_bucket(self.created, now) if now is not None and self.created is not None else 0
@@ -353,41 +366,44 @@ class _RankFacts:
 
 def _newer_first(
     t1: _dt.datetime | None, t2: _dt.datetime | None, b1: int, b2: int, uid1: str, uid2: str, bucketed: bool
-) -> bool:
-    """Rules 6 and 8 of the ranking: the newer time first, compared by log2 age buckets `b1`, `b2` when
-    `bucketed` (a `now` was given) and both times are known; equal buckets → lower UID.  Otherwise the
-    exact times decide, a missing one counting as the newest."""
+) -> int:
+    """Rules 6 and 8 of the ranking for two different times: -1 when the first pod goes first, 1 when the
+    second does, 0 when neither.  The newer time goes first, compared by log2 age buckets `b1`, `b2` when
+    `bucketed` (a `now` was given) and both times are known, equal buckets → the lower UID (equal UIDs
+    tie); otherwise the exact times decide, a missing one counting as the newest."""
     if not bucketed or t1 is None or t2 is None:
-        return _after_or_zero(t1, t2)
+        return -1 if _after_or_zero(t1, t2) else 1
     if b1 == b2:
-        return uid1 < uid2
-    return b1 < b2
+        return -1 if uid1 < uid2 else 1 if uid2 < uid1 else 0
+    return -1 if b1 < b2 else 1
 
 
-def _ranked_less(a: _RankFacts, b: _RankFacts, bucketed: bool) -> bool:
-    """`ranked_pods_less` on precomputed facts: the same rules in the same order (see module doc)."""
+def _ranked_order(a: _RankFacts, b: _RankFacts, bucketed: bool) -> int:
+    """`ranked_pods_less` on precomputed facts, both ways at once: -1 when `a` goes first, 1 when `b`
+    does, 0 when neither.  The rules are those of the module doc, in order; each is symmetric in when it
+    applies, so the first one that applies decides `less(a, b)` and `less(b, a)` alike."""
     node_a, node_b = a.node, b.node
     if node_a != node_b and (not node_a or not node_b):
-        return not node_a
+        return -1 if not node_a else 1
     if a.phase != b.phase:
-        return a.phase < b.phase
+        return -1 if a.phase < b.phase else 1
     if a.ready != b.ready:
-        return not a.ready
+        return -1 if not a.ready else 1
     if a.cost != b.cost:
-        return a.cost < b.cost
+        return -1 if a.cost < b.cost else 1
     if a.rank != b.rank:
-        return a.rank > b.rank
+        return -1 if a.rank > b.rank else 1
     if a.ready and b.ready and a.ready_at != b.ready_at:
         return _newer_first(a.ready_at, b.ready_at, a.ready_bucket, b.ready_bucket, a.uid, b.uid, bucketed)
     regular_a, sidecar_a = a.restarts()
     regular_b, sidecar_b = b.restarts()
     if regular_a != regular_b:
-        return regular_a > regular_b
+        return -1 if regular_a > regular_b else 1
     if sidecar_a != sidecar_b:
-        return sidecar_a > sidecar_b
+        return -1 if sidecar_a > sidecar_b else 1
     if a.created != b.created:
         return _newer_first(a.created, b.created, a.created_bucket, b.created_bucket, a.uid, b.uid, bucketed)
-    return False
+    return 0
 
 
 def ranked_pods_less(
@@ -398,7 +414,7 @@ def ranked_pods_less(
     `now=None` compares times exactly instead of in log2 buckets.
     """
     now = _aware(now) if now is not None else None
-    return _ranked_less(_RankFacts(a, rank_a, now), _RankFacts(b, rank_b, now), now is not None)
+    return _ranked_order(_RankFacts(a, rank_a, now), _RankFacts(b, rank_b, now), now is not None) < 0
 
 
 def active_pods_less(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
@@ -447,7 +463,7 @@ def sort_pods_with_ranks(
     now = _aware(now) if now is not None else None
     bucketed = now is not None
     facts = [_RankFacts(pod, rank, now) for pod, rank in zip(pods, ranks, strict=True)]
-    ordered = _sorted_by_less(facts, lambda x, y: _ranked_less(x, y, bucketed))
+    ordered = sorted(facts, key=functools.cmp_to_key(lambda x, y: _ranked_order(x, y, bucketed)))
     return [f.pod for f in ordered]
 
 
