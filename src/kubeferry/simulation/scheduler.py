@@ -429,10 +429,14 @@ def fit_error_message(total: int, per_node: list[tuple[list[str], bool]]) -> str
     )
 
 
-def _score(request: Mapping[str, Fraction], node: Mapping[str, Any], used: Mapping[str, Fraction]) -> Fraction:
-    allocatable = _allocatable(node)
-    # The mean of max(0, left_i) * 100 / capacity_i over the scored resources, kept as one fraction
-    # num / den and built as a Fraction once: for cpu and memory, (l1*100*c2 + l2*100*c1) / (c1*c2*2).
+def _score_parts(
+    request: Mapping[str, Fraction], allocatable: Mapping[str, Fraction], used: Mapping[str, Fraction]
+) -> tuple[Fraction | int, Fraction | int]:
+    """The least-allocated score as (numerator, denominator), the denominator positive.
+
+    The mean of max(0, left_i) * 100 / capacity_i over the scored resources, kept as one fraction
+    num / den: for cpu and memory, (l1*100*c2 + l2*100*c1) / (c1*c2*2).
+    """
     numerator: Fraction | int = 0
     denominator: Fraction | int = 1
     for name in _SCORED_RESOURCES:
@@ -443,23 +447,67 @@ def _score(request: Mapping[str, Fraction], node: Mapping[str, Any], used: Mappi
         if left > 0:
             numerator = numerator * capacity + left * _MAX_SCORE * denominator
             denominator = denominator * capacity
-    return Fraction(numerator, denominator * len(_SCORED_RESOURCES))
+    return numerator, denominator * len(_SCORED_RESOURCES)
+
+
+def _score(request: Mapping[str, Fraction], node: Mapping[str, Any], used: Mapping[str, Fraction]) -> Fraction:
+    return Fraction(*_score_parts(request, _allocatable(node), used))
+
+
+class _NodeView:
+    """What the filters and the score read from one node version: its name, whether it is
+    unschedulable, its NoSchedule/NoExecute effective taints in order, and its allocatable."""
+
+    __slots__ = ("node", "version", "name", "unschedulable", "taints", "allocatable")
+
+    def __init__(self, node: Mapping[str, Any]) -> None:
+        meta = node.get("metadata") or {}
+        self.node = node
+        self.version = meta.get("resourceVersion") or ""
+        self.name = meta.get("name") or ""
+        self.unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
+        self.taints = [t for t in effective_taints(node) if t.get("effect") in (EFFECT_NO_SCHEDULE, EFFECT_NO_EXECUTE)]
+        self.allocatable = _allocatable(node)
+
+
+_VIEWS: dict[str, _NodeView] = {}
+_VIEWS_LIMIT = 10_000
+
+
+def _node_view(node: Mapping[str, Any]) -> _NodeView:
+    """The node's view, kept per name for a stored node (one with a resourceVersion; stored objects
+    never change in place) and used only while the node is that very object at that version."""
+    meta = node.get("metadata") or {}
+    name = meta.get("name") or ""
+    found = _VIEWS.get(name)
+    if found is not None and found.node is node and found.version == (meta.get("resourceVersion") or ""):
+        return found
+    view = _NodeView(node)
+    if view.version:
+        if len(_VIEWS) > _VIEWS_LIMIT:
+            _VIEWS.clear()
+        _VIEWS[name] = view
+    return view
+
+
+def _view_name(view: _NodeView) -> str:
+    return view.name
 
 
 def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | None = None) -> tuple[str | None, str]:
     """Pick a node for `pod`: (name, "") or (None, the FailedScheduling message).
 
     A pod that already names a node is left alone: (its nodeName, "").  With `loads` (kept from
-    the change stream) `pods` is not scanned.
+    the change stream) `pods` is not scanned.  The filters run as `_filter` does, with what they
+    read from the pod worked out once per call and from each node once per node version.
     """
-    bound = (pod.get("spec") or {}).get("nodeName")
+    spec = pod.get("spec") or {}
+    bound = spec.get("nodeName")
     if bound:
         return bound, ""
     if not nodes:
         return None, NO_NODES_MESSAGE
     request = _cached_requests(pod)
-    feasible: list[tuple[Fraction, int, str]] = []
-    failures: list[tuple[list[str], bool]] = []
     uid = (pod.get("metadata") or {}).get("uid") or ""
     if loads is None:
         # One pass over the pods groups them by node (instead of one scan per node).
@@ -469,18 +517,69 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
             if bound_to and not is_pod_terminal(other) and (not uid or (other.get("metadata") or {}).get("uid") != uid):
                 by_node.setdefault(bound_to, []).append(other)
         load_of = {name: (len(group), _requested(group)) for name, group in by_node.items()}
-    for node in sorted(nodes, key=lambda n: (n.get("metadata") or {}).get("name") or ""):
-        name = (node.get("metadata") or {}).get("name") or ""
+    # The pod's side of the filters.
+    tolerations = list(spec.get("tolerations") or ())
+    tolerates_unschedulable: bool | None = None
+    affinity_free = (
+        not spec.get("nodeSelector")
+        and (
+            ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+                "requiredDuringSchedulingIgnoredDuringExecution"
+            )
+            or {}
+        ).get("nodeSelectorTerms")
+        is None
+    )
+    names = [n for n in _BASE_RESOURCES if n in request]
+    if len(names) < len(request):
+        names += sorted(n for n in request if n not in _BASE_RESOURCES and n != "pods")
+    asks = [(name, request[name], f"Insufficient {name}") for name in names if request[name] > 0]
+    failures: list[tuple[list[str], bool]] = []
+    best: tuple | None = None  # (numerator, denominator, pod count, name) of the best feasible node so far
+    for view in sorted(map(_node_view, nodes), key=_view_name):
+        node, name = view.node, view.name
         load = loads.load(name) if loads is not None else load_of.get(name, (0, {}))
-        reasons, unresolvable = _filter(pod, node, load)
+        # NodeUnschedulable, TaintToleration, NodeAffinity: unresolvable.
+        if view.unschedulable:
+            if tolerates_unschedulable is None:
+                taint = {"key": TAINT_UNSCHEDULABLE, "effect": EFFECT_NO_SCHEDULE}
+                tolerates_unschedulable = tolerated(tolerations, taint)
+            if not tolerates_unschedulable:
+                failures.append(([REASON_UNSCHEDULABLE_NODE], True))
+                continue
+        untolerated = next((t for t in view.taints if not tolerated(tolerations, t)), None)
+        if untolerated is not None:
+            failures.append(([f"node(s) had untolerated taint {_format_taint(untolerated)}"], True))
+            continue
+        if not affinity_free and not matches_node_selector_and_affinity(pod, node):
+            failures.append(([REASON_NODE_AFFINITY], True))
+            continue
+        # NodeResourcesFit, as `_fit_reasons`.
+        count, used = load
+        allocatable = view.allocatable
+        reasons: list[str] = []
+        unresolvable = False
+        if count + 1 > allocatable.get("pods", 0):
+            reasons.append(REASON_TOO_MANY_PODS)
+        for resource, wanted, reason in asks:
+            capacity = allocatable.get(resource, 0)
+            if wanted > capacity - used.get(resource, 0):
+                reasons.append(reason)
+                unresolvable = unresolvable or wanted > capacity
         if reasons:
             failures.append((reasons, unresolvable))
             continue
-        feasible.append((_score(request, node, load[1]), load[0], name))
-    if not feasible:
+        numerator, denominator = _score_parts(request, allocatable, used)
+        # Higher score first, then fewer pods, then the name; equal ones keep the first (as `min`).
+        if best is None:
+            best = (numerator, denominator, count, name)
+            continue
+        mine, theirs = numerator * best[1], best[0] * denominator
+        if mine > theirs or (mine == theirs and (count, name) < (best[2], best[3])):
+            best = (numerator, denominator, count, name)
+    if best is None:
         return None, fit_error_message(len(nodes), failures)
-    best = min(feasible, key=lambda item: (-item[0], item[1], item[2]))
-    return best[2], ""
+    return best[3], ""
 
 
 # --- writes -----------------------------------------------------------------------------------------
