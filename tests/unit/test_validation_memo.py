@@ -34,7 +34,7 @@ def forget():
         validation._valid_namespace_names,
     ):
         known.clear()
-    core._valid_pod_specs.clear()
+    core._valid_pod_specs.known.clear()
     yield
 
 
@@ -194,10 +194,10 @@ def test_pod_spec_answers_are_remembered_only_when_valid():
         'spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes": '
         'supported values: "Always", "IfNotPresent", "Never"'
     ]
-    assert core._valid_pod_specs == {}
+    assert core._valid_pod_specs.known == {}
     assert strs(validate_create(bad)) == first
     assert validate_create(pod()) == []
-    assert len(core._valid_pod_specs) == 1
+    assert len(core._valid_pod_specs.known) == 1
     assert validate_create(pod()) == []
 
 
@@ -235,7 +235,7 @@ def test_nan_and_null_are_told_apart():
     with_nan["containers"][0]["image"] = float("nan")
     with_null["containers"][0]["image"] = None
     assert core.validate_pod_spec(with_nan, "spec") == []
-    assert core._valid_pod_specs == {}  # a spec that is not plain JSON is not remembered
+    assert core._valid_pod_specs.known == {}  # a spec that is not plain JSON is not remembered
     assert strs(core.validate_pod_spec(with_null, "spec")) == ["spec.containers[0].image: Required value"]
 
 
@@ -243,7 +243,7 @@ def test_spec_memo_is_per_path():
     obj = pod()
     assert validate_create(obj) == []
     assert core.validate_pod_spec(obj["spec"], "spec.template.spec") == []
-    assert {path for path, _ in core._valid_pod_specs} == {"spec", "spec.template.spec"}
+    assert {path for path, _ in core._valid_pod_specs.known} == {"spec", "spec.template.spec"}
 
 
 def test_binding_a_remembered_spec_still_checks_the_node_name():
@@ -264,7 +264,7 @@ def test_spec_that_is_not_json_is_validated_directly():
     assert strs(validate_create(obj)) == [
         f"spec.activeDeadlineSeconds: Invalid value: {2**70}: must be between 1 and 2147483647, inclusive"
     ]
-    assert core._valid_pod_specs == {}
+    assert core._valid_pod_specs.known == {}
 
 
 # ---- rules per kind --------------------------------------------------------------------------
@@ -334,4 +334,54 @@ def test_namespace_of_pod_checked_after_it_was_remembered():
         'metadata.namespace: Invalid value: "Default": a lowercase RFC 1123 label must consist of lower case '
         "alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  "
         "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+    ]
+
+
+# ---- owner references ------------------------------------------------------------------------
+
+OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "u-1", "controller": True}
+
+
+@pytest.mark.parametrize(
+    ("refs", "expected"),
+    [
+        pytest.param([OWNER], [], id="one controller"),
+        pytest.param(
+            [OWNER, {**OWNER, "name": "web-2"}],
+            [
+                'metadata.ownerReferences: Invalid value: [{"apiVersion":"apps/v1","controller":true,"kind":'
+                '"ReplicaSet","name":"web-1","uid":"u-1"},{"apiVersion":"apps/v1","controller":true,"kind":'
+                '"ReplicaSet","name":"web-2","uid":"u-1"}]: Only one reference can have Controller set to true. '
+                'Found "true" in references for ReplicaSet/web-1 and ReplicaSet/web-2'
+            ],
+            id="two controllers",
+        ),
+        pytest.param(
+            [{**OWNER, "uid": ""}], ["metadata.ownerReferences[0].uid: Required value: must not be empty"], id="no uid"
+        ),
+        pytest.param([{**OWNER, "controller": 1}], [], id="controller 1 is not true"),
+    ],
+)
+def test_owner_references_the_second_time(refs, expected):
+    path = "metadata.ownerReferences"
+    first = strs(validation._validate_owner_references(refs, path))
+    assert first == expected
+    assert strs(validation._validate_owner_references(refs, path)) == first
+
+
+def test_a_second_controller_after_a_remembered_one_is_refused():
+    path = "metadata.ownerReferences"
+    assert validation._validate_owner_references([OWNER, {**OWNER, "controller": 1}], path) == []
+    assert len(validation._validate_owner_references([OWNER, {**OWNER, "controller": True}], path)) == 1
+
+
+def test_update_skips_only_absent_labels_annotations_and_owners():
+    old = pod(resourceVersion="7")
+    new = copy.deepcopy(old)
+    new["metadata"].update(labels={}, annotations={}, ownerReferences=[])
+    assert validate_status_update(new, old) == []
+    new["metadata"].update(labels={"-x": "y"}, ownerReferences=[{**OWNER, "kind": ""}])
+    assert strs(validate_status_update(new, old)) == [
+        f'metadata.labels: Invalid value: "-x": {LABEL_KEY_MSG}',
+        "metadata.ownerReferences[0].kind: Required value: must not be empty",
     ]

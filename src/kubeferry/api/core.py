@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-import orjson
-
 from kubeferry.api import validation as v
 from kubeferry.machinery import status as st
 from kubeferry.machinery.status import FieldError
@@ -358,33 +356,13 @@ def _validate_volumes(volumes: list, path: str) -> tuple[list[FieldError], set[s
     return errs, names
 
 
-# Pod specs found valid, by (path, their JSON text): a ReplicaSet's pods are created from one
-# template, and binding re-validates a spec that differs only in its node, so most specs are
-# ones already seen.  The value is the spec as that text parses, and a spec is looked up by its
-# text and then compared with it: the text tells 1, 1.0 and true apart and keeps key order, the
-# comparison tells null from NaN or infinity (which the text writes alike).  A spec is kept only
-# when it equals its own parsed text (plain JSON, no NaN) and has no errors (errors can hold
-# parts of the object they were found in).  A full table starts over.
-VALID_POD_SPECS_LIMIT = 256
-_valid_pod_specs: dict[tuple[str, bytes], object] = {}
-
-
 def validate_pod_spec(spec: dict, path: str) -> list[FieldError]:
-    """ValidatePodSpec: volumes, containers, init containers and the pod-level policies."""
-    try:
-        memo_key = (path, orjson.dumps(spec))
-    except TypeError:  # not plain JSON (orjson.JSONEncodeError is a TypeError)
-        return _validate_pod_spec(spec, path)
-    if memo_key in _valid_pod_specs and _valid_pod_specs[memo_key] == spec:
-        return []
-    errs = _validate_pod_spec(spec, path)
-    if not errs:
-        parsed = orjson.loads(memo_key[1])
-        if parsed == spec:
-            if len(_valid_pod_specs) >= VALID_POD_SPECS_LIMIT:
-                _valid_pod_specs.clear()
-            _valid_pod_specs[memo_key] = parsed
-    return errs
+    """ValidatePodSpec: volumes, containers, init containers and the pod-level policies.
+
+    A ReplicaSet's pods are created from one template, and binding re-validates a spec that
+    differs only in its node, so most specs are ones already found valid: they are remembered.
+    """
+    return _valid_pod_specs(spec, path)
 
 
 def _validate_pod_spec(spec: dict, path: str) -> list[FieldError]:
@@ -416,6 +394,9 @@ def _validate_pod_spec(spec: dict, path: str) -> list[FieldError]:
     if v.is_int(deadline) and not 1 <= deadline <= MAX_INT32:
         errs.append(st.invalid(f"{path}.activeDeadlineSeconds", deadline, v.inclusive_range_error(1, MAX_INT32)))
     return errs
+
+
+_valid_pod_specs = v.ValidByText(_validate_pod_spec)
 
 
 def validate_pod_template_spec(template: dict, path: str) -> list[FieldError]:

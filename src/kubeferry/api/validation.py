@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from kubeferry.machinery import status as st
 from kubeferry.machinery.selectors import label_key_errors, label_value_errors
 from kubeferry.machinery.status import FieldError
@@ -116,6 +118,39 @@ def _remember(known: set[str], text: str) -> None:
     if len(known) >= KNOWN_VALID_LIMIT:
         known.clear()
     known.add(text)
+
+
+class ValidByText:
+    """Structured values (such as pod specs) found valid at a field path.
+
+    A value is looked up by its JSON text and then compared with the value that text parses to:
+    the text tells 1, 1.0 and true apart and keeps key order (which some messages follow), the
+    comparison tells null from NaN or infinity (which the text writes alike).  A value is kept only
+    when it has no errors (errors can hold parts of the object they were found in) and equals its
+    own parsed text (plain JSON).  A table that reaches `limit` entries starts over.
+    """
+
+    def __init__(self, validate: Callable[[Any, str], list[FieldError]], limit: int = 256) -> None:
+        self.validate = validate
+        self.limit = limit
+        self.known: dict[tuple[str, bytes], Any] = {}
+
+    def __call__(self, value: Any, path: str) -> list[FieldError]:
+        try:
+            memo_key = (path, orjson.dumps(value))
+        except TypeError:  # not plain JSON (orjson.JSONEncodeError is a TypeError)
+            return self.validate(value, path)
+        known = self.known
+        if memo_key in known and known[memo_key] == value:
+            return []
+        errs = self.validate(value, path)
+        if not errs:
+            parsed = orjson.loads(memo_key[1])
+            if parsed == value:
+                if len(known) >= self.limit:
+                    known.clear()
+                known[memo_key] = parsed
+        return errs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -630,9 +665,14 @@ def validate_object_meta_update(new: dict | None, old: dict | None, path: str = 
         # Equal values are semantically equal: only a difference needs the full comparison.
         if now != before:
             errs += validate_immutable(now, before, child(path, f))
-    errs += validate_labels(new.get("labels"), child(path, "labels"))
-    errs += validate_annotations(new.get("annotations"), child(path, "annotations"))
-    errs += _validate_owner_references(new.get("ownerReferences"), child(path, "ownerReferences"))
+    # Absent or empty labels, annotations and owners have nothing to check.
+    labels, annotations, owners = new.get("labels"), new.get("annotations"), new.get("ownerReferences")
+    if labels:
+        errs += validate_labels(labels, child(path, "labels"))
+    if annotations:
+        errs += validate_annotations(annotations, child(path, "annotations"))
+    if owners:
+        errs += _validate_owner_references(owners, child(path, "ownerReferences"))
     return errs
 
 
