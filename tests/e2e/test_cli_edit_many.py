@@ -107,9 +107,6 @@ def run_both(server, twins, tmp_path, argv: list[str], plan: list[dict]):
     script.write_text(EDITOR)
     log = tmp_path / "seen"
     env = {"KUBE_EDITOR": f"{sys.executable} {script}", "EDIT_PLAN": json.dumps(plan), "EDIT_LOG": str(log)}
-    # kubectl's client-side schema check of a `v1 List` needs OpenAPI documents the embedded server does
-    # not serve yet, so both tools run with --validate=false (the server still rejects invalid specs)
-    argv = [*argv, "--validate=false"]
     ours, theirs = both(server, twins, tmp_path, argv, SETUP, {"app.yaml": TWO}, env=env)
     seen = []
     for namespace in twins:

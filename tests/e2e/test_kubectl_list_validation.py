@@ -1,0 +1,190 @@
+"""The real kubectl's client-side validation of `kind: List` documents, which reads `GET /openapi/v2`.
+
+For a v1 List kubectl cannot hand field validation to the server, so with the default
+`--validate=true` it checks every item against the v2 definitions itself before sending anything.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+GOOD = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: one}
+  data: {a: "1"}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: two, labels: {tier: web}}
+  data: {b: "2"}
+"""
+
+SUFFIX = "; if you choose to ignore these errors, turn validation off with --validate=false\n"
+
+MISTAKES = [
+    pytest.param(
+        """\
+        - apiVersion: v1
+          kind: ConfigMap
+          metadata: {name: bad}
+          colour: red
+        """,
+        'ValidationError(ConfigMap): unknown field "colour" in io.k8s.api.core.v1.ConfigMap',
+        id="unknown-top-level-field",
+    ),
+    pytest.param(
+        """\
+        - apiVersion: v1
+          kind: ConfigMap
+          metadata: {name: bad, labelz: {a: b}}
+        """,
+        'ValidationError(ConfigMap.metadata): unknown field "labelz" in io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+        id="unknown-field-behind-a-reference",
+    ),
+    pytest.param(
+        """\
+        - apiVersion: v1
+          kind: ConfigMap
+          metadata: {name: bad}
+          data: {a: [1]}
+        """,
+        'ValidationError(ConfigMap.data.a): invalid type for io.k8s.api.core.v1.ConfigMap.data: got "array", '
+        'expected "string"',
+        id="mistyped-map-value",
+    ),
+    pytest.param(
+        """\
+        - apiVersion: apps/v1
+          kind: Deployment
+          metadata: {name: bad}
+          spec:
+            replicas: three
+            selector: {matchLabels: {app: bad}}
+            template:
+              metadata: {labels: {app: bad}}
+              spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 80, bogus: 1}]}]}
+        """,
+        # several errors print as a bracketed, comma-separated list
+        "[ValidationError(Deployment.spec.replicas): invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: "
+        'got "string", expected "integer", '
+        "ValidationError(Deployment.spec.template.spec.containers[0].ports[0]): "
+        'unknown field "bogus" in io.k8s.api.core.v1.ContainerPort]',
+        id="two-mistakes-deep-in-a-deployment",
+    ),
+    pytest.param(
+        """\
+        - apiVersion: v1
+          kind: Service
+          metadata: {name: bad}
+          spec: {ports: [{}]}
+        """,
+        'ValidationError(Service.spec.ports[0]): missing required field "port" in io.k8s.api.core.v1.ServicePort',
+        id="missing-required-field",
+    ),
+    pytest.param(
+        """\
+        - kind: ConfigMap
+          metadata: {name: bad}
+        """,
+        "apiVersion not set",
+        id="item-without-apiVersion",
+    ),
+]
+
+
+def _names(server, ns: str) -> list[str]:
+    result = server.kubectl("get", "configmaps,deployments,services", "-n", ns, "-o", "json")
+    assert result.returncode == 0, result.stderr
+    return sorted(item["metadata"]["name"] for item in json.loads(result.stdout)["items"])
+
+
+def _list_with(item: str) -> str:
+    """GOOD with one more item (given as an indented YAML list entry) at the end."""
+    return GOOD + textwrap.dedent(item)
+
+
+@pytest.mark.parametrize("verb", ["apply", "create"])
+def test_valid_list_is_created_with_default_validation(server, ns, tmp_path, verb):
+    path = tmp_path / "list.yaml"
+    path.write_text(GOOD)
+    result = server.kubectl(verb, "-n", ns, "-f", str(path))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "configmap/one created\nconfigmap/two created\n"
+    assert {"one", "two"} <= set(_names(server, ns))
+    labels = json.loads(server.kubectl("get", "configmap", "two", "-n", ns, "-o", "json").stdout)["metadata"]["labels"]
+    assert labels == {"tier": "web"}
+
+
+@pytest.mark.parametrize("verb", ["apply", "create"])
+@pytest.mark.parametrize(("item", "message"), MISTAKES)
+def test_mistake_in_one_item_refuses_the_whole_list(server, ns, tmp_path, verb, item, message):
+    path = tmp_path / "list.yaml"
+    path.write_text(_list_with(item))
+    before = _names(server, ns)
+    result = server.kubectl(verb, "-n", ns, "-f", str(path))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == f'error: error validating "{path}": error validating data: {message}{SUFFIX}'
+    assert _names(server, ns) == before  # nothing was sent
+
+
+def test_several_mistaken_items_are_listed_together(server, ns, tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text(_list_with(MISTAKES[0].values[0]) + textwrap.dedent(MISTAKES[1].values[0]).replace("bad", "worse"))
+    result = server.kubectl("apply", "-n", ns, "-f", str(path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f'error: error validating "{path}": error validating data: [{MISTAKES[0].values[1]}, {MISTAKES[1].values[1]}]'
+        + SUFFIX
+    )
+
+
+def test_validate_false_skips_the_client_side_check(server, ns, tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text(_list_with(MISTAKES[0].values[0]))
+    result = server.kubectl("apply", "--validate=false", "-n", ns, "-f", str(path))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "configmap/one created\nconfigmap/two created\nconfigmap/bad created\n"
+
+
+def test_list_item_of_a_kind_without_definition_is_not_checked(server, ns, tmp_path):
+    """kubectl skips items whose kind has no v2 definition; the mapping error then comes from the REST mapper."""
+    path = tmp_path / "list.yaml"
+    path.write_text(
+        _list_with(
+            """\
+            - apiVersion: example.com/v1
+              kind: Widget
+              metadata: {name: w}
+              spec: {anything: 1}
+            """
+        )
+    )
+    result = server.kubectl("apply", "-n", ns, "-f", str(path))
+    assert result.returncode == 1
+    assert "error validating" not in result.stderr
+    assert 'no matches for kind "Widget" in version "example.com/v1"' in result.stderr
+
+
+def test_explain_reads_the_v2_document(server):
+    result = server.kubectl("explain", "configmap.data", "--output", "plaintext-openapiv2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("KIND:     ConfigMap\nVERSION:  v1\n\nFIELD:    data <map[string]string>\n")
+
+
+def test_raw_get_is_the_json_document(server):
+    result = server.kubectl("get", "--raw", "/openapi/v2")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["swagger"] == "2.0"
+    assert doc["definitions"]["io.k8s.api.core.v1.ConfigMap"]["x-kubernetes-group-version-kind"] == [
+        {"group": "", "kind": "ConfigMap", "version": "v1"}
+    ]
