@@ -300,18 +300,56 @@ def _scaled_requests(pod: Mapping[str, Any]) -> dict[str, Fraction | int]:
     return {name: _scaled(name, value) for name, value in pod_requests(pod).items()}
 
 
+_REQUESTS_BY_CONTENT: dict[tuple, dict[str, Fraction | int]] = {}
+_REQUESTS_CACHE_LIMIT = 50_000
+
+
+def _requests_key(spec: Mapping[str, Any]) -> tuple | None:
+    """Everything `pod_requests` reads from a pod spec, as a hashable value: the containers' requests,
+    the init containers' (with whether each is a sidecar) and the overhead, each in its own order.
+    None when a quantity is not a string (`1` and `True` are equal keys but different quantities).
+
+    The pods of one template share it, so their requests are parsed once."""
+
+    def items(resources: Any) -> tuple:
+        pairs = tuple((resources or {}).items())
+        for _, value in pairs:
+            if type(value) is not str:
+                raise TypeError
+        return pairs
+
+    try:
+        containers = tuple(items((c.get("resources") or {}).get("requests")) for c in spec.get("containers") or ())
+        inits = tuple(
+            (c.get("restartPolicy") == "Always", items((c.get("resources") or {}).get("requests")))
+            for c in spec.get("initContainers") or ()
+        )
+        return containers, inits, items(spec.get("overhead"))
+    except (AttributeError, TypeError):  # an odd spec: no content key
+        return None
+
+
 def _cached_requests(pod: Mapping[str, Any]) -> dict[str, Fraction | int]:
-    """The pod's requests in the scheduler's unit (`_scaled`), memoised per (uid, resourceVersion):
-    stored pods never change in place."""
+    """The pod's requests in the scheduler's unit (`_scaled`), memoised per (uid, resourceVersion) —
+    stored pods never change in place — and per requests content (`_requests_key`).  The answer is
+    shared: callers only read it."""
     meta = pod.get("metadata") or {}
     key = (meta.get("uid", ""), meta.get("resourceVersion", ""))
     if not key[0] or not key[1]:
         return _scaled_requests(pod)
     found = _REQUESTS_CACHE.get(key)
     if found is None:
-        if len(_REQUESTS_CACHE) > 50_000:
+        if len(_REQUESTS_CACHE) > _REQUESTS_CACHE_LIMIT:
             _REQUESTS_CACHE.clear()
-        found = _REQUESTS_CACHE[key] = _scaled_requests(pod)
+        content = _requests_key(pod.get("spec") or {})
+        found = None if content is None else _REQUESTS_BY_CONTENT.get(content)
+        if found is None:
+            found = _scaled_requests(pod)
+            if content is not None:
+                if len(_REQUESTS_BY_CONTENT) > _REQUESTS_CACHE_LIMIT:
+                    _REQUESTS_BY_CONTENT.clear()
+                _REQUESTS_BY_CONTENT[content] = found
+        _REQUESTS_CACHE[key] = found
     return found
 
 
