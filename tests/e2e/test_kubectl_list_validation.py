@@ -188,3 +188,37 @@ def test_raw_get_is_the_json_document(server):
     assert doc["definitions"]["io.k8s.api.core.v1.ConfigMap"]["x-kubernetes-group-version-kind"] == [
         {"group": "", "kind": "ConfigMap", "version": "v1"}
     ]
+
+
+def _fetch(server, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    from kubeferry.cluster import certs
+
+    context = ssl.create_default_context(cafile=str(server.data_dir / certs.CA_CERT))
+    request = urllib.request.Request(
+        server.url + "/openapi/v2", headers={"Authorization": f"Bearer {server.token}", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def test_protobuf_answer_and_etag_revalidation(server):
+    from kubeferry.apiserver.openapi_v2_messages import decode_document
+
+    code, headers, body = _fetch(server, {"Accept": "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"})
+    assert code == 200
+    assert headers["content-type"] == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+    assert decode_document(body)["definitions"]["io.k8s.api.apps.v1.Deployment"]["x-kubernetes-group-version-kind"] == [
+        {"group": "apps", "kind": "Deployment", "version": "v1"}
+    ]
+    code, json_headers, _ = _fetch(server, {"Accept": "application/json"})
+    assert (code, json_headers["content-type"], json_headers["etag"]) == (200, "application/json", headers["etag"])
+    code, _, body = _fetch(server, {"Accept": "application/json", "If-None-Match": headers["etag"]})
+    assert (code, body) == (304, b"")
+    assert _fetch(server, {"Accept": "text/html"})[0] == 406
