@@ -7,6 +7,8 @@ For a v1 List kubectl cannot hand field validation to the server, so with the de
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -222,3 +224,47 @@ def test_protobuf_answer_and_etag_revalidation(server):
     code, _, body = _fetch(server, {"Accept": "application/json", "If-None-Match": headers["etag"]})
     assert (code, body) == (304, b"")
     assert _fetch(server, {"Accept": "text/html"})[0] == 406
+
+
+EDITOR = """\
+import os, sys
+path, log = sys.argv[1], os.environ["EDIT_LOG"]
+os.makedirs(log, exist_ok=True)
+turn = len(os.listdir(log))
+text = open(path).read()
+open(os.path.join(log, str(turn)), "w").write(text)
+if turn == 0:  # the first opening gets an unknown field in the first item; later ones are saved as shown
+    open(path, "w").write(text.replace("  data:\\n", "  colour: red\\n  data:\\n", 1))
+"""
+
+
+def test_edit_of_several_objects_is_validated_as_a_list(server, ns, tmp_path):
+    """`kubectl edit` of two objects opens one v1 List: the unknown field is caught client-side and the file reopened."""
+    path = tmp_path / "list.yaml"
+    path.write_text(GOOD)
+    assert server.kubectl("apply", "-n", ns, "-f", str(path)).returncode == 0
+    script, log = tmp_path / "editor.py", tmp_path / "seen"
+    script.write_text(EDITOR)
+    env = server.env({"KUBE_EDITOR": f"{sys.executable} {script}", "EDIT_LOG": str(log)})
+    result = subprocess.run(
+        server.kubectl_argv("edit", "configmap", "one", "two", "-n", ns),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == 'error: configmaps "one" is invalid'
+    assert lines[1].startswith("A copy of your changes has been stored to ")
+    assert lines[2:] == ["error: Edit cancelled, no valid changes were saved."]
+    reopened = (log / "1").read_text().splitlines()
+    assert reopened[4:7] == [
+        '# configmaps "one" was not valid:',
+        '# * <nil>: Invalid value: "The edited file failed validation": '
+        'ValidationError(ConfigMap): unknown field "colour" in io.k8s.api.core.v1.ConfigMap',
+        "#",
+    ]
+    assert "  colour: red" in reopened
+    stored = json.loads(server.kubectl("get", "configmap", "one", "-n", ns, "-o", "json").stdout)
+    assert "colour" not in stored
