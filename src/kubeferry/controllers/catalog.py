@@ -145,6 +145,9 @@ class _NamespacePods(Sequence):
     def __getitem__(self, index):
         return self._all()[index]
 
+    def __iter__(self):
+        return iter(self._all())
+
     def __len__(self) -> int:
         return len(self._all())
 

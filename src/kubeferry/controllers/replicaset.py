@@ -253,17 +253,19 @@ def _related_pods(rs: dict, pods: Sequence[dict], related_replica_sets: Sequence
         siblings.append(rs)
     related: list[dict] = []
     seen: set[str] = set()
-    in_namespace = _in_namespace(list(pods), namespace)
+    in_namespace = _in_namespace(pods, namespace)
     for sibling in siblings:
         try:
             selector = from_label_selector(_spec(sibling).get("selector"))
         except StatusError:
             continue  # an invalid selector selects nothing
+        matches = selector.matches
         for pod in in_namespace:
-            if not selector.matches(_labels(pod)):
-                continue
-            uid = _meta(pod).get("uid") or ""
+            meta = pod.get("metadata") or {}
+            uid = meta.get("uid") or ""
             if uid and uid in seen:
+                continue  # already related through an earlier sibling
+            if not matches(meta.get("labels") or {}):
                 continue
             seen.add(uid)
             related.append(pod)
@@ -275,10 +277,14 @@ def pods_to_delete(active: Sequence[dict], related: Sequence[dict], count: int, 
     if count >= len(active):
         return list(active[:count])
     per_node: dict[str, int] = {}
-    for pod in related:
-        if podutil.is_pod_active(pod):
-            node = podutil.node_name(pod)
-            per_node[node] = per_node.get(node, 0) + 1
+    terminal = _TERMINAL_PHASES
+    for pod in related:  # podutil.is_pod_active and node_name, inlined: a scale-down may see every pod
+        if ((pod.get("status") or {}).get("phase") or "") in terminal:
+            continue
+        if (pod.get("metadata") or {}).get("deletionTimestamp"):
+            continue
+        node = (pod.get("spec") or {}).get("nodeName") or ""
+        per_node[node] = per_node.get(node, 0) + 1
     ranks = [per_node.get(podutil.node_name(pod), 0) for pod in active]
     return podutil.sort_pods_with_ranks(active, ranks, now)[:count]
 
@@ -300,8 +306,10 @@ def manage_replicas(
     if diff < 0:
         return _create_actions(rs, min(-diff, BURST_REPLICAS))
     if diff > 0:
-        related = _related_pods(rs, pods, related_replica_sets)
-        return _delete_actions(rs, pods_to_delete(active, related, min(diff, BURST_REPLICAS), now))
+        count = min(diff, BURST_REPLICAS)
+        # Ranking needs the related pods only when some active pods stay (see pods_to_delete).
+        related = _related_pods(rs, pods, related_replica_sets) if count < len(active) else []
+        return _delete_actions(rs, pods_to_delete(active, related, count, now))
     return []
 
 
