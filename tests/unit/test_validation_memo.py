@@ -385,3 +385,82 @@ def test_update_skips_only_absent_labels_annotations_and_owners():
         f'metadata.labels: Invalid value: "-x": {LABEL_KEY_MSG}',
         "metadata.ownerReferences[0].kind: Required value: must not be empty",
     ]
+
+
+# ---- warm answers equal cold answers ----------------------------------------------------------
+
+
+def _variants() -> list[dict]:
+    """Pods that differ from one another in ways the memo's keys could confuse."""
+    specs = [
+        {},
+        {"activeDeadlineSeconds": 0},
+        {"activeDeadlineSeconds": False},
+        {"activeDeadlineSeconds": 1},
+        {"activeDeadlineSeconds": True},
+        {"activeDeadlineSeconds": 1.0},
+        {"nodeName": "node-1"},
+        {"nodeName": "Node_1"},
+        {"nodeSelector": {"disk": "ssd"}},
+        {"nodeSelector": {"disk": "-ssd"}},
+        {"nodeSelector": {"-disk": "ssd"}},
+        {"volumes": [{"name": "v", "emptyDir": {}, "hostPath": {"path": "/x"}}]},
+        {"volumes": [{"name": "v", "hostPath": {"path": "/x"}, "emptyDir": {}}]},
+    ]
+    metas = [
+        {},
+        {"labels": {"app": "web"}},
+        {"labels": {"app": "-web"}},
+        {"labels": {"-web": "app"}},
+        {"annotations": {"Example.com/x": "1"}},
+        {"annotations": {"example.com/-x": "1"}},
+        {"ownerReferences": [OWNER]},
+        {"ownerReferences": [OWNER, {**OWNER, "name": "web-2"}]},
+    ]
+    out = []
+    for spec in specs:
+        for meta in metas:
+            out.append(pod(spec_extra=copy.deepcopy(spec), **copy.deepcopy(meta)))
+    return out
+
+
+def _forget_all() -> None:
+    for known in (
+        validation._valid_label_keys,
+        validation._valid_label_values,
+        validation._valid_annotation_keys,
+        validation._valid_namespace_names,
+    ):
+        known.clear()
+    core._valid_pod_specs.known.clear()
+
+
+def _answers(objects: list[dict], cold: bool) -> list[tuple[list[str], list[str]]]:
+    answers = []
+    for obj in objects:
+        if cold:
+            _forget_all()
+        created = strs(validate_create(obj))
+        if cold:
+            _forget_all()
+        old = copy.deepcopy(obj)
+        old["metadata"]["resourceVersion"] = "7"
+        new = copy.deepcopy(old)
+        updated = strs(validate_update(new, old)) + strs(validate_status_update(new, old))
+        answers.append((created, updated))
+    return answers
+
+
+@pytest.mark.parametrize("order", ["forward", "reversed"])
+def test_remembered_answers_equal_fresh_ones(order):
+    objects = _variants()
+    cold = _answers(objects, cold=True)
+    assert any(created for created, _ in cold) and any(not created for created, _ in cold)
+    _forget_all()
+    if order == "reversed":
+        warm = list(reversed(_answers(list(reversed(objects)), cold=False)))
+    else:
+        warm = _answers(objects, cold=False)
+    assert warm == cold
+    # Once more, everything remembered that could be.
+    assert _answers(objects, cold=False) == cold
