@@ -204,13 +204,14 @@ class EventCorrelator:
         self._log = _LRU(lru_entries)
         self._buckets = _LRU(lru_entries)
 
-    def correlate(self, event: dict, now: datetime, base: tuple | None = None) -> Correlated:
+    def correlate(self, event: dict, now: datetime, base: tuple | None = None, *, owned: bool = False) -> Correlated:
         """What to write for `event` at `now`.  `base` is the event's `spam_key` when the caller built
-        the event from its parts and already knows it (the recorder does)."""
+        the event from its parts and already knows it (the recorder does); `owned` says the event and
+        its metadata are the caller's own fresh dicts, which the answer may reuse instead of copying."""
         if base is None:
             base = spam_key(event)
         combined, key = self._aggregate(event, base, now)
-        observed, patch = self._observe(combined, key)
+        observed, patch = self._observe(combined, key, owned or combined is not event)
         # A combined event keeps the source, object and type, hence the spam key.
         if self._spam(base if self.spam_key is spam_key else self.spam_key(observed), now):
             return Correlated(skip=True)
@@ -277,9 +278,13 @@ class EventCorrelator:
         }
         return combined, group
 
-    def _observe(self, event: dict, key: tuple) -> tuple[dict, dict | None]:
-        observed = dict(event)
-        metadata = observed["metadata"] = dict(event.get("metadata") or {})
+    def _observe(self, event: dict, key: tuple, in_place: bool = False) -> tuple[dict, dict | None]:
+        metadata = event.get("metadata")
+        if in_place and type(metadata) is dict:
+            observed = event
+        else:
+            observed = dict(event)
+            metadata = observed["metadata"] = dict(metadata or {})
         log = self._log
         items = log._items
         last = items.get(key)

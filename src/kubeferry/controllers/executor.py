@@ -132,7 +132,7 @@ class EventRecorder:
         # The spam key (`events.spam_key`) of this event, from the parts it was built of.
         base = (component, "", kind or "", namespace or "", name or "", uid or "", api_version or "", action.type)
         correlator = self._correlators.get(component) or self.correlator(component)
-        result = correlator.correlate(event, now, base)
+        result = correlator.correlate(event, now, base, owned=True)
         if result.skip or result.event is None:
             return
         written = self._write(result.event, result.patch)
@@ -140,7 +140,9 @@ class EventRecorder:
             correlator.update_state(written)
 
     def _write(self, event: dict, patch: dict | None) -> dict | None:
-        """Patch the existing Event, or create it (also when the patch finds it gone); best effort."""
+        """Patch the existing Event, or create it (also when the patch finds it gone); best effort.
+
+        `event` is the recorder's own (built for this record), so a new Event goes out as it is."""
         meta = event["metadata"]
         if patch is not None:
             try:
@@ -148,8 +150,11 @@ class EventRecorder:
             except st.StatusError as e:
                 if e.code != 404:
                     return None
-        created = dict(event)
-        created["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
+        if "resourceVersion" in meta:
+            created = dict(event)
+            created["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
+        else:
+            created = event
         try:
             return self.transport.create(created)
         except st.StatusError:
