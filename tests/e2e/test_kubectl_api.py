@@ -78,10 +78,15 @@ def test_apply_creates_then_configures_and_records_last_applied(server, ns, tmp_
     last = json.loads(deploy["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"])
     assert last["spec"]["replicas"] == 5
     assert deploy["metadata"]["generation"] == 1
-    assert deploy["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
+    assert deploy["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+    }
     again = server.kubectl("apply", "-n", ns, "-f", path)
     assert again.stdout.splitlines() == ["deployment.apps/my-app unchanged", "service/my-app-svc unchanged"]
-    changed = server.kubectl("apply", "-n", ns, "-f", write(tmp_path, "app2.yaml", APP.replace("replicas: 5", "replicas: 3")))
+    changed = server.kubectl(
+        "apply", "-n", ns, "-f", write(tmp_path, "app2.yaml", APP.replace("replicas: 5", "replicas: 3"))
+    )
     assert changed.returncode == 0, changed.stderr
     assert changed.stdout.splitlines() == ["deployment.apps/my-app configured", "service/my-app-svc unchanged"]
     deploy = get_json(server, "-n", ns, "deployment", "my-app")
@@ -104,10 +109,17 @@ def test_apply_last_applied_subcommands(server, ns, tmp_path):
     editor = tmp_path / "editor.sh"
     editor.write_text("#!/bin/sh\nsed -i 's/replicas: 7/replicas: 8/' \"$1\"\n")
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
-    result = server.kubectl("apply", "edit-last-applied", "-n", ns, "deployment/my-app", env={"KUBE_EDITOR": str(editor)})
+    result = server.kubectl(
+        "apply", "edit-last-applied", "-n", ns, "deployment/my-app", env={"KUBE_EDITOR": str(editor)}
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "deployment.apps/my-app edited"
-    assert json.loads(server.kubectl("apply", "view-last-applied", "-n", ns, "deployment/my-app", "-o", "json").stdout)["spec"]["replicas"] == 8
+    assert (
+        json.loads(server.kubectl("apply", "view-last-applied", "-n", ns, "deployment/my-app", "-o", "json").stdout)[
+            "spec"
+        ]["replicas"]
+        == 8
+    )
 
 
 def test_get_output_formats(server, ns, tmp_path):
@@ -119,7 +131,16 @@ def test_get_output_formats(server, ns, tmp_path):
     name, ready = lines[1].split()[:2]
     assert name == "my-app" and re.fullmatch(r"[0-5]/5", ready)
     wide = server.kubectl("get", "-n", ns, "deploy", "-o", "wide")
-    assert wide.stdout.splitlines()[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
+    assert wide.stdout.splitlines()[0].split() == [
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+        "CONTAINERS",
+        "IMAGES",
+        "SELECTOR",
+    ]
     assert wide.stdout.splitlines()[1].split()[5:] == ["app", "alpine:3.5", "app=my-app"]
     name = server.kubectl("get", "-n", ns, "deploy,svc", "-o", "name")
     assert name.stdout.splitlines() == ["deployment.apps/my-app", "service/my-app-svc"]
@@ -140,7 +161,12 @@ def test_get_output_formats(server, ns, tmp_path):
 def test_patch_types_and_no_change(server, ns, tmp_path):
     assert server.kubectl("apply", "-n", ns, "-f", write(tmp_path, "app.yaml", APP)).returncode == 0
     strategic = server.kubectl(
-        "patch", "-n", ns, "deployment", "my-app", "-p",
+        "patch",
+        "-n",
+        ns,
+        "deployment",
+        "my-app",
+        "-p",
         '{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"DEMO","value":"1"}]}]}}}}',
     )
     assert strategic.stdout.strip() == "deployment.apps/my-app patched", strategic.stderr
@@ -148,25 +174,50 @@ def test_patch_types_and_no_change(server, ns, tmp_path):
     container = deploy["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "alpine:3.5" and container["env"] == [{"name": "DEMO", "value": "1"}]
     again = server.kubectl(
-        "patch", "-n", ns, "deployment", "my-app", "-p",
+        "patch",
+        "-n",
+        ns,
+        "deployment",
+        "my-app",
+        "-p",
         '{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"DEMO","value":"1"}]}]}}}}',
     )
     assert again.stdout.strip() == "deployment.apps/my-app patched (no change)"
-    merge = server.kubectl("patch", "-n", ns, "deployment", "my-app", "--type", "merge", "-p", '{"metadata":{"labels":{"tier":"web"}}}')
+    merge = server.kubectl(
+        "patch", "-n", ns, "deployment", "my-app", "--type", "merge", "-p", '{"metadata":{"labels":{"tier":"web"}}}'
+    )
     assert merge.stdout.strip() == "deployment.apps/my-app patched", merge.stderr
     jsonp = server.kubectl(
-        "patch", "-n", ns, "deployment", "my-app", "--type", "json",
-        "-p", '[{"op":"test","path":"/spec/replicas","value":5},{"op":"replace","path":"/spec/replicas","value":2}]',
+        "patch",
+        "-n",
+        ns,
+        "deployment",
+        "my-app",
+        "--type",
+        "json",
+        "-p",
+        '[{"op":"test","path":"/spec/replicas","value":5},{"op":"replace","path":"/spec/replicas","value":2}]',
     )
     assert jsonp.stdout.strip() == "deployment.apps/my-app patched", jsonp.stderr
     deploy = get_json(server, "-n", ns, "deploy", "my-app")
     assert deploy["metadata"]["labels"] == {"tier": "web"} and deploy["spec"]["replicas"] == 2
     failed = server.kubectl(
-        "patch", "-n", ns, "deployment", "my-app", "--type", "json", "-p", '[{"op":"test","path":"/spec/replicas","value":9}]'
+        "patch",
+        "-n",
+        ns,
+        "deployment",
+        "my-app",
+        "--type",
+        "json",
+        "-p",
+        '[{"op":"test","path":"/spec/replicas","value":9}]',
     )
     assert failed.returncode == 1
     # A failed `test` op is a 422 with no field causes; kubectl words it this way.
-    assert failed.stderr.strip() == "The request is invalid: the server rejected our request due to an error in our request"
+    assert (
+        failed.stderr.strip()
+        == "The request is invalid: the server rejected our request due to an error in our request"
+    )
 
 
 def test_set_image_label_annotate_scale(server, ns, tmp_path):
@@ -175,11 +226,17 @@ def test_set_image_label_annotate_scale(server, ns, tmp_path):
     assert result.stdout.strip() == "deployment.apps/my-app image updated", result.stderr
     nosuch = server.kubectl("set", "image", "-n", ns, "deployment/my-app", "nosuch=alpine:3.6")
     assert nosuch.returncode == 1 and 'unable to find container named "nosuch"' in nosuch.stderr
-    assert server.kubectl("label", "-n", ns, "deploy", "my-app", "tier=web").stdout.strip() == "deployment.apps/my-app labeled"
-    assert server.kubectl("annotate", "-n", ns, "deploy", "my-app", "team=cd").stdout.strip() == "deployment.apps/my-app annotated"
+    assert (
+        server.kubectl("label", "-n", ns, "deploy", "my-app", "tier=web").stdout.strip()
+        == "deployment.apps/my-app labeled"
+    )
+    assert (
+        server.kubectl("annotate", "-n", ns, "deploy", "my-app", "team=cd").stdout.strip()
+        == "deployment.apps/my-app annotated"
+    )
     stale = server.kubectl("annotate", "-n", ns, "deploy", "my-app", "team=x", "--overwrite", "--resource-version=1")
     assert stale.returncode == 1
-    assert "Error from server (Conflict): Operation cannot be fulfilled on deployments.apps \"my-app\"" in stale.stderr
+    assert 'Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "my-app"' in stale.stderr
     scaled = server.kubectl("scale", "-n", ns, "deployment/my-app", "--replicas=2")
     assert scaled.stdout.strip() == "deployment.apps/my-app scaled", scaled.stderr
     current = server.kubectl("scale", "-n", ns, "deployment/my-app", "--current-replicas=2", "--replicas=4")
@@ -201,7 +258,9 @@ def test_replace_carries_cluster_ip_and_refuses_a_changed_one(server, ns, tmp_pa
     svc = get_json(server, "-n", ns, "svc", "my-app-svc")
     ip = svc["spec"]["clusterIP"]
     other = "10.96.0.3" if ip != "10.96.0.3" else "10.96.0.4"
-    changed = write(tmp_path, "changed.yaml", APP.replace("  ports:\n  - port: 80", f"  clusterIP: {other}\n  ports:\n  - port: 80"))
+    changed = write(
+        tmp_path, "changed.yaml", APP.replace("  ports:\n  - port: 80", f"  clusterIP: {other}\n  ports:\n  - port: 80")
+    )
     result = server.kubectl("replace", "-n", ns, "-f", changed)
     assert result.returncode == 1
     assert result.stdout.strip() == "deployment.apps/my-app replaced"
@@ -223,7 +282,7 @@ def test_edit_with_scripted_editor_and_invalid_reopen(server, ns, tmp_path):
     seen = tmp_path / "seen.txt"
     bad.write_text(
         "#!/bin/sh\n"
-        f"if grep -q 'was not valid' \"$1\"; then [ -f {seen} ] || cp \"$1\" {seen}; : > \"$1\"; exit 0; fi\n"
+        f'if grep -q \'was not valid\' "$1"; then [ -f {seen} ] || cp "$1" {seen}; : > "$1"; exit 0; fi\n'
         "sed -i 's/replicas: 6/replicas: -1/' \"$1\"\n"
     )
     bad.chmod(bad.stat().st_mode | stat.S_IEXEC)
@@ -252,19 +311,32 @@ def test_delete_and_diff(server, ns, tmp_path):
 
 
 def test_create_generators_send_protobuf(server, ns):
-    created = server.kubectl("create", "deployment", "new-app", "-n", ns, "--image=nginx:1.25", "--replicas=2", "--port=80")
+    created = server.kubectl(
+        "create", "deployment", "new-app", "-n", ns, "--image=nginx:1.25", "--replicas=2", "--port=80"
+    )
     assert created.stdout.strip() == "deployment.apps/new-app created", created.stderr
     deploy = get_json(server, "-n", ns, "deploy", "new-app")
     assert deploy["spec"]["replicas"] == 2
     assert deploy["spec"]["template"]["spec"]["containers"][0]["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
     # The protobuf body carries a zeroed status; the server ignores status on create.
-    dry = server.kubectl("create", "deployment", "dry-app", "-n", ns, "--image=nginx:1.25", "--dry-run=server", "-o", "json")
+    dry = server.kubectl(
+        "create", "deployment", "dry-app", "-n", ns, "--image=nginx:1.25", "--dry-run=server", "-o", "json"
+    )
     assert dry.returncode == 0, dry.stderr
     assert json.loads(dry.stdout).get("status", {}) == {}
-    assert server.kubectl("create", "configmap", "cfg", "-n", ns, "--from-literal=a=1").stdout.strip() == "configmap/cfg created"
-    assert server.kubectl("create", "secret", "generic", "s", "-n", ns, "--from-literal=p=q").stdout.strip() == "secret/s created"
+    assert (
+        server.kubectl("create", "configmap", "cfg", "-n", ns, "--from-literal=a=1").stdout.strip()
+        == "configmap/cfg created"
+    )
+    assert (
+        server.kubectl("create", "secret", "generic", "s", "-n", ns, "--from-literal=p=q").stdout.strip()
+        == "secret/s created"
+    )
     assert get_json(server, "-n", ns, "secret", "s")["data"] == {"p": "cQ=="}
-    assert server.kubectl("create", "serviceaccount", "cd-agent", "-n", ns).stdout.strip() == "serviceaccount/cd-agent created"
+    assert (
+        server.kubectl("create", "serviceaccount", "cd-agent", "-n", ns).stdout.strip()
+        == "serviceaccount/cd-agent created"
+    )
     svc = server.kubectl("create", "service", "clusterip", "web", "-n", ns, "--tcp=80:8080")
     assert svc.stdout.strip() == "service/web created", svc.stderr
     dup = server.kubectl("create", "deployment", "new-app", "-n", ns, "--image=nginx:1.25")
@@ -287,13 +359,16 @@ def test_server_dry_run_and_strict_validation(server, ns, tmp_path):
         "service/my-app-svc created (server dry run)",
     ], dry.stderr
     assert server.kubectl("get", "-n", ns, "deploy", "my-app").returncode == 1
-    bogus = write(tmp_path, "bogus.yaml", APP.split("---")[0].replace("  replicas: 5", "  replicas: 5\n  bogusField: 1"))
+    bogus = write(
+        tmp_path, "bogus.yaml", APP.split("---")[0].replace("  replicas: 5", "  replicas: 5\n  bogusField: 1")
+    )
     strict = server.kubectl("apply", "-n", ns, "-f", bogus)
     assert strict.returncode == 1
     assert 'unknown field "spec.bogusField"' in strict.stderr
     warn = server.kubectl("apply", "-n", ns, "-f", bogus, "--validate=warn")
     assert warn.returncode == 0, warn.stderr
     assert 'Warning: unknown field "spec.bogusField"' in warn.stderr
+    assert "bogusField" not in get_json(server, "-n", ns, "deploy", "my-app")["spec"]
 
 
 @pytest.mark.parametrize(
@@ -311,7 +386,7 @@ def test_server_dry_run_and_strict_validation(server, ns, tmp_path):
         ),
         pytest.param(
             APP.split("---")[0].replace("name: my-app\nspec", "name: My_App\nspec"),
-            "metadata.name: Invalid value: \"My_App\"",
+            'metadata.name: Invalid value: "My_App"',
             id="bad-name",
         ),
     ],
@@ -328,7 +403,9 @@ def test_missing_namespace_and_bad_credentials(server, tmp_path):
     result = server.kubectl("create", "-n", "no-such-ns", "-f", path)
     assert result.returncode == 1
     assert 'namespaces "no-such-ns" not found' in result.stderr
-    result = server.kubectl("get", "pods", "--token", "wrong", "--request-timeout=5s", env={"KUBECTL_DISCOVERY_RETRIES": "0"})
+    result = server.kubectl(
+        "get", "pods", "--token", "wrong", "--request-timeout=5s", env={"KUBECTL_DISCOVERY_RETRIES": "0"}
+    )
     assert result.returncode == 1
     assert "You must be logged in to the server" in result.stderr or "Unauthorized" in result.stderr
 
@@ -355,3 +432,31 @@ def test_kubernetes_python_client_crud_watch_and_relist(server, ns):
     core.delete_namespaced_config_map("w", ns)
     assert [c.metadata.name for c in core.list_namespaced_config_map(ns).items] == []
     os.environ.pop("KUBECONFIG", None)
+
+
+def test_unknown_fields_are_never_stored(server, ns, tmp_path):
+    """kube-apiserver decodes into Go types, so an unknown field is dropped whatever fieldValidation says."""
+    manifest = """\
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: {name}
+      colour: red
+    colour: red
+    data:
+      a: b
+    """
+    for name, flag in (("ignored", "--validate=false"), ("warned", "--validate=warn")):
+        path = write(tmp_path, f"{name}.yaml", manifest.format(name=name))
+        result = server.kubectl("create", "-n", ns, "-f", path, flag)
+        assert result.returncode == 0, result.stderr
+        stored = get_json(server, "-n", ns, "configmap", name)
+        assert "colour" not in stored and "colour" not in stored["metadata"]
+        assert stored["data"] == {"a": "b"}
+    assert 'unknown field "colour"' in result.stderr  # the warn run says so; the ignore run did not
+    for patch_type, patch in (("merge", '{"colour": "red", "data": {"c": "d"}}'), ("strategic", '{"colour": "blue"}')):
+        result = server.kubectl("patch", "-n", ns, "configmap", "ignored", "--type", patch_type, "-p", patch)
+        assert result.returncode == 0, result.stderr
+        assert 'unknown field "colour"' in result.stderr
+        assert "colour" not in get_json(server, "-n", ns, "configmap", "ignored")
+    assert get_json(server, "-n", ns, "configmap", "ignored")["data"] == {"a": "b", "c": "d"}

@@ -97,6 +97,41 @@ def test_unknown_fields_in_deployments(mutate, expected):
     assert fieldcheck.unknown_fields(obj, _kind(*DEPLOYMENT)) == expected
 
 
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(lambda d: d["spec"].update(bogusField=1), id="spec-level"),
+        pytest.param(lambda d: d["spec"]["template"]["spec"]["containers"][0].update(imagex="x"), id="container"),
+        pytest.param(lambda d: d["metadata"].update(nmae="x"), id="objectmeta"),
+        pytest.param(lambda d: d["spec"].update(bogus={"deep": {"deeper": 1}}), id="unknown-subtree"),
+        pytest.param(lambda d: (d["spec"].update(a=1), d.update(Spec={})), id="two-levels"),
+    ],
+)
+def test_dropping_unknown_fields_leaves_the_known_object(mutate):
+    obj = _deployment()
+    mutate(obj)
+    fieldcheck.drop_unknown_fields(obj, _kind(*DEPLOYMENT))
+    assert obj == _deployment()
+
+
+def test_dropping_keeps_open_maps_and_raw_json():
+    obj = _deployment()
+    obj["metadata"]["labels"]["any.key/you-like"] = "v"
+    obj["metadata"]["managedFields"] = [{"manager": "m", "fieldsType": "FieldsV1", "fieldsV1": {"f:x": {}}}]
+    kept = json.loads(json.dumps(obj))
+    fieldcheck.drop_unknown_fields(obj, _kind(*DEPLOYMENT))
+    assert obj == kept
+
+
+def test_dropping_leaves_subtrees_shared_with_the_stored_object_alone():
+    stored = _deployment()
+    patched = dict(stored, spec=dict(stored["spec"], bogus=1))
+    stored["metadata"]["nmae"] = "pretend it was stored"  # shared with `patched`: must not be touched
+    fieldcheck.drop_unknown_fields(patched, _kind(*DEPLOYMENT), stored)
+    assert "bogus" not in patched["spec"]
+    assert patched["metadata"]["nmae"] == "pretend it was stored"
+
+
 def test_managed_fields_v1_is_raw_json():
     obj = _deployment()
     obj["metadata"]["managedFields"] = [

@@ -399,12 +399,15 @@ class ApiServer:
         if sub != "scale":
             self._type_check(res, body)
         mode = self._validation_mode(request)
-        if mode == "Ignore" or sub == "scale" or not isinstance(body, dict):
+        if sub == "scale" or not isinstance(body, dict):
             return []
         from kubeferry.machinery import fieldcheck, schema
 
         node = schema.for_kind(res.group, res.version, res.kind)
         if node is None:
+            return []
+        if mode == "Ignore":
+            fieldcheck.drop_unknown_fields(body, node)  # not stored, whatever the directive says
             return []
         raw = request._body if codec.media_type(request.headers.get("content-type")) == codec.JSON else None
         errors = fieldcheck.strict_errors(raw, node) if raw else fieldcheck.unknown_fields(body, node)
@@ -413,6 +416,8 @@ class ApiServer:
         if errors and mode == "Strict":
             api_version = str(body.get("apiVersion", ""))
             raise fieldcheck.decode_error(str(body.get("kind", "")), api_version.rpartition("/")[2], res.kind, errors)
+        if errors:
+            fieldcheck.drop_unknown_fields(body, node)
         return fieldcheck.warnings(errors)
 
     @staticmethod
@@ -432,10 +437,11 @@ class ApiServer:
             self._type_check(res, patched, original)
             self.access.check_rbac_write(request.user, res.kind, (original.get("metadata") or {}).get("namespace", ""), patched)
             self.access.admit_node_write(request.user, request.attrs, patched, original)
-            if mode == "Ignore":
-                return
             node = schema.for_kind(res.group, res.version, res.kind)
             if node is None:
+                return
+            if mode == "Ignore":
+                fieldcheck.drop_unknown_fields(patched, node, original)
                 return
             errors = [f'unknown field "{path}"' for path in fieldcheck.unknown_fields(patched, node, original)]
             if not errors:
@@ -443,6 +449,7 @@ class ApiServer:
             if mode == "Strict":
                 shown = fieldcheck.go_repr(patch) if patch_type.startswith("application/strategic") else orjson.dumps(patched).decode()
                 raise fieldcheck.patch_error(shown, errors)
+            fieldcheck.drop_unknown_fields(patched, node, original)
             warnings.extend(fieldcheck.warnings(errors))
 
         return check

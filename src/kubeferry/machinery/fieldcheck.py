@@ -171,7 +171,9 @@ def _walk(
         bases = baseline if isinstance(baseline, list) else ()
         for index, child in enumerate(value):
             base = bases[index] if index < len(bases) else None
-            yield from _walk(child, item_node, f"{path}[{index}]", unknown=unknown, duplicates=duplicates, baseline=base)
+            yield from _walk(
+                child, item_node, f"{path}[{index}]", unknown=unknown, duplicates=duplicates, baseline=base
+            )
 
 
 def _collect(errors: Iterator[str]) -> list[str]:
@@ -201,6 +203,39 @@ def unknown_fields(obj: dict, schema_node: dict, baseline: dict | None = None) -
     """
     walk = _walk(obj, schema_node, "", unknown=True, duplicates=False, baseline=baseline)
     return [_strip(e, UNKNOWN) for e in _collect(walk)]
+
+
+def drop_unknown_fields(obj: object, schema_node: dict | None, baseline: object = None) -> None:
+    """Remove, in place, every field `unknown_fields` would report: what decoding into the Go type drops.
+
+    kube-apiserver never stores a field its type lacks; `fieldValidation` only decides whether it
+    says so (Strict: 400, Warn: a warning, Ignore: nothing).  Subtrees shared with `baseline` are
+    left alone (they were stored clean), so a patched object's unchanged parts are never touched.
+    """
+    if baseline is not None and obj is baseline:
+        return
+    shape, resolved = _classify(schema_node)
+    if shape == _RAW:
+        return
+    if isinstance(obj, dict):
+        props = (resolved or {}).get("properties") or {}
+        if shape == _STRUCT:
+            for key in [k for k in obj if k not in props]:
+                del obj[key]
+        for key, child in obj.items():
+            if shape == _STRUCT:
+                child_node = props.get(key)
+            elif shape == _MAP:
+                child_node = schema.additional_schema(resolved)
+            else:
+                continue
+            base = baseline.get(key) if isinstance(baseline, dict) else None
+            drop_unknown_fields(child, child_node, base)
+    elif isinstance(obj, list) and shape == _LIST:
+        item_node = schema.items_schema(resolved)
+        bases = baseline if isinstance(baseline, list) else ()
+        for index, child in enumerate(obj):
+            drop_unknown_fields(child, item_node, bases[index] if index < len(bases) else None)
 
 
 def duplicate_fields(raw_json: bytes | str, schema_node: dict | None = None) -> list[str]:
