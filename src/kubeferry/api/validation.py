@@ -15,7 +15,10 @@ This module owns three things:
 Field paths are dotted strings with indices and keys as apimachinery renders them:
 `spec.template.spec.containers[0].image`, `spec.resources[storage]`.
 
-Pure: no I/O.  Objects are plain JSON dicts as the API receives them, already defaulted.
+Pure: no I/O.  Objects are plain JSON dicts as the API receives them, already defaulted.  The
+only state is what was already found valid (strings in bounded sets, structured values in
+`ValidByText` tables), which answers a repeated question the way validating again would: a
+rollout writes the same labels, owners and pod spec a thousand times.
 """
 
 from __future__ import annotations
