@@ -348,3 +348,82 @@ def test_pod_from_template_copies_metadata_and_spec():
     }
     got["spec"]["containers"][0]["image"] = "changed"
     assert template["spec"]["containers"][0]["image"] == "nginx"
+
+
+# --- the ranked sort compares precomputed facts ------------------------------------------------------
+
+
+def _pairwise_sorted(pods: list[dict], ranks: list[int], now: dt.datetime | None) -> list[str]:
+    """The ranked order as a stable sort over `ranked_pods_less` called on the pods themselves."""
+    import functools
+
+    def compare(x, y):
+        if podutil.ranked_pods_less(x[0], x[1], y[0], y[1], now):
+            return -1
+        if podutil.ranked_pods_less(y[0], y[1], x[0], x[1], now):
+            return 1
+        return 0
+
+    pairs = sorted(zip(pods, ranks, strict=True), key=functools.cmp_to_key(compare))
+    return [p["metadata"]["name"] for p, _ in pairs]
+
+
+@pytest.mark.parametrize("now", [NOW, None], ids=["bucketed", "exact-times"])
+@pytest.mark.parametrize("seed", range(12))
+def test_sort_pods_with_ranks_matches_the_pairwise_comparator(seed, now):
+    rng = random.Random(seed)
+    moments = [None, ago(seconds=1), ago(hours=2), ago(hours=5), ago(hours=8), ONE_MONTH_AGO]
+    pods = [
+        pod(
+            f"p{i}",
+            node=rng.choice(["", "n1", "n2"]),
+            phase=rng.choice(["Pending", "Running", "Unknown"]),
+            ready=rng.choice([None, True, False]),
+            ready_since=rng.choice(moments),
+            restarts=rng.choice([(), (0,), (2,)]),
+            created=rng.choice(moments),
+            annotations=rng.choice([None, {podutil.POD_DELETION_COST_ANNOTATION: rng.choice(["-1", "5", "x"])}]),
+            uid=rng.choice(["", "uid-a", "uid-b", f"uid-{i}"]),
+        )
+        for i in range(30)
+    ]
+    ranks = [rng.randint(0, 2) for _ in pods]
+    got = [p["metadata"]["name"] for p in podutil.sort_pods_with_ranks(pods, ranks, now)]
+    assert got == _pairwise_sorted(pods, ranks, now)
+
+
+def test_same_bucket_and_same_uid_tie_keeps_input_order():
+    # Ready 5 h and 8 h ago share log2 bucket 44; equal UIDs decide nothing, so the sort is stable.
+    first = pod("first", ready=True, ready_since=FIVE_HOURS, created=ONE_MONTH_AGO, uid="same")
+    second = pod("second", ready=True, ready_since=EIGHT_HOURS, created=ONE_MONTH_AGO, uid="same")
+    assert not podutil.ranked_pods_less(first, 0, second, 0, NOW)
+    assert not podutil.ranked_pods_less(second, 0, first, 0, NOW)
+    got = podutil.sort_pods_with_ranks([second, first], [0, 0], NOW)
+    assert [p["metadata"]["name"] for p in got] == ["second", "first"]
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        pytest.param("2024-05-01T10:00:00Z", dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC), id="utc"),
+        pytest.param("2024-05-01T10:00:00", dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC), id="naive-is-utc"),
+        pytest.param("not a time", None, id="unparsable"),
+        pytest.param("", None, id="empty"),
+        pytest.param(None, None, id="absent"),
+    ],
+)
+def test_parse_time_twice_gives_the_same_answer(value, parsed):
+    assert podutil.parse_time(value) == parsed
+    assert podutil.parse_time(value) == parsed  # memoised
+
+
+def test_pod_from_template_copies_are_independent():
+    template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "args": ["a"]}]}}
+    ref = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": "u", "controller": True}
+    one = podutil.pod_from_template(template, {"metadata": {"name": "web"}}, ref)
+    two = podutil.pod_from_template(template, {"metadata": {"name": "web"}}, ref)
+    one["spec"]["containers"][0]["args"].append("b")
+    one["metadata"]["labels"]["extra"] = "x"
+    assert two["spec"]["containers"][0]["args"] == ["a"]
+    assert template["spec"]["containers"][0]["args"] == ["a"]
+    assert template["metadata"]["labels"] == {"app": "web"}
