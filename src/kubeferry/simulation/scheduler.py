@@ -113,7 +113,8 @@ def pod_requests(pod: Mapping[str, Any]) -> dict[str, Fraction]:
         _add(need, requests)
         for name, value in need.items():
             init_peak[name] = max(init_peak.get(name, 0), value)
-    _add(total, sidecars)
+    for name, value in sidecars.items():  # already numbers: added as they are, not parsed again
+        total[name] = total.get(name, 0) + value
     for name, value in init_peak.items():
         total[name] = max(total.get(name, 0), value)
     _add(total, spec.get("overhead"))
