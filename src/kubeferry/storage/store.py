@@ -288,7 +288,9 @@ class Store:
         namespace = meta.get("namespace", "") or ""
         name = meta["name"]
         key = (namespace, name)
-        bucket = self._objects.setdefault(kind, {})
+        bucket = self._objects.get(kind)
+        if bucket is None:
+            bucket = self._objects[kind] = {}
         old = bucket.get(key)
         if create and old is not None:
             raise KeyError("exists")
@@ -301,7 +303,7 @@ class Store:
         raw = orjson.dumps(obj)
         if self._grouped:
             self._pending[(kind, namespace, name)] = (rv, raw)
-        else:
+        elif self._db is not None:
             self._commit(
                 [
                     ("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", (kind, namespace, name, rv, raw)),
@@ -325,7 +327,7 @@ class Store:
         rv = self._next_rv()
         if self._grouped:
             self._pending[(kind, namespace, name)] = None
-        else:
+        elif self._db is not None:
             self._commit(
                 [
                     ("DELETE FROM objects WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name)),
