@@ -1,0 +1,210 @@
+"""The recorder's short path (spam key from the event's parts, time text per instant, no copies of its
+own events) writes exactly what building the whole Event and correlating a copy of it writes."""
+
+from __future__ import annotations
+
+import copy
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kubeferry.controllers import events
+from kubeferry.controllers.actions import RecordEvent
+from kubeferry.controllers.executor import EventRecorder
+from kubeferry.machinery import status as st
+from kubeferry.machinery.podutil import format_time
+
+T0 = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
+
+
+class Store:
+    """Keeps what it is sent (a deep copy, as the API server would), answers with its own copy."""
+
+    def __init__(self):
+        self.stored: dict[str, dict] = {}
+        self.calls: list = []
+        self.rv = 0
+
+    def create(self, obj: dict) -> dict:
+        self.calls.append(("create", copy.deepcopy(obj)))
+        name = obj["metadata"]["name"]
+        if name in self.stored:
+            raise st.StatusError(409, "AlreadyExists", "exists")
+        self.rv += 1
+        kept = copy.deepcopy(obj)
+        kept["metadata"]["resourceVersion"] = str(self.rv)
+        self.stored[name] = kept
+        return copy.deepcopy(kept)
+
+    def patch(self, api_version, kind, namespace, name, patch, patch_type, subresource=""):
+        self.calls.append(("patch", name, copy.deepcopy(patch)))
+        if name not in self.stored:
+            raise st.StatusError(404, "NotFound", "gone")
+        self.rv += 1
+        self.stored[name] = {**self.stored[name], **patch}
+        self.stored[name]["metadata"] = {**self.stored[name]["metadata"], "resourceVersion": str(self.rv)}
+        return copy.deepcopy(self.stored[name])
+
+
+class ReferenceRecorder(EventRecorder):
+    """The recorder written plainly: the whole Event first, its keys read back from it, a copy correlated."""
+
+    def record(self, action, component, now):
+        regarding = action.regarding
+        meta = regarding.get("metadata") or {}
+        involved = {
+            "kind": regarding.get("kind", ""),
+            "namespace": meta.get("namespace", regarding.get("namespace", "")),
+            "name": meta.get("name", regarding.get("name", "")),
+            "uid": meta.get("uid", regarding.get("uid", "")),
+            "apiVersion": regarding.get("apiVersion", ""),
+            "resourceVersion": meta.get("resourceVersion", regarding.get("resourceVersion", "")),
+        }
+        if regarding.get("fieldPath"):
+            involved["fieldPath"] = regarding["fieldPath"]
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{involved['name']}.{int(now.timestamp() * 1e9) + self.rng.randrange(1 << 20):x}",
+                "namespace": involved["namespace"] or "default",
+            },
+            "involvedObject": {k: v for k, v in involved.items() if v},
+            "reason": action.reason,
+            "message": action.message,
+            "type": action.type,
+            "source": {"component": component},
+            "firstTimestamp": format_time(now),
+            "lastTimestamp": format_time(now),
+            "count": 1,
+            "eventTime": None,
+            "reportingComponent": component,
+            "reportingInstance": "",
+        }
+        correlator = self.correlator(component)
+        result = correlator.correlate(copy.deepcopy(event), now)
+        if result.skip:
+            return
+        written = self._write(copy.deepcopy(result.event), result.patch)
+        if written is not None:
+            correlator.update_state(written)
+
+
+POD_REF = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "namespace": "shop",
+    "name": "web-1",
+    "uid": "u-web-1",
+    "resourceVersion": "12",
+    "fieldPath": "spec.containers{app}",
+}
+REPLICASET = {
+    "apiVersion": "apps/v1",
+    "kind": "ReplicaSet",
+    "metadata": {"name": "web", "namespace": "shop", "uid": "u-web", "resourceVersion": "3"},
+}
+CLUSTER_OBJECT = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1", "uid": "u-node"}}
+EMPTY_META_NAMESPACE = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "namespace": "top-level",
+    "uid": "u-top",
+    "metadata": {"name": "odd", "namespace": ""},
+}
+FLAT_NO_UID = {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "bare"}
+
+
+def scenario(name: str) -> list[tuple[RecordEvent, str, datetime]]:
+    moments = [T0 + timedelta(seconds=s) for s in (0, 0, 0, 1, 1, 30, 400, 700)]
+    if name == "kubelet lifecycle":
+        reasons = ["Pulling", "Pulled", "Created", "Started", "Killing"]
+        return [(RecordEvent(POD_REF, "Normal", r, f"{r} app"), "kubelet", moments[i]) for i, r in enumerate(reasons)]
+    if name == "repeats count on one Event":
+        return [(RecordEvent(REPLICASET, "Warning", "FailedCreate", "quota"), "rs", m) for m in moments]
+    if name == "similar messages combine":
+        return [
+            (RecordEvent(REPLICASET, "Normal", "SuccessfulCreate", f"Created pod: web-{i}"), "rs", T0)
+            for i in range(14)
+        ]
+    if name == "a burst is rate limited":
+        return [(RecordEvent(POD_REF, "Warning", f"R{i}", "m"), "kubelet", T0) for i in range(30)]
+    if name == "equal instants as separate objects":
+        return [
+            (RecordEvent(POD_REF, "Normal", "Pulled", "same"), "kubelet", datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC))
+            for _ in range(4)
+        ]
+    if name == "a recreated object and a Warning have their own buckets":
+        burst = [(RecordEvent(POD_REF, "Normal", f"R{i}", "m"), "kubelet", T0) for i in range(26)]
+        recreated = {**POD_REF, "uid": "u-web-1-again"}
+        return [
+            *burst,
+            (RecordEvent(recreated, "Normal", "R0", "m"), "kubelet", T0),
+            (RecordEvent(POD_REF, "Warning", "R0", "m"), "kubelet", T0),
+            (RecordEvent({**POD_REF, "fieldPath": "spec.containers{side}"}, "Normal", "R0", "m"), "kubelet", T0),
+        ]
+    if name == "odd references":
+        refs = [CLUSTER_OBJECT, EMPTY_META_NAMESPACE, FLAT_NO_UID, {"kind": "Pod"}]
+        return [(RecordEvent(ref, "Normal", "Seen", "x"), "c", moments[i]) for i, ref in enumerate(refs)]
+    raise KeyError(name)
+
+
+SCENARIOS = [
+    "kubelet lifecycle",
+    "repeats count on one Event",
+    "similar messages combine",
+    "a burst is rate limited",
+    "equal instants as separate objects",
+    "a recreated object and a Warning have their own buckets",
+    "odd references",
+]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_recorder_writes_what_the_plain_recorder_writes(name):
+    fast_store, plain_store = Store(), Store()
+    fast = EventRecorder(fast_store, random.Random(3))
+    plain = ReferenceRecorder(plain_store, random.Random(3))
+    for action, component, now in scenario(name):
+        fast.record(action, component, now)
+        plain.record(action, component, now)
+    assert fast_store.calls == plain_store.calls
+    assert fast_store.stored == plain_store.stored
+    assert fast_store.calls  # the scenario wrote something
+
+
+def test_recorder_falls_back_to_default_namespace_and_drops_empty_fields():
+    store = Store()
+    EventRecorder(store, random.Random(1)).record(RecordEvent(CLUSTER_OBJECT, "Normal", "Seen", "x"), "c", T0)
+    ((_, sent),) = store.calls
+    assert sent["metadata"]["namespace"] == "default"
+    assert sent["involvedObject"] == {"kind": "Node", "name": "node-1", "uid": "u-node", "apiVersion": "v1"}
+    assert sent["firstTimestamp"] == sent["lastTimestamp"] == "2024-05-01T10:00:00Z"
+
+
+def test_correlating_an_owned_event_answers_as_a_copy_does():
+    owned, copied = events.EventCorrelator(), events.EventCorrelator()
+    base = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "p.1", "namespace": "ns"},
+        "involvedObject": {"kind": "Pod", "namespace": "ns", "name": "p", "uid": "u"},
+        "reason": "BackOff",
+        "type": "Warning",
+        "source": {"component": "kubelet"},
+        "firstTimestamp": "2024-05-01T10:00:00Z",
+        "lastTimestamp": "2024-05-01T10:00:00Z",
+        "count": 1,
+    }
+    for i, message in enumerate(["a", "a", "b", "a", *[f"m{j}" for j in range(10)]]):
+        event = {**copy.deepcopy(base), "message": message}
+        given = copy.deepcopy(event)
+        mine = owned.correlate(copy.deepcopy(event), T0 + timedelta(seconds=i), owned=True)
+        theirs = copied.correlate(given, T0 + timedelta(seconds=i))
+        assert given == event  # a caller's event is never changed
+        assert (mine.skip, mine.event, mine.patch) == (theirs.skip, theirs.event, theirs.patch)
+        if not mine.skip:
+            stored = {**mine.event, "metadata": {**mine.event["metadata"], "resourceVersion": str(i + 1)}}
+            owned.update_state(stored)
+            copied.update_state(copy.deepcopy(stored))
