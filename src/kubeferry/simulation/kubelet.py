@@ -145,7 +145,8 @@ class _Container:
 class _Model:
     state: str = STATE_SCHEDULED
     start_time: _dt.datetime | None = None
-    conditions: dict[str, list] = field(default_factory=dict)  # type -> [status, reason, message, time]
+    # type -> (status, reason, message, time); tuples, which the cyclic GC stops tracking
+    conditions: dict[str, tuple] = field(default_factory=dict)
     inits: list[_Container] = field(default_factory=list)
     containers: list[_Container] = field(default_factory=list)
     init_index: int = 0
@@ -162,10 +163,10 @@ class _Model:
     def set_condition(self, kind: str, status: str, at: _dt.datetime, reason: str = "", message: str = "") -> None:
         old = self.conditions.get(kind)
         since = old[3] if old and old[0] == status else at
-        self.conditions[kind] = [status, reason, message, since]
+        self.conditions[kind] = (status, reason, message, since)
 
     def clone(self) -> _Model:
-        """An independent copy: the transitions replace condition lists, containers' fields and `last`
+        """An independent copy: the transitions replace condition tuples, containers' fields and `last`
         dicts rather than changing them in place, so copying one level of each is enough."""
         twin = _shallow(self)
         twin.conditions = dict(self.conditions)
@@ -193,7 +194,7 @@ class _Snapshot:
 
     def __init__(self, at: _dt.datetime, status: dict | None, events: list[tuple[str, str, str, str]]) -> None:
         self.at = at
-        self.events = events  # (type, reason, message, fieldPath)
+        self.events = tuple(events)  # (type, reason, message, fieldPath); kept as tuples, untracked by the GC
         self._status = status
         self._managed: dict | None = None
         self._model: _Model | None = None
