@@ -12,6 +12,7 @@ import pytest
 
 from kubeferry.cluster import bootstrap
 from kubeferry.machinery import resources
+from kubeferry.machinery.status import StatusError
 from kubeferry.registry.registry import Registry
 from kubeferry.storage.store import Store
 
@@ -101,3 +102,47 @@ def test_namespace_delete_sets_terminating_without_touching_the_stored_namespace
     assert entry.obj["status"] == {"phase": "Terminating"}
     assert entry.obj["metadata"]["deletionTimestamp"] == "2026-01-01T10:00:00Z"
     assert before == snapshot
+
+
+def test_status_write_of_a_terminating_pod_keeps_it_until_its_final_delete():
+    """A graceful deletion pending (grace > 0) is not completed by an update, even with no finalizers."""
+    registry = cluster()
+    bound_pod(registry)
+    registry.delete(POD, "default", "web")
+    pod = copy.deepcopy(registry.get(POD, "default", "web").obj)
+    pod["status"] = {"phase": "Succeeded"}
+    registry.update(POD, "default", "web", pod, subresource="status")
+    assert registry.get(POD, "default", "web").obj["status"]["phase"] == "Succeeded"
+    entry, removed = registry.delete(POD, "default", "web", {"gracePeriodSeconds": 0})
+    assert removed
+    with pytest.raises(StatusError, match="not found"):
+        registry.get(POD, "default", "web")
+
+
+def test_shorter_grace_moves_the_deletion_time_and_finalizer_removal_then_deletes():
+    registry = cluster()
+    bound_pod(registry, finalizers=["example.com/hold"])
+    registry.delete(POD, "default", "web", {"gracePeriodSeconds": 30})
+    entry, removed = registry.delete(POD, "default", "web", {"gracePeriodSeconds": 10})
+    assert not removed
+    assert entry.obj["metadata"]["deletionTimestamp"] == "2026-01-01T10:00:10Z"
+    assert entry.obj["metadata"]["deletionGracePeriodSeconds"] == 10
+    entry, removed = registry.delete(POD, "default", "web", {"gracePeriodSeconds": 0})
+    assert not removed  # the finalizer holds it
+    assert entry.obj["metadata"]["deletionTimestamp"] == "2026-01-01T10:00:00Z"
+    assert entry.obj["metadata"]["deletionGracePeriodSeconds"] == 0
+    pod = copy.deepcopy(entry.obj)
+    pod["metadata"]["finalizers"] = []
+    registry.update(POD, "default", "web", pod)
+    with pytest.raises(StatusError, match="not found"):
+        registry.get(POD, "default", "web")
+
+
+def test_finalizer_removal_during_a_pending_graceful_deletion_waits_for_the_final_delete():
+    registry = cluster()
+    bound_pod(registry, finalizers=["example.com/hold"])
+    registry.delete(POD, "default", "web")
+    pod = copy.deepcopy(registry.get(POD, "default", "web").obj)
+    pod["metadata"]["finalizers"] = []
+    registry.update(POD, "default", "web", pod)
+    assert registry.get(POD, "default", "web").obj["metadata"]["deletionGracePeriodSeconds"] == 30

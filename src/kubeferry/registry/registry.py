@@ -28,6 +28,7 @@ import orjson
 from kubeferry.api import defaults as api_defaults
 from kubeferry.api import validation as api_validation
 from kubeferry.machinery import status as st
+from kubeferry.machinery.clock import parse_time
 from kubeferry.machinery.podutil import format_time
 from kubeferry.machinery.resources import Resource, storage_key
 from kubeferry.registry import admission, allocator, strategy
@@ -260,10 +261,13 @@ class Registry:
         if dry_run:
             return WriteResult(Entry(obj, b"", current.rv))
         if (
-            obj["metadata"].get("deletionTimestamp")
+            old["metadata"].get("deletionTimestamp")
+            and not old["metadata"].get("deletionGracePeriodSeconds")
             and not obj["metadata"].get("finalizers")
             and not strategy.spec_finalizers(obj)
         ):
+            # the last finalizer of an object being deleted is gone: remove it now, as upstream's
+            # store does; a graceful deletion still pending (grace > 0) waits for its final delete
             entry = self.store.remove(key, ns, name)
             return WriteResult(entry)
         try:
@@ -353,8 +357,12 @@ class Registry:
         graceful = grace > 0
         if finalizers or graceful or (res.kind == "Namespace" and (obj.get("spec") or {}).get("finalizers")):
             if m.get("deletionTimestamp"):
-                # Already being deleted: a shorter grace period may still be applied.
-                if graceful and grace < (m.get("deletionGracePeriodSeconds") or 0):
+                # Already being deleted: only a shorter grace period may still be applied, moving the
+                # deletion time with it (30 s pending, then 0: the deletion time becomes now).
+                pending = m.get("deletionGracePeriodSeconds") or 0
+                if grace < pending:
+                    started = parse_time(m["deletionTimestamp"]) - timedelta(seconds=pending)
+                    m["deletionTimestamp"] = rfc3339(started + timedelta(seconds=grace))
                     m["deletionGracePeriodSeconds"] = grace
                 elif finalizers == (m.get("finalizers") or []):
                     return current, False
