@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from kubeferry.cluster import bootstrap, controlplane  # noqa: E402
+from kubeferry.cluster import bootstrap, controlplane, heap  # noqa: E402
 from kubeferry.controllers import catalog, cluster_controllers  # noqa: E402
 from kubeferry.machinery import clock as clocks  # noqa: E402
 from kubeferry.machinery import resources  # noqa: E402
@@ -76,6 +76,7 @@ def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, fl
     )
     bootstrap.ensure_nodes(registry, max(3, count * replicas // 100))
     control.resync()
+    heap.freeze_long_lived()  # as the server process does once it is set up
     for i in range(count):
         body = manifest(replicas)
         body["metadata"]["name"] = f"app{i}"
@@ -119,6 +120,7 @@ def rollout(replicas: int, memory: bool, work: Path) -> tuple[float, float]:
     )
     bootstrap.ensure_nodes(registry, nodes)
     control.resync()
+    heap.freeze_long_lived()  # as the server process does once it is set up
     registry.create(DEPLOYMENT, "default", manifest(replicas))
     begin = time.perf_counter()
     control.advance(5)
@@ -150,6 +152,7 @@ def baseline(replicas: int, memory: bool, work: Path) -> float:
     store = store_for(memory, work)
     registry = Registry(store)
     bootstrap.ensure_system_objects(registry)
+    heap.freeze_long_lived()
     template = manifest(replicas)["spec"]["template"]
     begin = time.perf_counter()
     for i in range(replicas):

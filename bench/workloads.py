@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from rollout import baseline  # noqa: E402
 
-from kubeferry.cluster import bootstrap, controlplane  # noqa: E402
+from kubeferry.cluster import bootstrap, controlplane, heap  # noqa: E402
 from kubeferry.controllers import catalog, cluster_controllers  # noqa: E402
 from kubeferry.machinery import clock as clocks  # noqa: E402
 from kubeferry.machinery import resources  # noqa: E402
@@ -49,6 +49,7 @@ def control_plane(work: Path, nodes: int):
     )
     bootstrap.ensure_nodes(registry, nodes)
     control.resync()
+    heap.freeze_long_lived()  # as the server process does once it is set up
     return store, registry, control
 
 

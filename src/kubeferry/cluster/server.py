@@ -22,7 +22,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kubeferry.cluster import certs
+from kubeferry.cluster import certs, heap
 
 SERVER_INFO = "server.json"
 STATE_DB = "state.db"
@@ -166,6 +166,7 @@ def serve(args: argparse.Namespace) -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
+    heap.freeze_long_lived()
     try:
         asyncio.run(_run(app, sock, data_dir))
     finally:
