@@ -117,10 +117,6 @@ def _min_ready_seconds(rs: Mapping[str, Any]) -> int:
     return int(_spec(rs).get("minReadySeconds") or 0)
 
 
-def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
-    return _meta(obj).get("labels") or {}
-
-
 def _template_labels(rs: Mapping[str, Any]) -> Mapping[str, str]:
     return ((_spec(rs).get("template") or {}).get("metadata") or {}).get("labels") or {}
 
