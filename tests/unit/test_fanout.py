@@ -3,7 +3,6 @@ indexes stay exact when a write keeps an object's owners (status writes)."""
 
 from __future__ import annotations
 
-import gc
 from datetime import UTC, datetime
 
 import pytest
@@ -93,19 +92,6 @@ def test_control_plane_sends_stored_writes_only_to_watchers_of_their_kind():
     store.put("pods", pod("p1", phase="Running"))
     store.remove("pods", "default", "p1")
     assert seen == [("Pod", "p1", None, "ADDED"), ("Pod", "p1", "p1", "MODIFIED"), ("Pod", "p1", "p1", "DELETED")]
-
-
-def test_collector_thresholds_are_only_raised():
-    saved = gc.get_threshold()
-    try:
-        gc.set_threshold(700, 10, 10)
-        controlplane._tune_collector()
-        assert gc.get_threshold() == controlplane.COLLECTOR_THRESHOLDS
-        gc.set_threshold(100_000, 5, 50)
-        controlplane._tune_collector()
-        assert gc.get_threshold() == (100_000, 20, 50)
-    finally:
-        gc.set_threshold(*saved)
 
 
 # --- the garbage collector's owner index -----------------------------------------------------------

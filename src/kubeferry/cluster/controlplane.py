@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from datetime import UTC, datetime
@@ -35,13 +34,6 @@ CREATED_KEY = "created"
 CLOCK_MODE_KEY = "clock-mode"  # a cluster keeps its clock across restarts unless told otherwise
 
 _BY_STORAGE_KEY = {resources.storage_key(r): r for r in resources.RESOURCES}
-# The cyclic garbage collector's thresholds while a control plane runs in the process.  The store and
-# its watch history keep tens of thousands of long-lived dicts; with CPython's defaults (700, 10, 10)
-# a 1,000-replica rollout triggers ~560 young and ~5 full collections, the full ones rescanning every
-# stored object (~0.3 s each).  The control plane makes few reference cycles, so collecting young
-# objects every 20,000 net allocations and the older generations 20 times less often keeps the same
-# garbage collectable at about a third of the cost.  Only ever raised, never lowered.
-COLLECTOR_THRESHOLDS = (20_000, 20, 20)
 # (apiVersion, kind) -> (resource, storage key), filled as controllers ask (the served resources are fixed).
 _RESOLVED: dict[tuple[str, str], tuple[resources.Resource, str]] = {}
 # Who acts when a controller names nobody: the controller manager's own credentials.
@@ -194,14 +186,6 @@ class InProcessTransport:
         self.registry.delete(res, namespace, name, options)
 
 
-def _tune_collector() -> None:
-    """Raise the garbage collector's thresholds to COLLECTOR_THRESHOLDS (each one only upwards)."""
-    current = gc.get_threshold()
-    wanted = tuple(max(have, want) for have, want in zip(current, COLLECTOR_THRESHOLDS, strict=True))
-    if wanted != current:
-        gc.set_threshold(*wanted)
-
-
 def make_clock(store, mode: str, time_scale: float, start_time: str | None):
     """The cluster clock; virtual time is persisted in the store and resumes where it stopped."""
     if mode == clocks.REAL:
@@ -228,7 +212,6 @@ class ControlPlane:
         self.registry = registry
         self.clock = clock
         registry.now = clock.now
-        _tune_collector()
         authorizer = None
         if authorize:
             from kubeferry.cluster import bootstrap
