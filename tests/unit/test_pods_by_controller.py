@@ -68,3 +68,41 @@ def test_candidates_are_owned_pods_and_orphans_by_name_and_follow_changes():
     assert names(index.candidates("default", "b-uid")) == ["a1", "b1", "b2", "orphan-match", "orphan-other"]
     assert names(index.candidates("other-ns", "a-uid")) == ["elsewhere"]
     assert names(index.candidates("default", "")) == ["a1", "orphan-match", "orphan-other"]
+
+
+class _Unread(list):
+    """The namespace's pods, which a pass must not read: any access fails the test."""
+
+    def __iter__(self):
+        raise AssertionError("the pass read every pod of the namespace")
+
+    def __getitem__(self, index):
+        raise AssertionError("the pass read every pod of the namespace")
+
+    def __len__(self):
+        raise AssertionError("the pass read every pod of the namespace")
+
+
+@pytest.mark.parametrize(
+    ("replicas", "deleted"),
+    [
+        pytest.param(0, ["a1", "a2", "orphan-match"], id="scale to zero deletes every active pod"),
+        pytest.param(3, [], id="steady"),
+    ],
+)
+def test_a_pass_that_ranks_nothing_never_reads_the_namespace(replicas, deleted):
+    rs_a, rs_b, pods = cluster(replicas)
+    candidates = indexed(pods).candidates("default", "a-uid")
+    actions = replicaset.reconcile(rs_a, _Unread(), NOW, related_replica_sets=[rs_a, rs_b], candidates=candidates)
+    assert [a.name for a in actions if type(a).__name__ == "DeleteObject"] == deleted
+
+
+def test_a_scale_down_that_keeps_pods_ranks_by_related_pods_on_each_node():
+    # Active and claimed: a1 (n1), a2 (n2) and the adopted orphan-match (n2), one too many.  Related
+    # (selected by a or b, active): n1 runs a1, b1, b2 and x1 (another owner's, but its labels match),
+    # n2 runs a2 and orphan-match; so a1 ranks 4 against 2 and goes first.
+    rs_a, rs_b, pods = cluster(2)
+    in_namespace = [p for p in pods if p["metadata"]["namespace"] == "default"]
+    candidates = indexed(pods).candidates("default", "a-uid")
+    actions = replicaset.reconcile(rs_a, in_namespace, NOW, related_replica_sets=[rs_a, rs_b], candidates=candidates)
+    assert [a.name for a in actions if type(a).__name__ == "DeleteObject"] == ["a1"]
