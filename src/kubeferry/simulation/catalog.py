@@ -4,6 +4,13 @@
     ("scheduler", "", "*")   a node changed: look at every unbound pod again
     ("kubelet", ns, pod)     a bound pod: play its stage profile up to now, come back when due
     ("node", "", node)       a node: post its status and renew its lease every 10 s
+
+The kubelets also watch ConfigMaps and Secrets.  Each change goes into the kubelets' content
+history (mounts.ContentHistory) and wakes the pods waiting for that object — found through
+`WaitIndex`, kept from what each look says the pod waits for, so a change costs one dict look-up,
+never a scan of the pods.  A change is stamped with the cluster time of the kubelets' next pass,
+which the change itself causes when a pod waits for it (on the virtual clock: the time of the
+write); objects already stored when the control plane starts count from their creationTimestamp.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from kubeferry.client.transport import Transport
 from kubeferry.controllers import identity
 from kubeferry.controllers.actions import CreateObject, RequeueAfter, UpdateObject
 from kubeferry.controllers.runner import Controller, Key
-from kubeferry.simulation import behaviour, kubelet, nodes, scheduler
+from kubeferry.machinery.podutil import parse_time
+from kubeferry.simulation import behaviour, kubelet, mounts, nodes, scheduler
 
 HEARTBEAT_SECONDS = 10.0
 ALL_PENDING = "*"
@@ -74,21 +82,106 @@ def _schedule_one(pod: dict, all_nodes: list[dict], loads: scheduler.NodeLoads, 
     return scheduler.unschedulable_actions(pod, message, now)
 
 
-def sync_kubelet(namespace: str, name: str, transport: Transport, now: datetime) -> list:
-    pod = transport.get("v1", "Pod", namespace, name)
-    if pod is None:
-        return []
-    node_name = (pod.get("spec") or {}).get("nodeName")
-    node = transport.get("v1", "Node", "", node_name) if node_name else None
-    if node is None:
-        return []
-    rules = behaviour.rules_from_configmap(
-        transport.get("v1", "ConfigMap", behaviour.SIMULATION_CONFIGMAP_NAMESPACE, behaviour.SIMULATION_CONFIGMAP_NAME)
-    )
-    actions, delay = kubelet.reconcile(pod, node, now, rules=rules, configmaps={}, secrets={})
-    if delay is not None:
-        actions.append(RequeueAfter(delay))
-    return actions
+class WaitIndex:
+    """Which pods wait for which ConfigMap/Secret: (kind, namespace, name) -> {(namespace, pod)}."""
+
+    def __init__(self) -> None:
+        self.pods: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
+        self._objects: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {}
+
+    def update(self, namespace: str, pod: str, objects: tuple[tuple[str, str], ...]) -> None:
+        """The pod now waits for `objects` ((kind, name) in its namespace; () for none)."""
+        key = (namespace, pod)
+        old = self._objects.get(key)
+        if old is None and not objects:
+            return  # the common case: a pod that never waited
+        wanted = tuple((kind, namespace, name) for kind, name in objects)
+        if old == wanted:
+            return
+        for obj in old or ():
+            waiting = self.pods.get(obj)
+            if waiting is not None:
+                waiting.discard(key)
+                if not waiting:
+                    del self.pods[obj]
+        if wanted:
+            self._objects[key] = wanted
+            for obj in wanted:
+                self.pods.setdefault(obj, set()).add(key)
+        else:
+            del self._objects[key]
+
+    def waiting(self, kind: str, namespace: str, name: str) -> list[Key]:
+        return [("kubelet", ns, pod) for ns, pod in sorted(self.pods.get((kind, namespace, name), ()))]
+
+
+class ContentFeed:
+    """The kubelets' ConfigMap/Secret history, fed from the change stream (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.history = mounts.ContentHistory()
+        self._pending: dict[tuple[str, str, str], dict | None] = {}
+        self._started = False
+
+    def observe(self, kind: str, namespace: str, name: str, obj: dict | None) -> None:
+        if self._started:
+            self._pending[(kind, namespace, name)] = obj
+        elif obj is not None:
+            created = parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
+            self.history.seed(kind, namespace, name, obj, created or mounts.BEGINNING)
+
+    def flush(self, now: datetime) -> None:
+        """Stamp the changes seen since the last pass with `now` (the kubelets' pass begins)."""
+        self._started = True
+        if self._pending:
+            for (kind, namespace, name), obj in self._pending.items():
+                self.history.record(kind, namespace, name, obj, now)
+            self._pending.clear()
+
+
+def _content_keys(feed: ContentFeed, index: WaitIndex, kind_name: str):
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        feed.observe(kind_name, namespace, name, None if event == "DELETED" else obj)
+        return index.waiting(kind_name, namespace, name)
+
+    return mapper
+
+
+def kubelet_sync(feed: ContentFeed | None = None, index: WaitIndex | None = None):
+    """The kubelets' pass over one pod; with `feed` its ConfigMaps/Secrets gate the start (see kubelet.py)."""
+
+    def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+        if feed is not None:
+            feed.flush(now)
+        pod = transport.get("v1", "Pod", namespace, name)
+        if pod is None:
+            if index is not None:
+                index.update(namespace, name, ())
+            return []
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        node = transport.get("v1", "Node", "", node_name) if node_name else None
+        if node is None:
+            return []
+        rules = behaviour.rules_from_configmap(
+            transport.get(
+                "v1", "ConfigMap", behaviour.SIMULATION_CONFIGMAP_NAMESPACE, behaviour.SIMULATION_CONFIGMAP_NAME
+            )
+        )
+        history = feed.history if feed is not None else None
+        actions, delay = kubelet.reconcile(pod, node, now, rules=rules, configmaps={}, secrets={}, history=history)
+        if index is not None:
+            index.update(namespace, name, kubelet.waiting_on(namespace, name))
+        if delay is not None:
+            actions.append(RequeueAfter(delay))
+        return actions
+
+    return sync
+
+
+# The kubelets' pass without ConfigMap/Secret gating (kept for callers that drive one pod directly).
+sync_kubelet = kubelet_sync()
 
 
 def sync_node(namespace: str, name: str, transport: Transport, now: datetime) -> list:
@@ -111,6 +204,7 @@ def sync_node(namespace: str, name: str, transport: Transport, now: datetime) ->
 
 def simulation_controllers() -> list[Controller]:
     loads = scheduler.NodeLoads()
+    feed, index = ContentFeed(), WaitIndex()
     return [
         Controller(
             "scheduler",
@@ -120,7 +214,15 @@ def simulation_controllers() -> list[Controller]:
             user=identity.SCHEDULER,
         ),
         Controller(
-            "kubelet", sync_kubelet, {("v1", "Pod"): _pod_keys}, component="kubelet", user_of=identity.kubelet_of_pod
+            "kubelet",
+            kubelet_sync(feed, index),
+            {
+                ("v1", "Pod"): _pod_keys,
+                ("v1", "ConfigMap"): _content_keys(feed, index, mounts.CONFIGMAP),
+                ("v1", "Secret"): _content_keys(feed, index, mounts.SECRET),
+            },
+            component="kubelet",
+            user_of=identity.kubelet_of_pod,
         ),
         Controller("node", sync_node, {}, component="kubelet", user_of=identity.kubelet_of_node),
     ]

@@ -67,6 +67,7 @@ import orjson
 from kubeferry.controllers.actions import Action, DeleteObject, RecordEvent, UpdateStatus
 from kubeferry.machinery.podutil import format_time, parse_time
 from kubeferry.simulation import behaviour as _behaviour
+from kubeferry.simulation import mounts as _mounts
 from kubeferry.simulation import profiles as _profiles
 
 # --- names ------------------------------------------------------------------------------------------
@@ -74,6 +75,7 @@ from kubeferry.simulation import profiles as _profiles
 NORMAL, WARNING = "Normal", "Warning"
 EVENT_PULLING, EVENT_PULLED, EVENT_CREATED, EVENT_STARTED = "Pulling", "Pulled", "Created", "Started"
 EVENT_KILLING, EVENT_UNHEALTHY, EVENT_BACKOFF, EVENT_FAILED = "Killing", "Unhealthy", "BackOff", "Failed"
+EVENT_FAILED_MOUNT = "FailedMount"
 
 COND_READY_TO_START = "PodReadyToStartContainers"
 COND_INITIALIZED = "Initialized"
@@ -90,6 +92,7 @@ WAIT_POD_INITIALIZING = "PodInitializing"
 WAIT_CRASH_LOOP = "CrashLoopBackOff"
 WAIT_ERR_IMAGE_PULL = "ErrImagePull"
 WAIT_IMAGE_PULL_BACKOFF = "ImagePullBackOff"
+WAIT_CONFIG_ERROR = "CreateContainerConfigError"
 TERM_COMPLETED, TERM_ERROR = "Completed", "Error"
 TERM_UNKNOWN = "ContainerStatusUnknown"
 TERM_UNKNOWN_MESSAGE = "The container could not be located when the pod was terminated"
@@ -107,6 +110,11 @@ DEFAULT_PROBE_PERIOD = 10
 DEFAULT_FAILURE_THRESHOLD = 3
 DEFAULT_POD_CIDR = "10.244.0.0/24"
 FIRST_POD_HOST = 2  # .0 is the network, .1 the bridge
+# A pod sync that fails (a container's ConfigMap/Secret missing) is tried again after the pod workers'
+# back-off period; volume set-up retries back off on their own: 0.5 s, doubling, capped at 2m2s.
+SYNC_RETRY_SECONDS = 10.0
+MOUNT_RETRY_INITIAL = 0.5
+MOUNT_RETRY_MAX = 122.0
 MAX_TRANSITIONS = 20_000  # a replay guard; a 300 s crash loop makes ~36 transitions an hour
 LIVENESS_HTTP_FAILURE = "HTTP probe failed with statuscode: 500"
 
@@ -135,6 +143,7 @@ class _Container:
     pulled: bool = False
     created: bool = False
     seed: str = ""
+    fetched: bool = False  # the image is on the node (a start that failed later pulled it)
 
     @property
     def field_path(self) -> str:
@@ -159,6 +168,8 @@ class _Model:
     pull_backoff: tuple[float, _dt.datetime] | None = None
     pull_failed_at: _dt.datetime | None = None
     pull_attempts: int = 0
+    sandbox: bool = True  # False while volumes wait: no pod IP, PodReadyToStartContainers False
+    hold: _Hold | None = None  # a transition held back by a missing ConfigMap/Secret
 
     def set_condition(self, kind: str, status: str, at: _dt.datetime, reason: str = "", message: str = "") -> None:
         old = self.conditions.get(kind)
@@ -173,6 +184,21 @@ class _Model:
         twin.inits = [_shallow(c) for c in self.inits]
         twin.containers = [_shallow(c) for c in self.containers]
         return twin
+
+
+@dataclass(frozen=True)
+class _Hold:
+    """A transition the kubelet cannot make yet, and its retries.
+
+    `stage` is the profile stage held back; `wait` "mount" (volumes, before the sandbox) or "env"
+    (a container's environment); `tried` the last attempt and `retry` the next; `delay` the current
+    retry interval (mounts back off, env retries every SYNC_RETRY_SECONDS)."""
+
+    stage: _profiles.Stage
+    wait: str
+    tried: _dt.datetime
+    retry: _dt.datetime
+    delay: float
 
 
 def _shallow(obj: Any) -> Any:
@@ -234,6 +260,8 @@ class _Context:
     seed: str
     host_ip: str
     pod_ip: str
+    history: _mounts.ContentHistory | None = None
+    needs: _mounts.Needs | None = None
     # Read from the pod once per look rather than once per transition.
     restart_policy: str = field(init=False)
     job_pod: bool = field(init=False)
@@ -450,6 +478,14 @@ Events = list[tuple[str, str, str, str]]
 
 
 def _start_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None) -> Events:
+    events = _pull_events(c, ctx, at, pull_started)
+    events.append((NORMAL, EVENT_CREATED, f"Created container: {c.name}", c.field_path))
+    events.append((NORMAL, EVENT_STARTED, f"Started container {c.name}", c.field_path))
+    return events
+
+
+def _pull_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None) -> Events:
+    """Pulled (or Pulling and Pulled): the image step of every container start, also of one that fails later."""
     events: Events = []
     policy = next(
         (
@@ -459,10 +495,11 @@ def _start_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: 
         ),
         None,
     )
-    if c.pulled and policy != "Always":
+    present = c.pulled or c.fetched
+    if present and policy != "Always":
         events.append((NORMAL, EVENT_PULLED, f'Container image "{c.image}" already present on machine', c.field_path))
     else:
-        if pull_started is None or c.pulled:
+        if pull_started is None or present:
             events.append((NORMAL, EVENT_PULLING, f'Pulling image "{c.image}"', c.field_path))
             pull_started = at
         took = go_duration(max(0.0, (at - pull_started).total_seconds()))
@@ -475,8 +512,6 @@ def _start_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: 
                 c.field_path,
             )
         )
-    events.append((NORMAL, EVENT_CREATED, f"Created container: {c.name}", c.field_path))
-    events.append((NORMAL, EVENT_STARTED, f"Started container {c.name}", c.field_path))
     return events
 
 
@@ -525,7 +560,9 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
     events: Events = []
     model.state = next_state
     if next_state == "Accepted":
-        model.start_time = at
+        if model.start_time is None:  # kept when the pod waited for its volumes
+            model.start_time = at
+        model.sandbox = True
         model.set_condition(COND_READY_TO_START, "True", at)
         if model.inits:
             model.set_condition(
@@ -752,8 +789,9 @@ def _render(model: _Model, ctx: _Context) -> dict:
     if model.start_time is not None:
         status["hostIP"] = ctx.host_ip
         status["hostIPs"] = [{"ip": ctx.host_ip}] if ctx.host_ip else []
-        status["podIP"] = ctx.pod_ip
-        status["podIPs"] = [{"ip": ctx.pod_ip}]
+        if model.sandbox:
+            status["podIP"] = ctx.pod_ip
+            status["podIPs"] = [{"ip": ctx.pod_ip}]
         status["startTime"] = format_time(model.start_time)
         if model.inits:
             status["initContainerStatuses"] = [_container_status(c) for c in model.inits]
@@ -796,35 +834,32 @@ def _initial_model(pod: Mapping[str, Any], seed: str) -> _Model:
 
 def _replay(ctx: _Context, now: _dt.datetime) -> tuple[list[_Snapshot], _dt.datetime | None, bool]:
     """Snapshots of every transition due by `now`, when the next one is due, and whether to delete now."""
-    model = _initial_model(ctx.pod, ctx.seed)
-    at = _bound_at(ctx.pod, now)
-    snapshots: list[_Snapshot] = []
+    timeline = _Timeline((), ctx.behaviour, ctx.pod_ip, _initial_model(ctx.pod, ctx.seed), _bound_at(ctx.pod, now), [])
     deletion = _deletion_request(ctx.pod)
     cut = None if deletion is None else min(deletion[0], now)
-    next_at: _dt.datetime | None = None
-    behaviour_seconds = ctx.behaviour.seconds()
-    for _ in range(MAX_TRANSITIONS):
-        stage = _next_stage(model, ctx)
-        if stage is None:
-            break
-        computed = _computed_delays(model, ctx, at) if stage.delay.computed else None
-        due = _plus(at, _profiles.delay_seconds(stage, ctx.seed, behaviour_seconds, computed))
-        if cut is not None and due >= cut:
-            break  # the deletion request comes first at a tie
-        if due > now:
-            next_at = due
-            break
-        events = _transition(model, stage.next, due, ctx)
-        at = due
-        snapshots.append(_Snapshot(due, _render(model, ctx), events))
+    _extend(timeline, ctx, now, cut)
+    snapshots = timeline.snapshots
     if cut is None:
-        return snapshots, next_at, False
-    # Deletion: Ready goes False at the request; containers stop after preStop + stop-seconds or at the deadline.
+        return snapshots, _next_due(timeline), False
+    return _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now)
+
+
+def _next_due(timeline: _Timeline) -> _dt.datetime | None:
+    if timeline.finished or timeline.pending is None or len(timeline.snapshots) >= MAX_TRANSITIONS:
+        return None
+    return timeline.pending[1]
+
+
+def _deletion_tail(
+    model: _Model, ctx: _Context, snapshots: list[_Snapshot], cut: _dt.datetime, grace: float, now: _dt.datetime
+) -> tuple[list[_Snapshot], _dt.datetime | None, bool]:
+    """Deletion: Ready goes False at the request; containers stop after preStop + stop-seconds or at the deadline.
+
+    Plays on `model` (callers pass a copy when it must stay as it was)."""
     if model.start_time is None or model.terminal_phase:
         return snapshots, None, True
     snapshots.append(_Snapshot(cut, {}, _terminating(model, cut)))
     snapshots[-1].status = _render(model, ctx)
-    grace = deletion[1]
     wanted = _pre_stop_seconds(ctx.pod) + ctx.behaviour.stop_seconds
     stop_at = _plus(cut, min(wanted, grace))
     if stop_at > now:
@@ -832,6 +867,110 @@ def _replay(ctx: _Context, now: _dt.datetime) -> tuple[list[_Snapshot], _dt.date
     _stopped(model, stop_at, wanted > grace, ctx)
     snapshots.append(_Snapshot(stop_at, _render(model, ctx), []))
     return snapshots, None, True
+
+
+# --- waiting for ConfigMaps and Secrets ----------------------------------------------------------------
+#
+# Three transitions need data a pod names (mounts.pod_needs): `Accepted` its ConfigMap/Secret/projected
+# volumes, `Running` and `InitContainerRunning` the containers' env.  When the data is missing at the
+# moment the transition is due, the transition is *held* (`_Model.hold`) and retried: env every
+# SYNC_RETRY_SECONDS (events Pulled and Failed `Error: <why>`, the container waiting
+# CreateContainerConfigError), volumes on the mount back-off (event FailedMount `MountVolume.SetUp failed
+# for volume "cfg" : <why>`, the pod in ContainerCreating without sandbox or IP).  The hold ends at the
+# first moment the history (mounts.ContentHistory, stamped with the cluster time of each change) shows
+# the data complete, and the held transition happens then — not at the next retry — so the outcome does
+# not depend on when the looks happen.  Worked example, volume `cfg` naming a missing ConfigMap, bound
+# 10:00:00: FailedMount at :00, :00.5, :01.5, :03.5, :07.5, :15.5; the ConfigMap created 10:00:20 →
+# Accepted at 10:00:20 and the profile plays on from there (containers-start after startup-seconds).
+
+
+def _gate(next_state: str, model: _Model, ctx: _Context, at: _dt.datetime) -> tuple[str, list] | None:
+    """What keeps the transition to `next_state` from happening at `at`: ("mount"|"env", failures) or None."""
+    needs = ctx.needs
+    if needs is None or ctx.history is None:
+        return None
+    lookup = ctx.history.lookup_at(at)
+    if next_state == "Accepted":
+        if needs.volumes:
+            failures = _mounts.mount_failures(needs, lookup)
+            if failures:
+                return "mount", failures
+        return None
+    if next_state == "Running":
+        candidates = [(c, (False, c.name)) for c in model.containers]
+    elif next_state == "InitContainerRunning" and model.init_index < len(model.inits):
+        c = model.inits[model.init_index]
+        candidates = [(c, (True, c.name))]
+    else:
+        return None
+    failures = []
+    for c, key in candidates:
+        if key in needs.env:
+            why = _mounts.env_failure(needs, key, lookup)
+            if why is not None:
+                failures.append((c, why))
+    return ("env", failures) if failures else None
+
+
+def _enter(model: _Model, stage: _profiles.Stage, at: _dt.datetime, ctx: _Context) -> Events:
+    """Make the stage's transition at `at`, or hold it when the data it needs is missing."""
+    gate = _gate(stage.next, model, ctx, at) if ctx.needs is not None else None
+    if gate is None:
+        return _transition(model, stage.next, at, ctx)
+    wait, failures = gate
+    delay = MOUNT_RETRY_INITIAL if wait == "mount" else SYNC_RETRY_SECONDS
+    model.hold = _Hold(stage, wait, at, _plus(at, delay), delay)
+    return _held(model, wait, failures, at, ctx, first=True)
+
+
+def _retry(model: _Model, hold: _Hold, at: _dt.datetime, ctx: _Context) -> Events:
+    """A retry at `at` of a held transition (it still fails: `_released_at` found no moment it would not)."""
+    gate = _gate(hold.stage.next, model, ctx, at)
+    if gate is None:
+        model.hold = None
+        return _transition(model, hold.stage.next, at, ctx)
+    delay = min(2 * hold.delay, MOUNT_RETRY_MAX) if hold.wait == "mount" else SYNC_RETRY_SECONDS
+    model.hold = _Hold(hold.stage, hold.wait, at, _plus(at, delay), delay)
+    return _held(model, hold.wait, gate[1], at, ctx, first=False)
+
+
+def _released_at(model: _Model, hold: _Hold, ctx: _Context) -> _dt.datetime | None:
+    """The first moment in [last attempt, next retry] at which the held transition could happen."""
+    history, needs = ctx.history, ctx.needs
+    moments: set[_dt.datetime] = set()
+    for kind, name in needs.objects:
+        moments.update(history.changes(kind, needs.namespace, name, hold.tried, hold.retry))
+    for moment in sorted(moments):
+        if _gate(hold.stage.next, model, ctx, moment) is None:
+            return moment
+    return None
+
+
+def _held(model: _Model, wait: str, failures: list, at: _dt.datetime, ctx: _Context, first: bool) -> Events:
+    """The status and events of one failed attempt."""
+    events: Events = []
+    if wait == "mount":
+        if first:
+            model.start_time = at
+            model.sandbox = False
+            _transition(model, "Accepted", at, ctx)  # conditions and waiting reasons as for an accepted pod
+            model.state = STATE_SCHEDULED
+            model.sandbox = False
+            model.set_condition(COND_READY_TO_START, "False", at)
+        for volume, why in failures:
+            events.append((WARNING, EVENT_FAILED_MOUNT, f'MountVolume.SetUp failed for volume "{volume}" : {why}', ""))
+        return events
+    for c, why in failures:
+        pull_started = model.pull_started if first and not c.init and model.exited_at is None else None
+        events += _pull_events(c, ctx, at, pull_started)
+        events.append((WARNING, EVENT_FAILED, f"Error: {why}", c.field_path))
+        c.fetched = True
+        if c.state == "terminated":
+            c.last = _terminated(c)
+        c.state, c.reason, c.message = "waiting", WAIT_CONFIG_ERROR, why
+        c.started_at = c.finished_at = None
+        c.ready = False
+    return events
 
 
 # --- the replay, kept between looks ------------------------------------------------------------------
@@ -857,12 +996,16 @@ class _Timeline:
     snapshots: list[_Snapshot]
     pending: tuple[_profiles.Stage, _dt.datetime] | None = None  # the next stage and when it is due
     finished: bool = False  # no stage matches: nothing more happens until the pod is deleted
+    needs: _mounts.Needs | None = None
+    reported: _dt.datetime | None = None  # the newest snapshot whose events a look has recorded
 
 
 _TIMELINES: dict[tuple[str, str], _Timeline] = {}
 
 
-def _fingerprint(pod: Mapping[str, Any], node: Mapping[str, Any], rules: list[dict], profile) -> tuple | None:
+def _fingerprint(
+    pod: Mapping[str, Any], node: Mapping[str, Any], rules: list[dict], profile, history=None
+) -> tuple | None:
     """Everything the replay reads besides `now` and the deletion request; None when it is not cacheable."""
     meta = pod.get("metadata") or {}
     conditions = (pod.get("status") or {}).get("conditions") or ()
@@ -891,39 +1034,61 @@ def _fingerprint(pod: Mapping[str, Any], node: Mapping[str, Any], rules: list[di
         node_internal_ip(node),
         rules,
         profile,
+        history,
     )
 
 
 def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.datetime | None) -> None:
-    """Play the transitions due by `now` (and before `cut`, a deletion request), as `_replay`'s loop does."""
+    """Play the transitions due by `now` (and before `cut`, a deletion request) on the timeline.
+
+    A held transition (`_Model.hold`) is looked at afresh on every call: the history it waits on
+    may have grown since the last look."""
     behaviour_seconds = ctx.behaviour.seconds()
+    model = timeline.model
     while not timeline.finished and len(timeline.snapshots) < MAX_TRANSITIONS:
-        if timeline.pending is None:
-            model = timeline.model
-            stage = _next_stage(model, ctx)
-            if stage is None:
-                timeline.finished = True
+        hold = model.hold
+        if hold is not None:
+            released = _released_at(model, hold, ctx)
+            due = hold.retry if released is None else released
+            timeline.pending = (hold.stage, due)
+            if (cut is not None and due >= cut) or due > now:
                 return
-            computed = _computed_delays(model, ctx, timeline.at) if stage.delay.computed else None
-            delay = _profiles.delay_seconds(stage, ctx.seed, behaviour_seconds, computed)
-            timeline.pending = (stage, _plus(timeline.at, delay))
-        stage, due = timeline.pending
-        if (cut is not None and due >= cut) or due > now:
-            return
-        events = _transition(timeline.model, stage.next, due, ctx)
+            if released is not None:
+                model.hold = None
+                events = _transition(model, hold.stage.next, due, ctx)
+            else:
+                events = _retry(model, hold, due, ctx)
+        else:
+            if timeline.pending is None:
+                stage = _next_stage(model, ctx)
+                if stage is None:
+                    timeline.finished = True
+                    return
+                computed = _computed_delays(model, ctx, timeline.at) if stage.delay.computed else None
+                delay = _profiles.delay_seconds(stage, ctx.seed, behaviour_seconds, computed)
+                timeline.pending = (stage, _plus(timeline.at, delay))
+            stage, due = timeline.pending
+            if (cut is not None and due >= cut) or due > now:
+                return
+            events = _enter(model, stage, due, ctx)
         timeline.at = due
-        timeline.snapshots.append(_Snapshot.deferred(due, timeline.model, ctx, events))
+        timeline.snapshots.append(_Snapshot.deferred(due, model, ctx, events))
         timeline.pending = None
 
 
 def _replay_cached(
-    pod: Mapping[str, Any], node: Mapping[str, Any], now: _dt.datetime, rules: list[dict], profile
+    pod: Mapping[str, Any],
+    node: Mapping[str, Any],
+    now: _dt.datetime,
+    rules: list[dict],
+    profile,
+    history: _mounts.ContentHistory | None = None,
 ) -> tuple[list[_Snapshot], _dt.datetime | None, bool, _behaviour.Behaviour]:
     """`_replay`'s answer (plus the behaviour), from the pod's kept timeline when its inputs are unchanged."""
     meta = pod.get("metadata") or {}
     seed = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
     key = (meta.get("namespace", ""), meta.get("name", ""))
-    fingerprint = _fingerprint(pod, node, rules, profile)
+    fingerprint = _fingerprint(pod, node, rules, profile, history)
     timeline = _TIMELINES.get(key)
     if timeline is not None and (fingerprint is None or timeline.fingerprint != fingerprint):
         timeline = None
@@ -931,8 +1096,9 @@ def _replay_cached(
     if timeline is None:
         behaviour = _behaviour.resolve(pod, rules)
         address = pod_ip(pod, node)
+        needs = _mounts.pod_needs(pod) if history is not None else None
     else:
-        behaviour, address = timeline.behaviour, timeline.pod_ip
+        behaviour, address, needs = timeline.behaviour, timeline.pod_ip, timeline.needs
     ctx = _Context(
         pod=pod,
         node=node,
@@ -941,6 +1107,8 @@ def _replay_cached(
         seed=seed,
         host_ip=node_internal_ip(node),
         pod_ip=address,
+        history=history,
+        needs=needs,
     )
     if fingerprint is None:
         return (*_replay(ctx, now), behaviour)
@@ -949,7 +1117,7 @@ def _replay_cached(
             for old in list(itertools.islice(_TIMELINES, TIMELINE_CACHE_LIMIT // 2)):
                 del _TIMELINES[old]
         model = _initial_model(pod, seed)
-        timeline = _Timeline(fingerprint, behaviour, address, model, _bound_at(pod, now), [])
+        timeline = _Timeline(fingerprint, behaviour, address, model, _bound_at(pod, now), [], needs=needs)
         _TIMELINES[key] = timeline
     deletion = _deletion_request(pod)
     cut = None if deletion is None else min(deletion[0], now)
@@ -963,27 +1131,20 @@ def _replay_cached(
     _extend(timeline, ctx, now, cut)
     snapshots = list(timeline.snapshots)
     if cut is None:
-        pending = timeline.pending
-        next_at = pending[1] if pending is not None and not timeline.finished else None
-        if len(snapshots) >= MAX_TRANSITIONS:
-            next_at = None
-        return snapshots, next_at, False, behaviour
+        return snapshots, _next_due(timeline), False, behaviour
     # Deletion: as in `_replay`, on a copy of the model (the timeline stays as it was).
-    model = timeline.model.clone()
-    if model.start_time is None or model.terminal_phase:
+    answer = _deletion_tail(timeline.model.clone(), ctx, snapshots, cut, deletion[1], now)
+    if answer[2]:
         del _TIMELINES[key]  # the pod is deleted now
-        return snapshots, None, True, behaviour
-    snapshots.append(_Snapshot(cut, {}, _terminating(model, cut)))
-    snapshots[-1].status = _render(model, ctx)
-    grace = deletion[1]
-    wanted = _pre_stop_seconds(pod) + behaviour.stop_seconds
-    stop_at = _plus(cut, min(wanted, grace))
-    if stop_at > now:
-        return snapshots, stop_at, False, behaviour
-    _stopped(model, stop_at, wanted > grace, ctx)
-    snapshots.append(_Snapshot(stop_at, _render(model, ctx), []))
-    del _TIMELINES[key]  # the pod is deleted now
-    return snapshots, None, True, behaviour
+    return (*answer, behaviour)
+
+
+def waiting_on(namespace: str, name: str) -> tuple[tuple[str, str], ...]:
+    """The ConfigMaps/Secrets (kind, name) the pod's kept timeline waits for; () when it waits for none."""
+    timeline = _TIMELINES.get((namespace, name))
+    if timeline is None or timeline.model.hold is None or timeline.needs is None:
+        return ()
+    return timeline.needs.objects
 
 
 def _newest_time(status: Mapping[str, Any]) -> _dt.datetime | None:
@@ -998,16 +1159,27 @@ def _newest_time(status: Mapping[str, Any]) -> _dt.datetime | None:
     return max(known) if known else None
 
 
-def _written_index(current: Mapping[str, Any], snapshots: list[_Snapshot], wanted: dict | None = None) -> int:
+def _written_index(
+    current: Mapping[str, Any],
+    snapshots: list[_Snapshot],
+    wanted: dict | None = None,
+    reported: _dt.datetime | None = None,
+) -> int:
     """Index of the last snapshot the current status already shows (-1: none of them).
 
-    `wanted` is `_managed(current)` when the caller has it already."""
+    `wanted` is `_managed(current)` when the caller has it already.  Retries of a held transition
+    repeat one status; within such a run the snapshots after `reported` (the newest one a look has
+    recorded events for) are not written yet.  Without `reported` (a fresh replay) the whole run
+    counts as written: a retry's repeated event may be missed, never recorded twice."""
     if not current.get("startTime"):
         return -1
     if wanted is None:
         wanted = _managed(current)
     for index in range(len(snapshots) - 1, -1, -1):
         if snapshots[index].managed == wanted:
+            if reported is not None:
+                while index > 0 and snapshots[index].at > reported and snapshots[index - 1].managed == wanted:
+                    index -= 1
             return index
     newest = _newest_time(current)
     if newest is None:
@@ -1040,14 +1212,17 @@ def reconcile(
     configmaps: dict[str, dict],
     secrets: dict[str, dict],
     profile: _profiles.Profile | None = None,
+    history: _mounts.ContentHistory | None = None,
 ) -> tuple[list[Action], float | None]:
     """One kubelet look at `pod` (bound to `node`) at `now`: the actions to take and seconds until the next look.
 
-    `rules` are the image rules (behaviour.rules_from_configmap); `configmaps` / `secrets` (keyed
-    `namespace/name`) are accepted for volume checks and http-response rendering by callers and are not
-    consulted by the lifecycle itself.  Never raises for odd pods: a pod without containers simply stays put.
+    `rules` are the image rules (behaviour.rules_from_configmap).  `history` holds the ConfigMaps and
+    Secrets with the time of each change: with it, a pod whose volumes or env name missing data waits
+    (see "waiting for ConfigMaps and Secrets"); without it the lifecycle ignores them.  `configmaps` /
+    `secrets` are accepted for older callers and not consulted.  Never raises for odd pods: a pod
+    without containers simply stays put.
     """
-    del configmaps, secrets  # the lifecycle does not depend on them (yet); see the docstring
+    del configmaps, secrets  # superseded by `history`; see the docstring
     now = _aware(now)
     if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and not (pod.get("metadata") or {}).get(
         "deletionTimestamp"
@@ -1055,10 +1230,13 @@ def reconcile(
         return [], None
     meta = pod.get("metadata") or {}
     profile = profile or _profiles.load_profile()
-    snapshots, next_at, delete_now, behaviour = _replay_cached(pod, node, now, rules, profile)
+    snapshots, next_at, delete_now, behaviour = _replay_cached(pod, node, now, rules, profile, history)
     current = pod.get("status") or {}
     shown = _managed(current)
-    written = _written_index(current, snapshots, shown)
+    timeline = _TIMELINES.get((meta.get("namespace", ""), meta.get("name", "")))
+    written = _written_index(current, snapshots, shown, timeline.reported if timeline is not None else None)
+    if timeline is not None and snapshots:
+        timeline.reported = snapshots[-1].at
     actions: list[Action] = []
     if written < 0 and snapshots:
         for problem in behaviour.problems:

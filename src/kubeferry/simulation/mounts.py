@@ -93,11 +93,20 @@ class ContentHistory:
         if len(times) > KEEP:
             del times[0], versions[0]
 
-    def seed(self, kind: str, namespace: str, name: str, obj: Mapping[str, Any]) -> None:
-        """An object that existed before the history began: visible at any time."""
+    def seed(
+        self, kind: str, namespace: str, name: str, obj: Mapping[str, Any], since: _dt.datetime = BEGINNING
+    ) -> None:
+        """An object that existed before the history began: visible from `since` (by default at any time)."""
         key = (kind, namespace, name)
-        self._times[key] = [BEGINNING]
+        self._times[key] = [since]
         self._data[key] = [object_data(kind, obj)]
+
+    def changes(self, kind: str, namespace: str, name: str, start: _dt.datetime, end: _dt.datetime) -> list:
+        """The times of the versions stored in [start, end] (the moments the object could have become usable)."""
+        times = self._times.get((kind, namespace, name))
+        if not times:
+            return []
+        return times[bisect.bisect_left(times, start) : bisect.bisect_right(times, end)]
 
     def as_of(self, kind: str, namespace: str, name: str, at: _dt.datetime) -> dict[str, str] | None:
         """The data stored at time `at` (None when the object did not exist then)."""
@@ -189,6 +198,141 @@ def container_env(pod: Mapping[str, Any], container: Mapping[str, Any], lookup: 
                 if ref.get("key") in data:
                     env[name] = data[ref["key"]]
     return env
+
+
+# --- what a pod needs before its containers can start ----------------------------------------------
+#
+# A kubelet refuses to go on without a ConfigMap/Secret a pod names unless the reference is
+# `optional: true` (upstream pkg/kubelet/kubelet_pods.go makeEnvironmentVariables and the configMap,
+# secret and projected volume plugins' SetUp).  The facts, restated:
+#
+#   env / envFrom, object missing   → `configmap "app-config" not found` / `secret "s" not found`
+#                                     (the kubelet's object cache names the resource in the singular)
+#   env valueFrom, key missing      → `couldn't find key colour in ConfigMap default/app-config`
+#                                     (`... in Secret default/s`)
+#   volume, object missing          → the same not-found text
+#   volume items, key missing       → `configmap references non-existent config key: colour`
+#                                     / `references non-existent secret key: k`
+#   projected, several failures     → all of them, `[first, second]`
+#
+# `pod_needs` reads these references once per pod; `env_failure` / `mount_failures` answer, for the
+# data visible at one moment, what stops a container or a volume (None / [] when nothing does).
+
+EnvRef = tuple[str, str, "str | None", bool]  # (kind, object name, key or None for envFrom, optional)
+Source = tuple[str, str, tuple, bool]  # (kind, object name, item keys, optional)
+
+
+class Needs:
+    """The ConfigMaps/Secrets a pod names: per container the env references, per volume its sources."""
+
+    __slots__ = ("namespace", "env", "volumes", "objects")
+
+    def __init__(self, namespace: str, env: dict, volumes: tuple) -> None:
+        self.namespace = namespace
+        self.env: dict[tuple[bool, str], tuple[EnvRef, ...]] = env  # (init?, container name) -> refs
+        self.volumes: tuple[tuple[str, bool, tuple[Source, ...]], ...] = volumes  # (name, projected?, sources)
+        objects = {(ref[0], ref[1]) for refs in env.values() for ref in refs}
+        objects |= {(source[0], source[1]) for _, _, sources in volumes for source in sources}
+        self.objects: tuple[tuple[str, str], ...] = tuple(sorted(objects))
+
+
+def _env_refs(container: Mapping[str, Any]) -> tuple[EnvRef, ...]:
+    refs: list[EnvRef] = []
+    for source in container.get("envFrom") or ():
+        for kind, ref in ((CONFIGMAP, source.get("configMapRef")), (SECRET, source.get("secretRef"))):
+            if ref:
+                refs.append((kind, ref.get("name", ""), None, bool(ref.get("optional"))))
+    for item in container.get("env") or ():
+        source = item.get("valueFrom") if "value" not in item else None
+        if not source:
+            continue
+        for kind, ref in ((CONFIGMAP, source.get("configMapKeyRef")), (SECRET, source.get("secretKeyRef"))):
+            if ref:
+                refs.append((kind, ref.get("name", ""), ref.get("key", ""), bool(ref.get("optional"))))
+    return tuple(refs)
+
+
+def _source(kind: str, ref: Mapping[str, Any], name_field: str) -> Source:
+    keys = tuple(item.get("key", "") for item in ref.get("items") or ())
+    return (kind, ref.get(name_field, ""), keys, bool(ref.get("optional")))
+
+
+def pod_needs(pod: Mapping[str, Any]) -> Needs | None:
+    """The pod's ConfigMap/Secret references (None when it names none, the common case)."""
+    spec = pod.get("spec") or {}
+    env: dict[tuple[bool, str], tuple[EnvRef, ...]] = {}
+    for init, key in ((True, "initContainers"), (False, "containers")):
+        for container in spec.get(key) or ():
+            if container.get("env") or container.get("envFrom"):
+                refs = _env_refs(container)
+                if refs:
+                    env[(init, container.get("name") or "")] = refs
+    volumes = []
+    for volume in spec.get("volumes") or ():
+        if volume.get("configMap") is not None:
+            volumes.append((volume.get("name", ""), False, (_source(CONFIGMAP, volume["configMap"], "name"),)))
+        elif volume.get("secret") is not None:
+            volumes.append((volume.get("name", ""), False, (_source(SECRET, volume["secret"], "secretName"),)))
+        elif volume.get("projected") is not None:
+            sources = []
+            for source in volume["projected"].get("sources") or ():
+                if source.get("configMap") is not None:
+                    sources.append(_source(CONFIGMAP, source["configMap"], "name"))
+                elif source.get("secret") is not None:
+                    sources.append(_source(SECRET, source["secret"], "name"))
+            if sources:
+                volumes.append((volume.get("name", ""), True, tuple(sources)))
+    if not env and not volumes:
+        return None
+    return Needs((pod.get("metadata") or {}).get("namespace", ""), env, tuple(volumes))
+
+
+def _not_found(kind: str, name: str) -> str:
+    return f'{"configmap" if kind == CONFIGMAP else "secret"} "{name}" not found'
+
+
+def env_failure(needs: Needs, container: tuple[bool, str], lookup: Lookup) -> str | None:
+    """Why the container's environment cannot be built from the data `lookup` gives (None: it can).
+
+    envFrom is read before env, each in order; the first failure is the one reported."""
+    for kind, name, key, optional in needs.env.get(container, ()):
+        data = lookup(kind, needs.namespace, name)
+        if data is None:
+            if optional:
+                continue
+            return _not_found(kind, name)
+        if key is not None and key not in data and not optional:
+            return f"couldn't find key {key} in {kind} {needs.namespace}/{name}"
+    return None
+
+
+def _payload_failure(kind: str, keys: tuple, data: Mapping[str, str], optional: bool) -> str | None:
+    for key in keys:
+        if key not in data and not optional:
+            if kind == CONFIGMAP:
+                return f"configmap references non-existent config key: {key}"
+            return f"references non-existent secret key: {key}"
+    return None
+
+
+def mount_failures(needs: Needs, lookup: Lookup) -> list[tuple[str, str]]:
+    """(volume name, error) for each ConfigMap/Secret/projected volume that cannot be set up now."""
+    failures = []
+    for volume, projected, sources in needs.volumes:
+        errors = []
+        for kind, name, keys, optional in sources:
+            data = lookup(kind, needs.namespace, name)
+            if data is None:
+                error = None if optional else _not_found(kind, name)
+            else:
+                error = _payload_failure(kind, keys, data, optional)
+            if error is not None:
+                errors.append(error)
+                if not projected:
+                    break
+        if errors:
+            failures.append((volume, errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"))
+    return failures
 
 
 # --- volumes ----------------------------------------------------------------------------------------
