@@ -18,6 +18,7 @@ import datetime as dt
 import pytest
 
 from kubeferry.controllers.actions import RecordEvent, UpdateStatus
+from kubeferry.delivery import diagnosis
 from kubeferry.simulation import kubelet, mounts
 
 T = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
@@ -384,3 +385,48 @@ def test_a_restart_after_a_crash_waits_for_a_deleted_configmap():
     assert state["lastState"]["terminated"]["exitCode"] == 1
     assert run.pod["status"]["phase"] == "Running"
     assert kubelet.waiting_on("default", "web-1") == ((CM, "app-config"),)
+
+
+def test_the_rollout_diagnosis_names_the_missing_configmap():
+    run = Driver(new_pod(env_key(CM, "colour")), mounts.ContentHistory()).look(0).look(2)
+    assert diagnosis.pod_failure(run.pod) == (
+        "CreateContainerConfigError",
+        'container "app": configmap "app-config" not found',
+    )
+
+
+def test_the_wait_index_maps_an_object_to_the_pods_waiting_for_it():
+    from kubeferry.simulation.catalog import WaitIndex
+
+    index = WaitIndex()
+    index.update("default", "web-1", ((CM, "app-config"), (SECRET, "s")))
+    index.update("default", "web-2", ((CM, "app-config"),))
+    index.update("default", "web-3", ())
+    assert index.waiting(CM, "default", "app-config") == [
+        ("kubelet", "default", "web-1"),
+        ("kubelet", "default", "web-2"),
+    ]
+    assert index.waiting(SECRET, "default", "s") == [("kubelet", "default", "web-1")]
+    assert index.waiting(CM, "other", "app-config") == []
+    index.update("default", "web-1", ())  # it runs now
+    assert index.waiting(SECRET, "default", "s") == []
+    assert index.pods == {(CM, "default", "app-config"): {("default", "web-2")}}
+
+
+def test_the_feed_stamps_changes_with_the_next_pass_and_seeds_what_was_there():
+    from kubeferry.simulation.catalog import ContentFeed
+
+    feed = ContentFeed()
+    old = {
+        **configmap(a="1"),
+        "metadata": {"name": "app-config", "namespace": "default", "creationTimestamp": stamp(5)},
+    }
+    feed.observe(CM, "default", "app-config", old)  # before the first pass: counts from its creation
+    feed.flush(at(100))
+    feed.observe(SECRET, "default", "s", secret(k="v"))
+    assert feed.history.as_of(SECRET, "default", "s", at(200)) is None  # not stamped before the next pass
+    feed.flush(at(120))
+    assert feed.history.as_of(CM, "default", "app-config", at(4)) is None
+    assert feed.history.as_of(CM, "default", "app-config", at(5)) == {"a": "1"}
+    assert feed.history.as_of(SECRET, "default", "s", at(119)) is None
+    assert feed.history.as_of(SECRET, "default", "s", at(120)) == {"k": "v"}

@@ -2,7 +2,7 @@
 
 Owns what a kubelet shows about a pod without running anything: the pod status (phase, conditions,
 container states, IPs, restart counts), the events a kubelet records (Pulling, Pulled, Created, Started,
-Killing, Unhealthy, BackOff, Failed) and the deletion hand-off (containers stop, then the kubelet deletes
+Killing, Unhealthy, BackOff, Failed, FailedMount) and the deletion hand-off (containers stop, then the kubelet deletes
 the pod with grace 0).  Container logs derived from the status (`container_log_lines`) live here too.
 
 **Level-based and deterministic.**  No state decides anything between looks: the pod's whole history is
@@ -44,6 +44,12 @@ the status").
 * Liveness: failing `failureThreshold` (default 3) probes `periodSeconds` (default 10) apart → Warning
   Unhealthy `Liveness probe failed: …`, Normal Killing `Container app failed liveness probe, will be
   restarted`, then the container restarts under the same backoff.
+* Missing ConfigMaps/Secrets (not `optional`): a volume naming one keeps the pod in ContainerCreating
+  without sandbox or IP (Warning FailedMount `MountVolume.SetUp failed for volume "cfg" : configmap
+  "app-config" not found`, retried after 0.5 s, doubling up to 2m2s); an env source keeps the container
+  waiting `CreateContainerConfigError` (Warning Failed `Error: couldn't find key colour in ConfigMap
+  default/app-config`, retried every 10 s).  The wait ends when the content history shows the data
+  (see "waiting for ConfigMaps and Secrets" below).
 * Deletion: `deletionTimestamp` = request time + grace, so the request was at `deletionTimestamp -
   deletionGracePeriodSeconds`.  Ready turns False at the request (the pod leaves endpoints), Killing
   `Stopping container app` is recorded, and the containers stop after preStop (`sleep.seconds`) +
