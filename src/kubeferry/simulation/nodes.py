@@ -56,6 +56,8 @@ def node_address(index: int) -> str:
 
 def pod_cidr(index: int) -> str:
     return f"{ipaddress.ip_address(POD_NETWORK_START + index * 256)}/24"
+
+
 KUBELET_PORT = 10250
 
 HEARTBEAT_ANNOTATION = "sim.kubeferry.io/heartbeat"
