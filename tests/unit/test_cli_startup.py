@@ -145,4 +145,5 @@ CLI_PATHS = [
 def test_cli_paths_leave_heavy_modules_unloaded(modules):
     heavy = ("dataclasses", "typing", "inspect", "ast", "yaml", "hashlib", "threading", "locale", "encodings.idna")
     heavy += ("ssl", "socket", "selectors", "base64", "copy")  # `client/tls.py` drives _ssl and _socket
+    heavy += ("kubeferry.cli.yaml_printer", "kubeferry.cli.jsonpath")  # tables need neither
     assert run_python(f"import sys, {modules}; print(sorted(m for m in {heavy!r} if m in sys.modules))") == "[]"
