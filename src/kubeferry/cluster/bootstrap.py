@@ -468,13 +468,97 @@ def default_cluster_role_bindings() -> list[dict]:
 
 
 def ensure_rbac(registry) -> None:
-    """Create the default ClusterRoles and ClusterRoleBindings that are missing (also on older data
-    dirs), then store the aggregated roles' rules, as the aggregation controller would."""
+    """Reconcile the default ClusterRoles and ClusterRoleBindings as kube-apiserver does at every start
+    (so a data dir made by an older kubeferry gains what newer controllers need), then store the
+    aggregated roles' rules, as the aggregation controller would."""
     for role in default_cluster_roles():
-        _create(registry, "rbac.authorization.k8s.io", "v1", "ClusterRole", "", role)
+        reconcile_cluster_role(registry, role)
     for binding in default_cluster_role_bindings():
-        _create(registry, "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "", binding)
+        reconcile_cluster_role_binding(registry, binding)
     aggregate_cluster_roles(registry)
+
+
+AUTOUPDATE_ANNOTATION = "rbac.authorization.kubernetes.io/autoupdate"
+
+
+def _existing(registry, kind: str, name: str) -> dict | None:
+    res = resources.by_gvk("rbac.authorization.k8s.io", "v1", kind)
+    try:
+        return registry.get(res, "", name).obj
+    except st.StatusError as e:
+        if e.code != 404:
+            raise
+        return None
+
+
+def _merged_meta(existing: dict, expected: dict) -> dict:
+    """Labels and annotations: the expected ones added, the stored values kept where both have a key."""
+    meta = dict(existing["metadata"])
+    for field in ("labels", "annotations"):
+        merged = {**(expected["metadata"].get(field) or {}), **(meta.get(field) or {})}
+        if merged:
+            meta[field] = merged
+    return meta
+
+
+def reconcile_cluster_role(registry, expected: dict) -> None:
+    """Create a default ClusterRole, or add to the stored one what it lacks (upstream's reconciliation).
+
+    A role annotated `rbac.authorization.kubernetes.io/autoupdate: "false"` is left as it is.  Rules
+    the stored role does not cover are appended (rules someone added are kept); an aggregated role
+    gains the expected cluster role selectors, its rules being the aggregation's to write.
+    """
+    from kubeferry.machinery import rbac
+
+    existing = _existing(registry, "ClusterRole", expected["metadata"]["name"])
+    if existing is None:
+        _create(registry, "rbac.authorization.k8s.io", "v1", "ClusterRole", "", expected)
+        return
+    if ((existing["metadata"].get("annotations") or {}).get(AUTOUPDATE_ANNOTATION)) == "false":
+        return
+    updated = {**existing, "metadata": _merged_meta(existing, expected)}
+    if expected.get("aggregationRule"):
+        selectors = list((existing.get("aggregationRule") or {}).get("clusterRoleSelectors") or [])
+        for selector in expected["aggregationRule"].get("clusterRoleSelectors") or []:
+            if selector not in selectors:
+                selectors.append(selector)
+        updated["aggregationRule"] = {"clusterRoleSelectors": selectors}
+    elif (existing.get("rules") or []) != (expected.get("rules") or []):  # equal: nothing to check
+        covered, missing = rbac.covers(existing.get("rules") or [], expected.get("rules") or [])
+        if not covered:
+            updated["rules"] = list(existing.get("rules") or []) + missing
+    if updated != existing:
+        res = resources.by_gvk("rbac.authorization.k8s.io", "v1", "ClusterRole")
+        registry.update(res, "", expected["metadata"]["name"], updated)
+
+
+def _subject_key(subject: dict) -> tuple:
+    return (subject.get("kind"), subject.get("apiGroup", ""), subject.get("name"), subject.get("namespace", ""))
+
+
+def reconcile_cluster_role_binding(registry, expected: dict) -> None:
+    """Create a default ClusterRoleBinding, or add the subjects the stored one lacks; one that points
+    at another role is made again (a roleRef cannot change), unless autoupdate is "false"."""
+    res = resources.by_gvk("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding")
+    name = expected["metadata"]["name"]
+    existing = _existing(registry, "ClusterRoleBinding", name)
+    if existing is None:
+        registry.create(res, "", expected)
+        return
+    if ((existing["metadata"].get("annotations") or {}).get(AUTOUPDATE_ANNOTATION)) == "false":
+        return
+    if existing.get("roleRef") != expected.get("roleRef"):
+        registry.delete(res, "", name)
+        registry.create(res, "", expected)
+        return
+    subjects = list(existing.get("subjects") or [])
+    known = {_subject_key(s) for s in subjects}
+    subjects += [s for s in expected.get("subjects") or [] if _subject_key(s) not in known]
+    updated = {**existing, "metadata": _merged_meta(existing, expected)}
+    if subjects:
+        updated["subjects"] = subjects
+    if updated != existing:
+        registry.update(res, "", name, updated)
 
 
 def aggregate_cluster_roles(registry) -> None:
