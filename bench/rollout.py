@@ -38,16 +38,16 @@ ROLLOUT_CPU: list[float] = []
 POD = resources.by_gvk("", "v1", "Pod")
 
 
-def manifest(replicas: int) -> dict:
+def manifest(replicas: int, name: str = "big") -> dict:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": "big"},
+        "metadata": {"name": name},
         "spec": {
             "replicas": replicas,
-            "selector": {"matchLabels": {"app": "big"}},
+            "selector": {"matchLabels": {"app": name}},
             "template": {
-                "metadata": {"labels": {"app": "big"}},
+                "metadata": {"labels": {"app": name}},
                 "spec": {
                     "containers": [{"name": "app", "image": "alpine:3.5", "resources": {"requests": {"cpu": "1m"}}}]
                 },
@@ -78,9 +78,9 @@ def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, fl
     control.resync()
     heap.freeze_long_lived()  # as the server process does once it is set up
     for i in range(count):
-        body = manifest(replicas)
-        body["metadata"]["name"] = f"app{i}"
-        registry.create(DEPLOYMENT, "default", body)
+        # each with its own selector, as Kubernetes requires of Deployments in one namespace
+        # (overlapping selectors make every scale-down rank all the namespace's pods)
+        registry.create(DEPLOYMENT, "default", manifest(replicas, f"app{i}"))
     begin = time.perf_counter()
     control.advance(5)
     setup = time.perf_counter() - begin
