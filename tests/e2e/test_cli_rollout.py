@@ -381,9 +381,23 @@ def test_pause_resume_restart_match_kubectl_on_twins(vserver, ns, tmp_path):
             "Warning BackOff",
         ),
         ({"spec": {"nodeSelector": {"disk": "none-has-it"}}}, ("Unschedulable",), ("Warning FailedScheduling",)),
+        (
+            {"spec": {"containers": [{"name": "app", "env": [{"name": "K", "valueFrom": {"configMapKeyRef": {
+                "name": "absent", "key": "k"}}}]}]}},
+            ('CreateContainerConfigError: container "app": configmap "absent" not found',),
+            ('Warning Failed: Error: configmap "absent" not found',),
+        ),
+        (
+            {"spec": {
+                "volumes": [{"name": "cfg", "configMap": {"name": "absent"}}],
+                "containers": [{"name": "app", "volumeMounts": [{"name": "cfg", "mountPath": "/etc/cfg"}]}],
+            }},
+            ('FailedMount: MountVolume.SetUp failed for volume "cfg" : configmap "absent" not found',),
+            ("Warning FailedMount",),
+        ),
     ],
-    ids=["image-pull", "crash-loop", "unschedulable"],
-)
+    ids=["image-pull", "crash-loop", "unschedulable", "env-configmap-missing", "volume-configmap-missing"],
+)  # fmt: skip
 def test_fail_fast_names_the_stuck_pod(vserver, ns, tmp_path, patch, reason, event):
     apply(vserver, ns, tmp_path, APP.format(name="web"))
     advance(vserver, 10)

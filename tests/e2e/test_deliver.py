@@ -368,6 +368,29 @@ def test_timeout_rolls_back_with_exit_2(vserver, ns, tmp_path):
     assert get(vserver, ns, "deployment/web")["spec"]["template"]["spec"]["containers"][0]["image"] == "e2e/app:1.0"
 
 
+def test_volume_of_a_missing_configmap_fails_fast_and_rolls_back(vserver, ns, tmp_path):
+    """A mount that cannot happen (its ConfigMap is missing) is a failure at once, not at the deadline."""
+    setup_app(vserver, ns, tmp_path)
+    changed = APP.format(name="web", image="e2e/app:2.0").replace(
+        "        ports:\n        - containerPort: 80\n",
+        "        ports:\n        - containerPort: 80\n        volumeMounts:\n        - {name: cfg, mountPath: /etc/cfg}\n"
+        "      volumes:\n      - {name: cfg, configMap: {name: absent}}\n",
+        1,
+    )
+    path = tmp_path / "app.yaml"
+    path.write_text(changed)
+    report = tmp_path / "r.json"
+    run = deliver(vserver, ns, "-f", str(path), "--report", str(report))
+    assert run.returncode == 1, run.stdout + run.stderr
+    doc = json.loads(report.read_text())
+    assert (doc["result"], doc["diagnosis"]["reason"]) == ("rolled-back", "FailedMount")
+    assert doc["diagnosis"]["message"] == 'MountVolume.SetUp failed for volume "cfg" : configmap "absent" not found'
+    assert doc["diagnosis"]["event"].startswith("Warning FailedMount")
+    assert doc["message"].startswith('deployment "web" rollout failed: pod "')  # not the deadline
+    assert get(vserver, ns, "deployment/web")["spec"]["template"]["spec"]["containers"][0]["image"] == "e2e/app:1.0"
+    assert responses(vserver, ns, "web-svc") == {"v-1.0"}
+
+
 def test_no_previous_revision_leaves_workload_with_exit_4(vserver, ns, tmp_path):
     path = tmp_path / "app.yaml"
     path.write_text(APP.format(name="fresh", image="e2e/pull:1.0"))

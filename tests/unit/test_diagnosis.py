@@ -207,3 +207,78 @@ def test_new_pods_statefulset_and_daemonset_by_revision_hash():
     ]
     assert [p["metadata"]["name"] for p in dg.new_pods(ds, dpods, revisions)] == ["x"]
     assert dg.new_pods(ds, dpods, []) == []
+
+
+def creating(name):
+    """A new pod whose sandbox waits for its volumes (as the kubelet shows a failing mount)."""
+    p = pod(name, waiting="ContainerCreating")
+    p["status"]["conditions"].append({"type": "PodReadyToStartContainers", "status": "False"})
+    return p
+
+
+MISSING = 'MountVolume.SetUp failed for volume "cfg" : configmap "app-config" not found'
+
+
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        pytest.param(
+            [event("a", "FailedMount", MISSING, "2026-01-01T00:00:09Z", 12, count=3)],
+            dg.Diagnosis("a", "FailedMount", MISSING, f"Warning FailedMount (x3): {MISSING}"),
+            id="source-missing",
+        ),
+        pytest.param(
+            [
+                event(
+                    "a",
+                    "FailedMount",
+                    'MountVolume.SetUp failed for volume "cfg" : configmap references non-existent config key: k',
+                    "2026-01-01T00:00:09Z",
+                    12,
+                )
+            ],
+            dg.Diagnosis(
+                "a",
+                "FailedMount",
+                'MountVolume.SetUp failed for volume "cfg" : configmap references non-existent config key: k',
+                'Warning FailedMount: MountVolume.SetUp failed for volume "cfg" : '
+                "configmap references non-existent config key: k",
+            ),
+            id="key-missing",
+        ),
+        pytest.param(
+            [
+                event(
+                    "a", "FailedMount", 'MountVolume.SetUp failed for volume "d" : timed out', "2026-01-01T00:00:09Z", 1
+                )
+            ],
+            None,
+            id="other-mount-error-may-pass",
+        ),
+        pytest.param(
+            [
+                event("a", "FailedMount", MISSING, "2026-01-01T00:00:09Z", 12),
+                event("a", "Scheduled", "assigned", "2026-01-01T00:00:10Z", 13, kind="Normal"),
+            ],
+            None,
+            id="failed-mount-not-the-latest",
+        ),
+        pytest.param([], None, id="no-events-no-verdict"),
+    ],
+)
+def test_failed_mount_of_a_missing_source_is_a_failure(events, expected):
+    assert dg.diagnose([creating("a"), pod("b")], events) == expected
+
+
+def test_mount_suspects_are_pods_whose_sandbox_waits():
+    started = pod("b", ready="False", phase="Running")
+    started["status"]["conditions"].append({"type": "PodReadyToStartContainers", "status": "True"})
+    assert dg.mount_suspects([creating("a"), started, pod("c"), creating("d")]) == ["a", "d"]
+
+
+def test_failed_mount_ranks_with_the_hard_failures():
+    events = [event("a", "FailedMount", MISSING, "2026-01-01T00:00:09Z", 12)]
+    found = dg.diagnose([creating("a"), pod("b", waiting="CrashLoopBackOff")], events)
+    assert (found.pod, found.reason) == ("a", "FailedMount")  # both hard: first by name
+    found = dg.diagnose([creating("z"), pod("b", waiting="CrashLoopBackOff")], events)
+    assert (found.pod, found.reason) == ("b", "CrashLoopBackOff")

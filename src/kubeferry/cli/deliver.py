@@ -377,6 +377,8 @@ class Deliver:
             found = assess.assess(workload, pods, owned, deadline_passed=passed)
             if found.failure and found.diagnosis is not None:
                 found = assess.assess(workload, pods, owned, self.events(found.diagnosis.pod), deadline_passed=passed)
+            elif found.suspects:  # a pod waits for its sandbox: is a volume's source missing?
+                found = assess.assess(workload, pods, owned, self.events(found.suspects[0]), deadline_passed=passed)
             if found.done or found.failure:
                 return found, workload
             self.display.progress(f"{phase_name}: {found.message}")

@@ -33,6 +33,7 @@ class Assessment:
     done: bool = False
     failure: str = ""  # why the rollout cannot finish; "" while it may
     diagnosis: dg.Diagnosis | None = None
+    suspects: tuple[str, ...] = ()  # new pods whose events may show a failing mount (`dg.mount_suspects`)
 
 
 class ProgressClock:
@@ -90,4 +91,4 @@ def assess(
         return Assessment(message, failure=headline, diagnosis=found)
     if deadline_passed:
         return Assessment(message, failure=f"{label(kind, name)} {DEADLINE_SUFFIX}", diagnosis=found)
-    return Assessment(message)
+    return Assessment(message, suspects=tuple(dg.mount_suspects(fresh)))

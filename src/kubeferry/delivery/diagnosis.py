@@ -7,6 +7,9 @@ being rolled out) cannot succeed without a change by the user:
 * a container waiting in ImagePullBackOff / ErrImagePull / InvalidImageName (the image will not come),
 * a container waiting in CrashLoopBackOff (it keeps exiting),
 * CreateContainerConfigError (a missing ConfigMap/Secret key),
+* a volume that cannot mount because its ConfigMap/Secret (or a key) is missing: the pod's sandbox
+  waits (`PodReadyToStartContainers` False) and its latest event is a Warning FailedMount saying
+  so (`mount_suspects` names the pods whose events the caller should fetch to tell),
 * PodScheduled=False with reason Unschedulable (no node fits),
 * and, once the rollout's progress deadline has passed, any new pod that is still not Ready.
 
@@ -36,6 +39,11 @@ CRASH_LOOP_BACKOFF = "CrashLoopBackOff"
 CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"
 UNSCHEDULABLE = "Unschedulable"
 NOT_READY = "NotReady"
+FAILED_MOUNT = "FailedMount"
+SANDBOX_CONDITION = "PodReadyToStartContainers"
+# FailedMount messages whose cause will not go away by itself: the volume's source is missing,
+# e.g. `MountVolume.SetUp failed for volume "cfg" : configmap "app-config" not found`.
+MISSING_SOURCE_WORDS = ("not found", "non-existent")
 
 # Waiting reasons that will not resolve without a change to the workload or the cluster.
 FAILING_WAIT_REASONS = (
@@ -57,7 +65,7 @@ KIND_LABELS = {"Deployment": "deployment", "DaemonSet": "daemon set", "StatefulS
 @dataclass(frozen=True)
 class Diagnosis:
     pod: str
-    reason: str  # one of the waiting reasons above, Unschedulable or NotReady
+    reason: str  # one of the waiting reasons above, FailedMount, Unschedulable or NotReady
     message: str  # the container's, condition's or readiness message; may be empty
     event: str = ""  # `<type> <reason>: <message>` of the latest event about the pod; empty when none
 
@@ -180,6 +188,31 @@ def pod_failure(pod: Mapping[str, Any], deadline_passed: bool = False) -> tuple[
     return None
 
 
+def mount_suspects(pods: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Names of the pods whose sandbox waits (`PodReadyToStartContainers` False): only their events
+    can tell whether a volume fails to mount, so a caller fetches those before `diagnose`."""
+    out = []
+    for pod in pods:
+        sandbox = _condition(pod, SANDBOX_CONDITION)
+        if sandbox is not None and sandbox.get("status") == "False":
+            out.append(str(_meta(pod).get("name", "")))
+    return out
+
+
+def mount_failure(pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """`(FailedMount, message)` when the pod waits for a volume whose source is missing, by its latest event."""
+    sandbox = _condition(pod, SANDBOX_CONDITION)
+    if sandbox is None or sandbox.get("status") != "False":
+        return None
+    event = latest_event(events, pod)
+    if not event or event.get("type") != "Warning" or event.get("reason") != FAILED_MOUNT:
+        return None
+    message = str(event.get("message") or event.get("note") or "")
+    if not any(word in message for word in MISSING_SOURCE_WORDS):
+        return None
+    return FAILED_MOUNT, message
+
+
 def _event_key(event: Mapping[str, Any]) -> tuple[_dt.datetime, int]:
     series = event.get("series") or {}
     when = (
@@ -232,6 +265,8 @@ def diagnose(
     found: list[tuple[int, str, Mapping[str, Any], tuple[str, str]]] = []
     for pod in pods:
         failure = pod_failure(pod, deadline_passed)
+        if (failure is None or failure[0] == NOT_READY) and events:
+            failure = mount_failure(pod, events) or failure
         if failure is not None:
             found.append((1 if failure[0] == NOT_READY else 0, str(_meta(pod).get("name", "")), pod, failure))
     if not found:
