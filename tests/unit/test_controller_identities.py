@@ -16,6 +16,7 @@ from kubeferry.machinery import clock as clocks
 from kubeferry.machinery import status as st
 from kubeferry.machinery.rbac import Attributes
 from kubeferry.machinery.resources import by_gvk
+from kubeferry.registry import authorization
 from kubeferry.registry.authorization import Authorizer
 from kubeferry.registry.registry import Registry
 from kubeferry.simulation import catalog as simulation
@@ -262,6 +263,32 @@ def test_a_kubelet_cannot_delete_another_nodes_pod_or_modify_another_node(regist
     assert registry.store.get("pods", "default", "on-1") is None or registry.store.get("pods", "default", "on-1").obj[
         "metadata"
     ].get("deletionTimestamp")
+
+
+def event(name: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": name, "namespace": "default"},
+        "involvedObject": {"kind": "Pod", "name": "on-1", "namespace": "default"},
+        "reason": "Pulled",
+        "message": "pulled",
+        "type": "Normal",
+    }
+
+
+def test_a_kubelets_event_rights_are_decided_once_per_namespace(registry):
+    """Events are not decided object by object (no Node graph, no NodeRestriction): the answer holds
+    for every name, so it is kept; what the kubelet may not do is still refused."""
+    transport = kubelet_transport(registry, NODE_1)
+    transport.create(event("e1"))
+    assert ("create", "", "events", "", "default") in transport._allowed
+    transport.create(event("e2"))
+    with pytest.raises(st.StatusError) as e:
+        transport.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}})
+    assert e.value.code == 403
+    assert ("create", "", "configmaps", "", "default") not in transport._allowed
+    assert authorization.node_decides_per_object("", "pods") and not authorization.node_decides_per_object("", "events")
 
 
 def test_a_denied_controller_call_is_the_http_403(registry):

@@ -108,7 +108,7 @@ class InProcessTransport:
         attrs = Attributes(
             verb, api_group=res.group, resource=res.plural, subresource=subresource, namespace=namespace, name=name
         )
-        if self._node:
+        if self._node and authorization.node_decides_per_object(res.group, res.plural):
             self.authorizer.check_in_process(self.user, attrs, self.reader)
             if verb in ("create", "update", "patch", "delete"):
                 existing = self.registry.store.get(resources.storage_key(res), namespace, name) if name else None

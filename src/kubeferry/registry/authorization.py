@@ -626,6 +626,13 @@ _NODE_SUBDIVIDED = {
 }
 
 
+def node_decides_per_object(group: str, resource: str) -> bool:
+    """Whether a kubelet's request for this resource is decided object by object: by the Node
+    authorizer's graph, and for pods, nodes and leases by NodeRestriction too.  Anything else
+    (events, …) is decided by RBAC alone, the same for every name."""
+    return resource in _NODE_SUBDIVIDED.get(group, ())
+
+
 def _node_object_decision(node: str, attrs: Attributes) -> tuple[bool, str]:
     """Node objects: any node may register or update one (NodeRestriction keeps it to its own), but
     reads are of its own Node only."""
