@@ -241,3 +241,13 @@ def test_gc_looks_again_only_when_owners_or_deletion_change():
     assert mapper("v1", "Pod", readopted, released, "MODIFIED") == key
     deleting = {**readopted, "metadata": {**readopted["metadata"], "deletionTimestamp": "2026-01-01T00:00:00Z"}}
     assert mapper("v1", "Pod", deleting, readopted, "MODIFIED") == key
+
+
+def test_gc_ignores_events_as_upstream():
+    """Upstream's collector ignores core and events.k8s.io Events; every other stored kind is watched."""
+    from kubeferry.controllers import cluster_controllers
+    from kubeferry.machinery import resources
+
+    watched = set(cluster_controllers.garbage_collector().watches)
+    assert ("v1", "Event") not in watched and ("events.k8s.io/v1", "Event") not in watched
+    assert watched == {(r.api_version, r.kind) for r in resources.RESOURCES if r.plural != "events"}

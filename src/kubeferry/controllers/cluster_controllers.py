@@ -67,6 +67,9 @@ class OwnerIndex:
         return me
 
 
+GC_IGNORED = frozenset({("", "events"), ("events.k8s.io", "events")})  # garbagecollector's ignored resources
+
+
 def garbage_collector() -> Controller:
     index = OwnerIndex()
 
@@ -115,7 +118,8 @@ def garbage_collector() -> Controller:
                 dependents.append(dep)
         return garbagecollector.reconcile(obj, owners, dependents, now)
 
-    watches = {(r.api_version, r.kind): mapper for r in resources.RESOURCES}
+    # Upstream's collector ignores Events (core and events.k8s.io): they are never owners nor collected.
+    watches = {(r.api_version, r.kind): mapper for r in resources.RESOURCES if (r.group, r.plural) not in GC_IGNORED}
     return Controller(
         "gc",
         sync,
