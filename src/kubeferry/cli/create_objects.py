@@ -127,6 +127,8 @@ def job_from_cronjob(name: str, namespace: str | None, cronjob: dict) -> dict:
     Annotations: `cronjob.kubernetes.io/instantiate: manual`, then the template's own; labels the
     template's; a controller ownerReference to the CronJob; the template's spec as it is.
     """
+    import copy
+
     template = (cronjob.get("spec") or {}).get("jobTemplate") or {}
     template_meta = template.get("metadata") or {}
     meta: dict = {"name": name}
@@ -149,18 +151,9 @@ def job_from_cronjob(name: str, namespace: str | None, cronjob: dict) -> dict:
         "kind": "Job",
         "apiVersion": "batch/v1",
         "metadata": meta,
-        "spec": copy_json(template.get("spec") or {}),
+        "spec": copy.deepcopy(template.get("spec") or {}),
         "status": {},
     }
-
-
-def copy_json(value):
-    """A deep copy of decoded JSON (dicts, lists, scalars)."""
-    if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_json(v) for v in value]
-    return value
 
 
 # -- service -------------------------------------------------------------------------------------
@@ -462,17 +455,15 @@ def content_hash(obj: dict) -> str:
     """
     import hashlib
 
+    from kubeferry.cli.printers import go_json_escape
+
     meta = obj.get("metadata") or {}
     fields: dict = {"kind": obj["kind"], "name": meta.get("name", ""), "data": obj.get("data") or {}}
     if obj["kind"] == "Secret":
         fields["type"] = obj.get("type", "")
     elif obj.get("binaryData"):
         fields["binaryData"] = obj["binaryData"]
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    for char, escaped in _GO_JSON_ESCAPES.items():
-        text = text.replace(char, escaped)
-    for char, escaped in (("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # as Go does
-        text = text.replace(char, escaped)
+    text = go_json_escape(json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return digest[:HASH_LENGTH].translate(_HASH_LETTERS)
 

@@ -36,7 +36,6 @@ gaierror = _socket.gaierror
 
 TLS_MIN_VERSION = _ssl.PROTO_TLSv1_2
 ALPN_HTTP11 = b"\x08http/1.1"  # ALPN wire format: a length byte, then the protocol name
-CERT_NONE = 0  # ssl.CERT_NONE
 _END_OF_STREAM = (_ssl.SSLZeroReturnError, _ssl.SSLEOFError)
 
 
@@ -53,7 +52,7 @@ def client_context(
     context._set_alpn_protocols(ALPN_HTTP11)
     if insecure:
         context.check_hostname = False  # must go first: CERT_NONE with host name checks is refused
-        context.verify_mode = CERT_NONE
+        context.verify_mode = _ssl.CERT_NONE
     elif ca_data is not None:
         context.load_verify_locations(cadata=ca_data.decode("ascii", "replace"))
     elif sys.platform == "win32":

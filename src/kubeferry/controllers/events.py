@@ -86,22 +86,8 @@ def aggregate_key(event: dict, base: tuple | None = None) -> tuple[tuple, str]:
 
 def event_key(event: dict, base: tuple | None = None) -> tuple:
     """The dedupe key: the spam key plus fieldPath, reason and message."""
+    base = spam_key(event) if base is None else base
     ref = event.get("involvedObject") or {}
-    if base is None:
-        source = event.get("source") or {}
-        return (
-            source.get("component", ""),
-            source.get("host", ""),
-            ref.get("kind", ""),
-            ref.get("namespace", ""),
-            ref.get("name", ""),
-            ref.get("uid", ""),
-            ref.get("apiVersion", ""),
-            event.get("type", ""),
-            ref.get("fieldPath", ""),
-            event.get("reason", ""),
-            event.get("message", ""),
-        )
     return (*base, ref.get("fieldPath", ""), event.get("reason", ""), event.get("message", ""))
 
 

@@ -261,18 +261,16 @@ class Checker:
             passed = now - self.progress_at > self.deadline
         fresh = diagnosis.new_pods(obj, pods, owned)
         found = diagnosis.diagnose(fresh, deadline_passed=passed)
-        suspects = diagnosis.mount_suspects(fresh) if found is None or found.reason == diagnosis.NOT_READY else []
-        blamed = found.pod if found is not None and found.reason != diagnosis.NOT_READY else None
-        if blamed is None and suspects:
-            blamed = suspects[0]  # a pod waits for its sandbox: its events say whether a volume's source is missing
-        elif blamed is None and found is not None:
-            blamed = found.pod
+        hard = found is not None and found.reason != diagnosis.NOT_READY
+        # a pod waiting for its sandbox comes before mere unreadiness: do its events name a missing volume source?
+        suspects = [] if hard else diagnosis.mount_suspects(fresh)
+        blamed = suspects[0] if suspects else (found.pod if found is not None else None)
         if blamed is not None:
-            mounting = diagnosis.diagnose(
+            with_event = diagnosis.diagnose(
                 [p for p in fresh if p["metadata"]["name"] == blamed], self._events(blamed), deadline_passed=passed
             )
-            if found is None or mounting is not None:
-                found = mounting
+            if found is None or with_event is not None:
+                found = with_event
         return found, passed
 
     def _events(self, pod: str) -> list[dict]:
