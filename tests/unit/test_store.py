@@ -132,3 +132,33 @@ def test_a_group_writes_each_object_once_and_survives_reopen(tmp_path):
     assert reopened.get("configmaps", "default", "a").rv == 3
     assert reopened.resource_version == 6
     reopened.close()
+
+
+def test_the_deleted_entry_is_the_last_state_under_the_new_resource_version(store):
+    put = store.put("configmaps", cm("a", n="1"), create=True)
+    seen = []
+    store.listeners.append(seen.append)
+    gone = store.remove("configmaps", "default", "a")
+    assert gone.raw == (
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"default",'
+        b'"resourceVersion":"2"},"data":{"n":"1"}}'
+    )
+    assert gone.obj == {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "a", "namespace": "default", "resourceVersion": "2"},
+        "data": {"n": "1"},
+    }
+    # the entry the object had before is left as it was (readers may still hold it)
+    assert put.obj["metadata"]["resourceVersion"] == "1"
+    assert put.raw.endswith(b'"resourceVersion":"1"},"data":{"n":"1"}}')
+    assert [(e.type, e.rv, e.prev is put, e.entry is gone) for e in seen] == [(DELETED, 2, True, True)]
+
+
+def test_entries_compare_by_content():
+    from kubeferry.storage.store import Entry
+
+    assert Entry({"a": 1}, b'{"a":1}', 3) == Entry({"a": 1}, b'{"a":1}', 3)
+    assert Entry({"a": 1}, b'{"a":1}', 3) != Entry({"a": 1}, b'{"a":1}', 4)
+    with pytest.raises(TypeError):
+        hash(Entry({}, b"{}", 1))

@@ -43,24 +43,61 @@ MODIFIED = "MODIFIED"
 DELETED = "DELETED"
 
 
-@dataclass(frozen=True, slots=True)
 class Entry:
-    """A stored object: its decoded form (never mutated) and its JSON encoding."""
+    """A stored object: its decoded form and its JSON encoding.
 
-    obj: dict
-    raw: bytes
-    rv: int
+    Never mutated once made (by contract: every reader shares it).  A plain class with slots, not a
+    frozen dataclass: the store makes one per write and a frozen dataclass's `__init__` costs several
+    times as much (each field set through `object.__setattr__`).
+    """
+
+    __slots__ = ("obj", "raw", "rv")
+
+    def __init__(self, obj: dict, raw: bytes, rv: int) -> None:
+        self.obj = obj
+        self.raw = raw
+        self.rv = rv
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Entry:
+            return NotImplemented
+        return self.rv == other.rv and self.raw == other.raw and self.obj == other.obj
+
+    __hash__ = None  # type: ignore[assignment]  # holds a dict, as the dataclass did
+
+    def __repr__(self) -> str:
+        return f"Entry(obj={self.obj!r}, raw={self.raw!r}, rv={self.rv!r})"
 
 
-@dataclass(frozen=True, slots=True)
 class Event:
-    type: str
-    kind: str
-    namespace: str
-    name: str
-    entry: Entry
-    rv: int
-    prev: Entry | None = None
+    """One stored change, as watchers and listeners receive it (never mutated once made)."""
+
+    __slots__ = ("type", "kind", "namespace", "name", "entry", "rv", "prev")
+
+    def __init__(
+        self, type: str, kind: str, namespace: str, name: str, entry: Entry, rv: int, prev: Entry | None = None
+    ) -> None:
+        self.type = type
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.entry = entry
+        self.rv = rv
+        self.prev = prev
+
+    def __repr__(self) -> str:
+        return f"Event({self.type} {self.kind} {self.namespace}/{self.name} rv={self.rv})"
+
+
+def encode(obj: dict) -> bytes:
+    """`obj` as JSON bytes, in an object of its own size.
+
+    orjson hands back its output in a buffer larger than the text; kept for the life of a stored
+    object, every such buffer costs fresh pages of memory (about two page faults per write,
+    measured at ~10 µs an Event against ~3 µs with the copy).  Copying the text out frees the
+    buffer at once, so the next write reuses its memory.
+    """
+    return bytes(memoryview(orjson.dumps(obj)))
 
 
 @dataclass
@@ -300,7 +337,7 @@ class Store:
             raise ValueError("conflict")
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
-        raw = orjson.dumps(obj)
+        raw = encode(obj)
         if self._grouped:
             self._pending[(kind, namespace, name)] = (rv, raw)
         elif self._db is not None:
@@ -336,9 +373,10 @@ class Store:
             )
         self._rv = rv
         del bucket[(namespace, name)]
-        last = orjson.loads(old.raw)
-        last["metadata"]["resourceVersion"] = str(rv)
-        entry = Entry(last, orjson.dumps(last), rv)
+        # Only the resourceVersion changes: the rest is shared with the stored object (never mutated).
+        last = dict(old.obj)
+        last["metadata"] = {**last["metadata"], "resourceVersion": str(rv)}
+        entry = Entry(last, encode(last), rv)
         self._announce(Event(DELETED, kind, namespace, name, entry, rv, old))
         return entry
 
