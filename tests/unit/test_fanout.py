@@ -147,7 +147,7 @@ def test_gc_mapper_keys(prev, obj, event, keys):
     mapper = garbage_collector().watches[("v1", "Pod")]
     if prev is not None:
         mapper("v1", "Pod", prev, None, "ADDED")
-    assert mapper("v1", "Pod", obj, prev, event) == keys
+    assert list(mapper("v1", "Pod", obj, prev, event)) == keys
 
 
 # --- the ReplicaSet controller's pod index ---------------------------------------------------------

@@ -232,15 +232,15 @@ def test_gc_looks_again_only_when_owners_or_deletion_change():
     owner = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "rs-uid", "controller": True}]
     pod = {"metadata": {"name": "p", "namespace": "default", "uid": "p-uid", "ownerReferences": owner}}
     key = [("gc", "v1|Pod|default", "p")]
-    assert mapper("v1", "Pod", pod, None, "ADDED") == key
+    assert list(mapper("v1", "Pod", pod, None, "ADDED")) == key
     written = {**pod, "status": {"phase": "Running"}}
-    assert mapper("v1", "Pod", written, pod, "MODIFIED") == []
+    assert list(mapper("v1", "Pod", written, pod, "MODIFIED")) == []
     released = {**pod, "metadata": {**pod["metadata"], "ownerReferences": []}}
-    assert mapper("v1", "Pod", released, written, "MODIFIED") == []  # no owners left: nothing to collect
+    assert list(mapper("v1", "Pod", released, written, "MODIFIED")) == []  # no owners left: nothing to collect
     readopted = {**pod, "metadata": {**pod["metadata"], "ownerReferences": owner, "finalizers": ["x"]}}
-    assert mapper("v1", "Pod", readopted, released, "MODIFIED") == key
+    assert list(mapper("v1", "Pod", readopted, released, "MODIFIED")) == key
     deleting = {**readopted, "metadata": {**readopted["metadata"], "deletionTimestamp": "2026-01-01T00:00:00Z"}}
-    assert mapper("v1", "Pod", deleting, readopted, "MODIFIED") == key
+    assert list(mapper("v1", "Pod", deleting, readopted, "MODIFIED")) == key
 
 
 def test_gc_ignores_events_as_upstream():

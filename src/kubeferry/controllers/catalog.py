@@ -27,29 +27,30 @@ def controller_of(obj: dict) -> dict | None:
 
 
 def _self(name: str):
-    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
         meta = obj["metadata"]
-        return [(name, meta.get("namespace", ""), meta["name"])]
+        return ((name, meta.get("namespace", ""), meta["name"]),)
 
     return mapper
 
 
-def _owner_keys(name: str, owner_kind: str, namespace: str, ref: dict | None, before: dict | None) -> list[Key]:
-    """The keys of the controlling owners `ref` (now) and `before` (prior to the change) of `owner_kind`."""
-    keys: list[Key] = []
+def _owner_keys(name: str, owner_kind: str, namespace: str, ref: dict | None, before: dict | None) -> tuple[Key, ...]:
+    """The keys of the controlling owners `ref` (now) and `before` (prior to the change) of `owner_kind`,
+    each once (a status write keeps the owner: one key)."""
     if ref and ref.get("kind") == owner_kind:
-        keys.append((name, namespace, ref["name"]))
+        key = (name, namespace, ref["name"])
+        if before and before.get("kind") == owner_kind and before["name"] != key[2]:
+            return key, (name, namespace, before["name"])
+        return (key,)
     if before and before.get("kind") == owner_kind:
-        key = (name, namespace, before["name"])
-        if key not in keys:
-            keys.append(key)
-    return keys
+        return ((name, namespace, before["name"]),)
+    return ()
 
 
 def _owner(name: str, owner_kind: str):
     """Key the controlling owner of `owner_kind` (now or before the change: adoption and release)."""
 
-    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
         before = controller_of(prev) if prev is not None else None
         return _owner_keys(name, owner_kind, obj["metadata"].get("namespace", ""), controller_of(obj), before)
 
@@ -180,7 +181,7 @@ def indexed_sync_replicaset(index: PodsByController):
 def _indexing_owner(index: PodsByController, name: str, owner_kind: str):
     """`_owner(name, owner_kind)` for pods that also keeps `index` (the pod's controller read once)."""
 
-    def observe_then_map(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+    def observe_then_map(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
         ref = index.observe(obj, event == "DELETED")
         before = controller_of(prev) if prev is not None else None
         return _owner_keys(name, owner_kind, obj["metadata"].get("namespace", ""), ref, before)
@@ -295,13 +296,13 @@ def workload_controllers() -> list[Controller]:
     ]
 
 
-def _pods_to_deployment(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+def _pods_to_deployment(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
     """Recreate waits for old pods to be gone: a deleted pod wakes its Deployment (its RS name less the hash)."""
     if event != "DELETED":
-        return []
+        return ()
     ref = controller_of(obj)
     if ref is None or ref.get("kind") != "ReplicaSet":
-        return []
+        return ()
     rs_name = ref["name"]
     deployment_name = rs_name.rsplit("-", 1)[0] if "-" in rs_name else rs_name
-    return [("deployment", obj["metadata"].get("namespace", ""), deployment_name)]
+    return (("deployment", obj["metadata"].get("namespace", ""), deployment_name),)

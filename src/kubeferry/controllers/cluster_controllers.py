@@ -73,26 +73,32 @@ GC_IGNORED = frozenset({("", "events"), ("events.k8s.io", "events")})  # garbage
 def garbage_collector() -> Controller:
     index = OwnerIndex()
 
-    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+    dependents_of = index.dependents
+
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key] | tuple:
         meta = obj["metadata"]
         me = index.observe(api_version, kind, obj, event, prev)
         keys: list[Key] = []
-        deleting = event == "DELETED" or bool(meta.get("deletionTimestamp"))
-        if event != "DELETED" and (meta.get("ownerReferences") or (deleting and meta.get("finalizers"))):
-            # As upstream's graph builder: an object is looked at when it appears, when its owner
-            # references change and while it is being deleted; a status write changes none of that.
-            # (An owner's deletion queues its dependents below.)
-            before = (prev or {}).get("metadata") or {}
-            if (
-                prev is None
-                or deleting
-                or before.get("ownerReferences") != meta.get("ownerReferences")
-                or before.get("finalizers") != meta.get("finalizers")
-            ):
-                keys.append(("gc", me[0], me[1]))
+        if event == "DELETED":
+            deleting = True
+        else:
+            deleting = bool(meta.get("deletionTimestamp"))
+            refs = meta.get("ownerReferences")
+            if refs or (deleting and meta.get("finalizers")):
+                # As upstream's graph builder: an object is looked at when it appears, when its owner
+                # references change and while it is being deleted; a status write changes none of that.
+                # (An owner's deletion queues its dependents below.)
+                if prev is None or deleting:
+                    keys.append(("gc", me[0], me[1]))
+                else:
+                    before = prev.get("metadata") or {}
+                    if before.get("ownerReferences") != refs or before.get("finalizers") != meta.get("finalizers"):
+                        keys.append(("gc", me[0], me[1]))
         if deleting:
-            keys.extend(("gc", ref, name) for ref, name in sorted(index.dependents.get(meta.get("uid", ""), ())))
-        return keys
+            dependents = dependents_of.get(meta.get("uid", ""))
+            if dependents:
+                keys.extend(("gc", ref, name) for ref, name in sorted(dependents))
+        return keys or ()
 
     def sync(ref: str, name: str, transport: Transport, now: datetime) -> list:
         api_version, kind, ns = ref.split("|")
@@ -152,8 +158,8 @@ def namespace_controller() -> Controller:
             else []
         )
 
-    def on_content(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        return [("namespace", "", obj["metadata"].get("namespace", ""))] if event == "DELETED" else []
+    def on_content(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
+        return (("namespace", "", obj["metadata"].get("namespace", "")),) if event == "DELETED" else ()
 
     watches = {("v1", "Namespace"): on_namespace}
     for res in _NAMESPACED:
@@ -169,6 +175,8 @@ def namespace_controller() -> Controller:
 
 def endpoints_controller() -> Controller:
     services: dict[str, set[str]] = defaultdict(set)
+    # Every pod change wakes its namespace's Services, by name: their keys are made once per Service change.
+    service_keys: dict[str, tuple[Key, ...]] = {}
 
     def on_service(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         meta = obj["metadata"]
@@ -177,12 +185,11 @@ def endpoints_controller() -> Controller:
             services[ns].discard(meta["name"])
         else:
             services[ns].add(meta["name"])
+        service_keys[ns] = tuple(("endpoints", ns, name) for name in sorted(services[ns]))
         return [("endpoints", ns, meta["name"])]
 
-    def on_pod(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        ns = obj["metadata"].get("namespace", "")
-        names = services.get(ns)
-        return [("endpoints", ns, name) for name in sorted(names)] if names else []
+    def on_pod(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
+        return service_keys.get(obj["metadata"].get("namespace", ""), ())
 
     def sync(ns: str, name: str, transport: Transport, now: datetime) -> list:
         service = transport.get("v1", "Service", ns, name)
@@ -256,19 +263,22 @@ def disruption_controller() -> Controller:
     budgets: dict[str, set[str]] = defaultdict(set)
     scalable = (("apps/v1", "ReplicaSet"), ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("batch/v1", "Job"))
 
+    # A member's change wakes its namespace's budgets, by name: their keys are made once per budget change.
+    budget_keys: dict[str, tuple[Key, ...]] = {}
+
     def on_budget(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         meta = obj["metadata"]
         ns = meta.get("namespace", "")
         if event == "DELETED":
             budgets[ns].discard(meta["name"])
+            budget_keys[ns] = tuple(("disruption", ns, name) for name in sorted(budgets[ns]))
             return []
         budgets[ns].add(meta["name"])
+        budget_keys[ns] = tuple(("disruption", ns, name) for name in sorted(budgets[ns]))
         return [("disruption", ns, meta["name"])]
 
-    def on_member(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        ns = obj["metadata"].get("namespace", "")
-        names = budgets.get(ns)
-        return [("disruption", ns, name) for name in sorted(names)] if names else []
+    def on_member(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
+        return budget_keys.get(obj["metadata"].get("namespace", ""), ())
 
     def sync(ns: str, name: str, transport: Transport, now: datetime) -> list:
         pdb = transport.get("policy/v1", "PodDisruptionBudget", ns, name)

@@ -19,6 +19,10 @@ CONTROLLER_NAMESPACE = "kube-system"
 CONTROLLER_MANAGER = UserInfo("system:kube-controller-manager", (rbac.AUTHENTICATED,))
 SCHEDULER = UserInfo("system:kube-scheduler", (rbac.AUTHENTICATED,))
 NODE_USER_PREFIX = "system:node:"
+# Node users are made once per node name (a kubelet pass asks for its user each time); the memo is
+# dropped whole when it holds this many, so a churn of node names cannot grow it without bound.
+NODE_USERS_REMEMBERED = 4096
+_node_users: dict[str, UserInfo] = {}
 
 
 def controller_account(account: str) -> UserInfo:
@@ -33,14 +37,21 @@ def controller_manager(account: str) -> dict:
 
 def node(name: str) -> UserInfo:
     """A kubelet's user: its client certificate names `system:node:<name>`, organisation `system:nodes`."""
-    return UserInfo(NODE_USER_PREFIX + name, (rbac.NODES_GROUP, rbac.AUTHENTICATED))
+    user = _node_users.get(name)
+    if user is None:
+        if len(_node_users) >= NODE_USERS_REMEMBERED:
+            _node_users.clear()
+        user = _node_users[name] = UserInfo(NODE_USER_PREFIX + name, (rbac.NODES_GROUP, rbac.AUTHENTICATED))
+    return user
 
 
 def kubelet_of_pod(namespace: str, name: str, transport: Transport) -> UserInfo | None:
     """The kubelet a pod's changes reach: the one of the node it is bound to (upstream's kubelet
     watches the pods with `spec.nodeName=<itself>`); None when the pod is gone or unbound."""
     pod = transport.get("v1", "Pod", namespace, name)
-    node_name = ((pod or {}).get("spec") or {}).get("nodeName")
+    if pod is None:
+        return None
+    node_name = (pod.get("spec") or {}).get("nodeName")
     return node(node_name) if node_name else None
 
 

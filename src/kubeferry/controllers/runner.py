@@ -22,7 +22,7 @@ import heapq
 import itertools
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,8 +34,9 @@ from kubeferry.machinery.rbac import UserInfo
 log = logging.getLogger("kubeferry.controllers")
 
 Key = tuple[str, str, str]
-# (api_version, kind, object, previous object or None, ADDED|MODIFIED|DELETED) -> keys to reconcile
-Mapper = Callable[[str, str, dict, dict | None, str], list[Key]]
+# (api_version, kind, object, previous object or None, ADDED|MODIFIED|DELETED) -> keys to reconcile, in
+# order (a list or a tuple; most changes map to none, and an empty tuple costs nothing to build)
+Mapper = Callable[[str, str, dict, dict | None, str], Iterable[Key]]
 MAX_RETRIES_PER_SETTLE = 15
 RETRY_DELAY = 1.0
 MIN_DELAY = 0.001
@@ -84,7 +85,10 @@ class Runner:
                 self._mappers.setdefault(kind, []).append(mapper)
         self.tiers = sorted({c.tier for c in controllers}) or [0]
         self._queues: dict[int, deque[Key]] = {t: deque() for t in self.tiers}
-        self._tier_of = {c.name: c.tier for c in controllers}
+        # Each controller's queue (its tier's); keys of unknown controllers go to the first tier.
+        self._queue_of = {c.name: self._queues[c.tier] for c in controllers}
+        self._first_queue = self._queues[self.tiers[0]]
+        self._tier_queues = tuple(self._queues[t] for t in self.tiers)  # in the order they run
         self.queued: set[Key] = set()
         self.timers: list[tuple[datetime, int, Key]] = []
         self._seq = itertools.count()
@@ -114,17 +118,21 @@ class Runner:
 
         def deliver(obj: dict, prev: dict | None, event: str) -> None:
             for mapper in mappers:
-                for key in mapper(api_version, kind, obj, prev, event):
-                    if key not in queued:
-                        enqueue(key)
+                keys = mapper(api_version, kind, obj, prev, event)
+                if keys:
+                    for key in keys:
+                        if key not in queued:
+                            enqueue(key)
 
         return deliver
 
     def enqueue(self, key: Key) -> None:
-        if key in self.queued:
+        queued = self.queued
+        if key in queued:
             return
-        self.queued.add(key)
-        self._queues[self._tier_of.get(key[0], self.tiers[0])].append(key)
+        queued.add(key)
+        queue = self._queue_of.get(key[0])
+        (self._first_queue if queue is None else queue).append(key)
         if self.on_work is not None:
             self.on_work()
 
@@ -161,14 +169,17 @@ class Runner:
         return [key for tier in self.tiers for key in self._queues[tier]]
 
     def _pop(self) -> Key | None:
-        for tier in self.tiers:
-            if self._queues[tier]:
-                return self._queues[tier].popleft()
+        for queue in self._tier_queues:
+            if queue:
+                return queue.popleft()
         return None
 
     def run_one(self) -> bool:
-        key = self._pop()
-        if key is None:
+        for queue in self._tier_queues:
+            if queue:
+                key = queue.popleft()
+                break
+        else:
             return False
         self.queued.discard(key)
         controller = self.controllers.get(key[0])
@@ -176,23 +187,26 @@ class Runner:
             return True
         now = self.clock.now()
         previous = None
+        act_as = self._act_as
+        transport = self.transport
         try:
-            if self._act_as is not None:
+            if act_as is not None:
                 user = controller.user
                 if controller.user_of is not None:
-                    user = controller.user_of(key[1], key[2], self.transport)
+                    user = controller.user_of(key[1], key[2], transport)
                     if user is None:
                         return True
-                previous = self._act_as(user, controller.reader)
-            actions = controller.reconcile(key[1], key[2], self.transport, now)
-            executor.execute(
-                actions,
-                self.transport,
-                self.recorder,
-                controller.component or controller.name,
-                now,
-                lambda s: self.schedule(key, s),
-            )
+                previous = act_as(user, controller.reader)
+            actions = controller.reconcile(key[1], key[2], transport, now)
+            if actions:
+                executor.execute(
+                    actions,
+                    transport,
+                    self.recorder,
+                    controller.component or controller.name,
+                    now,
+                    lambda s: self.schedule(key, s),
+                )
         except st.StatusError as e:
             self._retry(key, e)
         except Exception:  # noqa: BLE001 - a controller bug must not stop the control plane
@@ -202,7 +216,7 @@ class Runner:
             self._failures.pop(key, None)
         finally:
             if previous is not None:
-                self._act_as(*previous)
+                act_as(*previous)
         return True
 
     def _log_bug(self, key: Key) -> None:
