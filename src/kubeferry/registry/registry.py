@@ -36,6 +36,7 @@ from kubeferry.storage.store import Entry, Store
 
 FOREGROUND_FINALIZER = "foregroundDeletion"
 BINDING = "binding"  # the pods subresource the scheduler binds through (in process)
+POD_SCHEDULED = "PodScheduled"  # the condition binding sets
 ORPHAN_FINALIZER = "orphan"
 # PUT may create these kinds when the object is missing (AllowCreateOnUpdate upstream).
 CREATE_ON_UPDATE = frozenset({"Endpoints", "Event", "Lease", "Node", "EndpointSlice"})
@@ -249,7 +250,7 @@ class Registry:
             strategy.prepare_finalize_update(obj, old)
             errors = []
         elif subresource == BINDING and res.kind == "Pod" and not res.group:
-            obj, errors = self._bind(res, obj, old)
+            obj, errors = self._bind(res, obj, old, name)
         else:
             strategy.prepare_update(res, obj, old)
             api_defaults.apply_defaults(obj)
@@ -276,24 +277,50 @@ class Registry:
             raise st.conflict(res.plural, res.group, name, st.MODIFIED)
         return WriteResult(entry)
 
-    def _bind(self, res: Resource, obj: dict, old: dict) -> tuple[dict, list]:
+    def _bind(self, res: Resource, obj: dict, old: dict, name: str) -> tuple[dict, list]:
         """The in-process scheduler's binding: the pod's `spec.nodeName` and its PodScheduled condition in
         one stored write, as upstream's `pods/binding` stores them.
 
-        `obj` is the pod as bound (spec with the node, status with the condition).  It is prepared and
-        validated as the main-resource update of its spec followed by the status update of its status
-        would be, so the stored result is the one those two writes gave, under one resourceVersion and
-        one watch event.
+        `obj` is the pod as the scheduler bound it; only its node and its PodScheduled condition are
+        taken, the rest comes from the stored pod, as upstream's binding sets those two on the stored
+        pod without validating the pod again.  Upstream's refusals are kept (409 Conflict on
+        `pods/binding`): a pod being deleted, a pod already on a node, a pod with scheduling gates.
+        The stored result is the one the main-resource write of the spec followed by the status write
+        of the condition gave (the generation follows the spec change, as that write counted it).
         """
-        status = obj.get("status")
-        strategy.prepare_update(res, obj, old)
-        api_defaults.apply_defaults(obj)
-        errors = api_validation.validate_update(obj, old)
-        if errors:
-            return obj, errors
-        with_status = {**obj, "metadata": dict(obj["metadata"]), "status": status}
-        strategy.prepare_status_update(res, with_status, obj)
-        return with_status, api_validation.validate_status_update(with_status, obj)
+        old_meta, old_spec = old["metadata"], old.get("spec") or {}
+        refusal = ""
+        if old_meta.get("deletionTimestamp"):
+            refusal = f"pod {name} is being deleted, cannot be assigned to a host"
+        elif old_spec.get("nodeName"):
+            refusal = f'pod {name} is already assigned to node "{old_spec["nodeName"]}"'
+        elif old_spec.get("schedulingGates"):
+            refusal = f"pod {name} has non-empty .spec.schedulingGates"
+        if refusal:
+            raise st.conflict(res.plural + "/" + BINDING, res.group, name, refusal)
+        node = (obj.get("spec") or {}).get("nodeName") or ""
+        if not isinstance(node, str) or not node:
+            return obj, [st.required("target.name")]
+        if not api_validation.is_valid_subdomain_name(node):
+            return obj, [st.invalid("spec.nodeName", node, m) for m in api_validation.name_is_dns_subdomain(node)]
+        condition = None
+        for given in (obj.get("status") or {}).get("conditions") or ():
+            if isinstance(given, dict) and given.get("type") == POD_SCHEDULED:
+                condition = given
+        if condition is None or condition.get("status") != "True":
+            condition = {"lastProbeTime": None, "lastTransitionTime": rfc3339(self.now()), "status": "True"}
+            condition["type"] = POD_SCHEDULED
+        status = dict(old.get("status") or {})
+        conditions = [c for c in status.get("conditions") or () if c.get("type") != POD_SCHEDULED]
+        conditions.append(condition)
+        status["conditions"] = conditions
+        status.setdefault("phase", "Pending")
+        bound = dict(old)
+        meta = bound["metadata"] = dict(old_meta)
+        meta["generation"] = old_meta.get("generation", 1) + 1
+        bound["spec"] = {**old_spec, "nodeName": node}
+        bound["status"] = status
+        return bound, []
 
     # ---- delete ------------------------------------------------------------------------------
 
