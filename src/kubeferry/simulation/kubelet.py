@@ -68,8 +68,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from kubeferry.controllers.actions import Action, DeleteObject, RecordEvent, UpdateStatus
 from kubeferry.machinery.podutil import format_time, parse_time
 from kubeferry.simulation import behaviour as _behaviour
@@ -176,6 +174,7 @@ class _Model:
     pull_attempts: int = 0
     sandbox: bool = True  # False while volumes wait: no pod IP, PodReadyToStartContainers False
     hold: _Hold | None = None  # a transition held back by a missing ConfigMap/Secret
+    unready: str = ""  # the containers-not-ready message, made on first use (the containers never change)
 
     def set_condition(self, kind: str, status: str, at: _dt.datetime, reason: str = "", message: str = "") -> None:
         old = self.conditions.get(kind)
@@ -219,7 +218,9 @@ class _Snapshot:
 
     The status may be given, or rendered on first use from a copy of the model taken at the
     transition: a look that plays several transitions writes only the last status, and the earlier
-    ones are rendered only when a later look compares them with what is stored.
+    ones are rendered only when a later look compares them with what is stored.  The newest snapshot
+    of a timeline may share the timeline's model instead of a copy (`live`): whoever changes that
+    model next calls `detach` first, so the copy is made only when a later transition needs it.
     """
 
     __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx")
@@ -233,10 +234,15 @@ class _Snapshot:
         self._ctx: _Context | None = None
 
     @classmethod
-    def deferred(cls, at: _dt.datetime, model: _Model, ctx: _Context, events: list) -> _Snapshot:
+    def deferred(cls, at: _dt.datetime, model: _Model, ctx: _Context, events: list, live: bool = False) -> _Snapshot:
         snapshot = cls(at, None, events)
-        snapshot._model, snapshot._ctx = model.clone(), ctx
+        snapshot._model, snapshot._ctx = (model if live else model.clone()), ctx
         return snapshot
+
+    def detach(self, model: _Model) -> None:
+        """`model` is about to change: a snapshot still to be rendered from it takes its own copy."""
+        if self._model is model:
+            self._model = model.clone()
 
     @property
     def status(self) -> dict:
@@ -257,26 +263,68 @@ class _Snapshot:
         return self._managed
 
 
-@dataclass
 class _Context:
-    pod: Mapping[str, Any]
-    node: Mapping[str, Any]
-    behaviour: _behaviour.Behaviour
-    profile: _profiles.Profile
-    seed: str
-    host_ip: str
-    pod_ip: str
-    history: _mounts.ContentHistory | None = None
-    needs: _mounts.Needs | None = None
-    # Read from the pod once per look rather than once per transition.
-    restart_policy: str = field(init=False)
-    job_pod: bool = field(init=False)
-    liveness: Mapping[str, Any] = field(init=False)
+    """What one look reads besides the model: the pod, its node, behaviour, profile and addresses.
 
-    def __post_init__(self) -> None:
-        self.restart_policy = _restart_policy(self.pod)
-        self.job_pod = _is_job_pod(self.pod)
-        self.liveness = _liveness(self.pod)
+    `facts` (`_facts`: restart policy, Job ownership, liveness probe, the behaviour's delays) are
+    read from the pod once per timeline and handed to the next look's context (the timeline's
+    fingerprint guarantees the pod's spec, owners and behaviour are unchanged)."""
+
+    __slots__ = (
+        "pod",
+        "node",
+        "behaviour",
+        "profile",
+        "seed",
+        "host_ip",
+        "pod_ip",
+        "history",
+        "needs",
+        "facts",
+        "restart_policy",
+        "job_pod",
+        "liveness",
+        "behaviour_seconds",
+        "_foreign",
+    )
+
+    def __init__(
+        self,
+        pod: Mapping[str, Any],
+        node: Mapping[str, Any],
+        behaviour: _behaviour.Behaviour,
+        profile: _profiles.Profile,
+        seed: str,
+        host_ip: str,
+        pod_ip: str,
+        history: _mounts.ContentHistory | None = None,
+        needs: _mounts.Needs | None = None,
+        facts: tuple | None = None,
+    ) -> None:
+        self.pod, self.node, self.behaviour, self.profile, self.seed = pod, node, behaviour, profile, seed
+        self.host_ip, self.pod_ip, self.history, self.needs = host_ip, pod_ip, history, needs
+        if facts is None:
+            facts = _facts(pod, behaviour)
+        self.facts = facts
+        self.restart_policy, self.job_pod, self.liveness, self.behaviour_seconds = facts
+        self._foreign: list[tuple[dict, bool]] | None = None
+
+    @property
+    def foreign_conditions(self) -> list[tuple[dict, bool]]:
+        """The pod's conditions the kubelet does not own (PodScheduled, readiness gates …), each with
+        whether it is flat (copied with `dict`) — read from the pod once per look."""
+        if self._foreign is None:
+            self._foreign = [
+                (existing, all(not isinstance(v, _NESTED) for v in existing.values()))
+                for existing in (self.pod.get("status") or {}).get("conditions") or ()
+                if existing.get("type") not in CONDITION_ORDER
+            ]
+        return self._foreign
+
+
+def _facts(pod: Mapping[str, Any], behaviour: _behaviour.Behaviour) -> tuple:
+    """(restartPolicy, owned by a Job, the liveness probe, the behaviour's delays) of one pod."""
+    return _restart_policy(pod), _is_job_pod(pod), _liveness(pod), behaviour.seconds()
 
 
 # --- small helpers ----------------------------------------------------------------------------------
@@ -361,7 +409,11 @@ def pod_ip(pod: Mapping[str, Any], node: Mapping[str, Any]) -> str:
     network, usable = _pod_network(cidr)
     meta = pod.get("metadata") or {}
     key = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
-    return str(network.network_address + FIRST_POD_HOST + int(_digest("ip", key)[:12], 16) % usable)
+    host = FIRST_POD_HOST + int(_digest("ip", key)[:12], 16) % usable
+    if network.version == 4:  # dotted quad by hand: ipaddress' arithmetic and text cost more than the hash
+        value = int(network.network_address) + host
+        return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
+    return str(network.network_address + host)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -475,7 +527,9 @@ def _names(containers: list[_Container]) -> str:
 
 
 def _not_ready(model: _Model, at: _dt.datetime) -> None:
-    message = f"containers with unready status: {_names(model.containers)}"
+    message = model.unready
+    if not message:
+        message = model.unready = f"containers with unready status: {_names(model.containers)}"
     model.set_condition(COND_READY, "False", at, REASON_CONTAINERS_NOT_READY, message)
     model.set_condition(COND_CONTAINERS_READY, "False", at, REASON_CONTAINERS_NOT_READY, message)
 
@@ -787,10 +841,8 @@ def _render(model: _Model, ctx: _Context) -> dict:
         condition["status"] = status
         condition["type"] = kind
         conditions.append(condition)
-    for existing in (ctx.pod.get("status") or {}).get("conditions") or ():
-        if existing.get("type") not in CONDITION_ORDER:
-            flat = all(not isinstance(v, _NESTED) for v in existing.values())
-            conditions.append(dict(existing) if flat else copy.deepcopy(existing))
+    for existing, flat in ctx.foreign_conditions:
+        conditions.append(dict(existing) if flat else copy.deepcopy(existing))
     status: dict[str, Any] = {"phase": _phase(model), "conditions": conditions}
     if model.start_time is not None:
         status["hostIP"] = ctx.host_ip
@@ -847,7 +899,7 @@ def _replay(ctx: _Context, now: _dt.datetime) -> tuple[list[_Snapshot], _dt.date
     snapshots = timeline.snapshots
     if cut is None:
         return snapshots, _next_due(timeline), False
-    return _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now)
+    return _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now, keep=False)
 
 
 def _next_due(timeline: _Timeline) -> _dt.datetime | None:
@@ -857,17 +909,28 @@ def _next_due(timeline: _Timeline) -> _dt.datetime | None:
 
 
 def _deletion_tail(
-    model: _Model, ctx: _Context, snapshots: list[_Snapshot], cut: _dt.datetime, grace: float, now: _dt.datetime
+    model: _Model,
+    ctx: _Context,
+    snapshots: list[_Snapshot],
+    cut: _dt.datetime,
+    grace: float,
+    now: _dt.datetime,
+    keep: bool,
 ) -> tuple[list[_Snapshot], _dt.datetime | None, bool]:
     """Deletion: Ready goes False at the request; containers stop after preStop + stop-seconds or at the deadline.
 
-    Plays on `model` (callers pass a copy when it must stay as it was)."""
+    Plays on `model`; with `keep` on a copy of it unless the answer deletes the pod now (the caller
+    then drops the model: only a pod still stopping needs it as it was for its next look)."""
     if model.start_time is None or model.terminal_phase:
         return snapshots, None, True
-    snapshots.append(_Snapshot(cut, {}, _terminating(model, cut)))
-    snapshots[-1].status = _render(model, ctx)
     wanted = _pre_stop_seconds(ctx.pod) + ctx.behaviour.stop_seconds
     stop_at = _plus(cut, min(wanted, grace))
+    if keep and stop_at > now:
+        model = model.clone()
+    elif snapshots:
+        snapshots[-1].detach(model)
+    snapshots.append(_Snapshot(cut, {}, _terminating(model, cut)))
+    snapshots[-1].status = _render(model, ctx)
     if stop_at > now:
         return snapshots, stop_at, False
     _stopped(model, stop_at, wanted > grace, ctx)
@@ -1004,6 +1067,7 @@ class _Timeline:
     finished: bool = False  # no stage matches: nothing more happens until the pod is deleted
     needs: _mounts.Needs | None = None
     reported: _dt.datetime | None = None  # the newest snapshot whose events a look has recorded
+    facts: tuple | None = None  # `_Context.facts`, read from the pod by the timeline's first look
 
 
 _TIMELINES: dict[tuple[str, str], _Timeline] = {}
@@ -1049,9 +1113,10 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
 
     A held transition (`_Model.hold`) is looked at afresh on every call: the history it waits on
     may have grown since the last look."""
-    behaviour_seconds = ctx.behaviour.seconds()
+    behaviour_seconds = ctx.behaviour_seconds
     model = timeline.model
-    while not timeline.finished and len(timeline.snapshots) < MAX_TRANSITIONS:
+    snapshots = timeline.snapshots
+    while not timeline.finished and len(snapshots) < MAX_TRANSITIONS:
         hold = model.hold
         if hold is not None:
             released = _released_at(model, hold, ctx)
@@ -1059,6 +1124,8 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
             timeline.pending = (hold.stage, due)
             if (cut is not None and due >= cut) or due > now:
                 return
+            if snapshots:
+                snapshots[-1].detach(model)
             if released is not None:
                 model.hold = None
                 events = _transition(model, hold.stage.next, due, ctx)
@@ -1076,9 +1143,11 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
             stage, due = timeline.pending
             if (cut is not None and due >= cut) or due > now:
                 return
+            if snapshots:
+                snapshots[-1].detach(model)
             events = _enter(model, stage, due, ctx)
         timeline.at = due
-        timeline.snapshots.append(_Snapshot.deferred(due, model, ctx, events))
+        snapshots.append(_Snapshot.deferred(due, model, ctx, events, live=True))
         timeline.pending = None
 
 
@@ -1103,19 +1172,10 @@ def _replay_cached(
         behaviour = _behaviour.resolve(pod, rules)
         address = pod_ip(pod, node)
         needs = _mounts.pod_needs(pod) if history is not None else None
+        facts = None
     else:
-        behaviour, address, needs = timeline.behaviour, timeline.pod_ip, timeline.needs
-    ctx = _Context(
-        pod=pod,
-        node=node,
-        behaviour=behaviour,
-        profile=profile,
-        seed=seed,
-        host_ip=node_internal_ip(node),
-        pod_ip=address,
-        history=history,
-        needs=needs,
-    )
+        behaviour, address, needs, facts = timeline.behaviour, timeline.pod_ip, timeline.needs, timeline.facts
+    ctx = _Context(pod, node, behaviour, profile, seed, node_internal_ip(node), address, history, needs, facts)
     if fingerprint is None:
         return (*_replay(ctx, now), behaviour)
     if timeline is None:
@@ -1123,7 +1183,9 @@ def _replay_cached(
             for old in list(itertools.islice(_TIMELINES, TIMELINE_CACHE_LIMIT // 2)):
                 del _TIMELINES[old]
         model = _initial_model(pod, seed)
-        timeline = _Timeline(fingerprint, behaviour, address, model, _bound_at(pod, now), [], needs=needs)
+        timeline = _Timeline(
+            fingerprint, behaviour, address, model, _bound_at(pod, now), [], needs=needs, facts=ctx.facts
+        )
         _TIMELINES[key] = timeline
     deletion = _deletion_request(pod)
     cut = None if deletion is None else min(deletion[0], now)
@@ -1138,8 +1200,8 @@ def _replay_cached(
     snapshots = list(timeline.snapshots)
     if cut is None:
         return snapshots, _next_due(timeline), False, behaviour
-    # Deletion: as in `_replay`, on a copy of the model (the timeline stays as it was).
-    answer = _deletion_tail(timeline.model.clone(), ctx, snapshots, cut, deletion[1], now)
+    # Deletion: as in `_replay`; the timeline's model stays as it was unless the pod is deleted now.
+    answer = _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now, keep=True)
     if answer[2]:
         del _TIMELINES[key]  # the pod is deleted now
     return (*answer, behaviour)
@@ -1256,9 +1318,12 @@ def reconcile(
                 ref = references[field_path] = _reference(pod, field_path)
             actions.append(RecordEvent(ref, kind, reason, message))
     if snapshots and snapshots[-1].managed != shown:
-        # The write shares the stored (read-only) spec; metadata and status are its own.
+        # The write shares the stored (read-only) spec and the snapshot's rendered parts, which neither
+        # the kubelet nor the store changes once made (stored objects are never changed in place), so
+        # the next look finds the very same values when it compares; metadata and the status dict are
+        # the write's own.
         status = {k: v for k, v in current.items() if k not in MANAGED_KEYS}
-        status.update(orjson.loads(orjson.dumps(snapshots[-1].status)))
+        status.update(snapshots[-1].status)
         if meta.get("generation") is not None:
             status["observedGeneration"] = meta["generation"]
         updated = {**pod, "metadata": dict(meta), "status": status}
