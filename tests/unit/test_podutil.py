@@ -427,3 +427,53 @@ def test_pod_from_template_copies_are_independent():
     assert two["spec"]["containers"][0]["args"] == ["a"]
     assert template["spec"]["containers"][0]["args"] == ["a"]
     assert template["metadata"]["labels"] == {"app": "web"}
+
+
+def _typed(value):
+    """`value` with every node's exact type spelled out, so equal-but-differently-typed values differ."""
+    if isinstance(value, dict):
+        return (type(value).__name__, [(k, _typed(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+class _Labels(dict):
+    pass
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param({"containers": [{"name": "c", "image": "nginx", "args": ["a", "b"]}]}, id="plain"),
+        pytest.param({"n": 1, "f": 1.0, "t": True, "z": None, "neg": -0.0, "big": 2**63}, id="numbers-keep-types"),
+        pytest.param({"b": {"y": 1, "a": 2}, "a": []}, id="key-order"),
+        pytest.param({"huge": 2**70}, id="beyond-64-bit"),
+        pytest.param({"x": float("nan")}, id="nan"),
+        pytest.param({"t": (1, 2)}, id="tuple"),
+        pytest.param({1: "int-key"}, id="non-string-key"),
+        pytest.param({"s": "\ud800"}, id="lone-surrogate"),
+        pytest.param(_Labels(a="b"), id="dict-subclass"),
+    ],
+)
+def test_pods_from_template_equal_pod_from_template_exactly(spec):
+    template = {"metadata": {"labels": {"app": "web"}, "annotations": {"n": "1"}, "finalizers": ["f"]}, "spec": spec}
+    parent = {"metadata": {"name": "web-abc", "namespace": "prod", "uid": "u"}}
+    ref = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-abc", "uid": "u", "controller": True}
+    one = podutil.pod_from_template(template, parent, ref)
+    many = podutil.pods_from_template(template, parent, ref, 3)
+    assert [_typed(p) for p in many] == [_typed(one)] * 3
+    assert [list(p["metadata"]) for p in many] == [list(one["metadata"])] * 3
+    many[0]["spec"]["added"] = 1
+    many[0]["metadata"]["labels"]["extra"] = "x"
+    many[0]["metadata"]["ownerReferences"][0]["name"] = "changed"
+    assert "added" not in many[1]["spec"] and "added" not in template["spec"]
+    assert many[1]["metadata"]["labels"] == template["metadata"]["labels"] == {"app": "web"}
+    assert many[1]["metadata"]["ownerReferences"] == [ref] and ref["name"] == "web-abc"
+
+
+def test_pods_from_template_without_namespace_or_metadata():
+    ref = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "w", "uid": "u", "controller": True}
+    many = podutil.pods_from_template({"spec": {"a": [1]}}, {"metadata": {"name": "w"}}, ref, 2)
+    assert many == [podutil.pod_from_template({"spec": {"a": [1]}}, {"metadata": {"name": "w"}}, ref)] * 2
+    assert podutil.pods_from_template({}, {"metadata": {"name": "w"}}, ref, 0) == []

@@ -17,6 +17,7 @@ from datetime import datetime
 from kubeferry.client.transport import Transport
 from kubeferry.controllers import identity, replicaset
 from kubeferry.controllers.runner import Controller, Key
+from kubeferry.machinery.status import StatusError
 
 
 def controller_of(obj: dict) -> dict | None:
@@ -95,11 +96,15 @@ class PodsByController:
     owner are skipped by the claim), so with this index a pass no longer walks every pod of a busy
     namespace.  Only a scale-down also ranks by the pods of sibling ReplicaSets; it then lists the
     namespace as before (`_NamespacePods`).
+
+    Once a ReplicaSet has had a pass, the index also keeps what that pass learns of its own pods
+    (`replicaset.OwnedPods`), pod change by pod change, so the next pass need not walk them (`owned`).
     """
 
     def __init__(self) -> None:
         self._bucket_of: dict[tuple[str, str], tuple[str, str]] = {}  # (ns, name) -> (ns, controller uid)
         self._buckets: dict[tuple[str, str], dict[str, dict]] = {}  # (ns, controller uid or "") -> name -> pod
+        self._owned: dict[tuple[str, str], replicaset.OwnedPods] = {}  # (ns, controller uid) -> its pods' facts
 
     def observe(self, pod: dict, deleted: bool) -> dict | None:
         """Index the pod's new state (or its removal); returns its controller reference."""
@@ -108,20 +113,58 @@ class PodsByController:
         ref = controller_of(pod)
         key = (namespace, ref.get("uid", "") if ref is not None else "")
         old = self._bucket_of.get((namespace, name))
+        owned = self._owned
         if old == key and not deleted:
             self._buckets[key][name] = pod  # same controller as before (status writes): replace in place
+            facts = owned.get(key)
+            if facts is not None:
+                facts.put(name, pod)
             return ref
         if old is not None:
             del self._bucket_of[(namespace, name)]
             bucket = self._buckets[old]
             bucket.pop(name, None)
+            facts = owned.get(old)
+            if facts is not None:
+                facts.discard(name)
             if not bucket:
                 del self._buckets[old]
+                owned.pop(old, None)
         if deleted:
             return ref
         self._bucket_of[(namespace, name)] = key
         self._buckets.setdefault(key, {})[name] = pod
+        facts = owned.get(key)
+        if facts is not None:
+            facts.put(name, pod)
         return ref
+
+    def owned(self, rs: dict) -> replicaset.OwnedPods | None:
+        """What a pass of `rs` over its candidates would learn, kept from the change stream; None when
+        that pass must walk them: `rs` has no uid or an invalid selector, an owned pod no longer matches
+        (to be released), or an orphan of the namespace would be adopted (ownership.claim decides those)."""
+        meta = rs.get("metadata") or {}
+        uid = meta.get("uid") or ""
+        if not uid:
+            return None
+        namespace = meta.get("namespace") or ""
+        key = (namespace, uid)
+        facts = self._owned.get(key)
+        if facts is None or not facts.fits(rs):
+            try:
+                facts = replicaset.OwnedPods(rs)
+            except StatusError:
+                return None
+            for name, pod in self._buckets.get(key, {}).items():
+                facts.put(name, pod)
+            self._owned[key] = facts
+        if facts.to_claim:
+            return None
+        would_claim = facts.would_claim
+        for orphan in self._buckets.get((namespace, ""), {}).values():
+            if would_claim(orphan):
+                return None
+        return facts
 
     def candidates(self, namespace: str, controller_uid: str) -> list[dict]:
         """The pods `controller_uid` controls and the orphans of `namespace`, in list order (by name)."""
@@ -172,6 +215,9 @@ def indexed_sync_replicaset(index: PodsByController):
         pods = _NamespacePods(transport, namespace)
         if not uid:
             return replicaset.reconcile(rs, pods, now, related_replica_sets=related)
+        owned = index.owned(rs)
+        if owned is not None:
+            return replicaset.reconcile(rs, pods, now, related_replica_sets=related, owned=owned)
         candidates = index.candidates(namespace, uid)
         return replicaset.reconcile(rs, pods, now, related_replica_sets=related, candidates=candidates)
 

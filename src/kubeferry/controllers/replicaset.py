@@ -42,6 +42,8 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from kubeferry.controllers import ownership
 from kubeferry.controllers.actions import Action, CreateObject, DeleteObject, RequeueAfter, UpdateStatus
 from kubeferry.machinery import podutil
@@ -125,11 +127,28 @@ def _in_namespace(pods: Sequence[dict], namespace: str) -> list[dict]:
     return [p for p in pods if (_meta(p).get("namespace") or "") == namespace]
 
 
+def _fully_labeled(pod: Mapping[str, Any], template_labels: Sequence[tuple[str, str]]) -> bool:
+    """The pod's labels carry every template label (`template_labels`: its items)."""
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    for key, value in template_labels:  # noqa: SIM110 - a loop, not a generator per pod
+        if labels.get(key) != value:
+            return False
+    return True
+
+
+def _ready(pod: Mapping[str, Any]) -> bool:
+    """`podutil.is_pod_ready`, inlined: the first Ready condition has status True."""
+    for condition in (pod.get("status") or {}).get("conditions") or ():
+        if condition.get("type") == podutil.POD_READY:
+            return condition.get("status") == podutil.CONDITION_TRUE
+    return False
+
+
 class _Tally:
     """The status counts of claimed pods: fully labeled, ready, and available at `now`.
 
-    One pod costs a few dictionary reads (`podutil.is_pod_ready` inlined): the pass adds every claimed
-    pod while it walks the candidates, so the counts need no second walk.
+    One pod costs a few dictionary reads: the pass adds every claimed pod while it walks the
+    candidates, so the counts need no second walk.
     """
 
     __slots__ = ("template_labels", "min_ready", "now", "fully_labeled", "ready", "available")
@@ -141,19 +160,12 @@ class _Tally:
         self.fully_labeled = self.ready = self.available = 0
 
     def add(self, pod: Mapping[str, Any]) -> None:
-        labels = (pod.get("metadata") or {}).get("labels") or {}
-        for key, value in self.template_labels:
-            if labels.get(key) != value:
-                break
-        else:
+        if _fully_labeled(pod, self.template_labels):
             self.fully_labeled += 1
-        for condition in (pod.get("status") or {}).get("conditions") or ():
-            if condition.get("type") == podutil.POD_READY:
-                if condition.get("status") == podutil.CONDITION_TRUE:
-                    self.ready += 1
-                    if self.min_ready == 0 or podutil.is_pod_available(pod, self.min_ready, self.now):
-                        self.available += 1
-                return
+        if _ready(pod):
+            self.ready += 1
+            if self.min_ready == 0 or podutil.is_pod_available(pod, self.min_ready, self.now):
+                self.available += 1
 
 
 class _Pass:
@@ -175,34 +187,22 @@ class _Pass:
         claim_uid = rs_meta.get("uid", "")  # what ownership.claim compares controller references with
         owner_uid = rs_meta.get("uid")  # what ownership.is_controlled_by compares them with
         matches = self.selector.matches
-        terminal = _TERMINAL_PHASES
         self.tally = tally = _Tally(rs, now) if now is not None else None
         claimed: list[dict] = []
         actions: list[Action] = []
         terminating: list[dict] = []
         for pod in pods:
-            meta = pod.get("metadata") or {}
-            if (meta.get("namespace") or "") != namespace:
+            found = _classify(pod, namespace, owner_uid, claim_uid, matches)
+            if found is _CLAIMED:
+                claimed.append(pod)
+                if tally is not None:
+                    tally.add(pod)
                 continue
-            if ((pod.get("status") or {}).get("phase") or "") in terminal:
+            if found is _TERMINATING:
+                terminating.append(pod)
                 continue
-            ref = None
-            for owner_ref in meta.get("ownerReferences") or ():  # ownership.get_controller_of
-                if owner_ref.get("controller") is True:
-                    ref = owner_ref
-                    break
-            if meta.get("deletionTimestamp"):
-                if ref is not None and ref.get("uid") == owner_uid and matches(meta.get("labels") or {}):
-                    terminating.append(pod)
+            if found is _SKIPPED:
                 continue
-            if ref is not None:
-                if ref.get("uid") != claim_uid:
-                    continue  # someone else's
-                if matches(meta.get("labels") or {}):
-                    claimed.append(pod)
-                    if tally is not None:
-                        tally.add(pod)
-                    continue
             more, patches = ownership.claim(
                 rs,
                 KIND,
@@ -223,13 +223,152 @@ class _Pass:
         return self.selector.matches((pod.get("metadata") or {}).get("labels") or {})
 
 
+# What a pass does with one candidate pod (`_classify`).
+_SKIPPED = "skipped"  # another namespace, terminal, someone else's, or being deleted and not ours
+_TERMINATING = "terminating"  # ours, matching, being deleted (status.terminatingReplicas)
+_CLAIMED = "claimed"  # ours and matching: counted as it is
+_TO_CLAIM = "to claim"  # an orphan, or ours no longer matching: ownership.claim adopts or releases it
+
+
+def _classify(pod: Mapping[str, Any], namespace: str, owner_uid: Any, claim_uid: Any, matches) -> str:
+    """The one step of a pass's walk that decides about `pod` alone (see `_Pass`)."""
+    meta = pod.get("metadata") or {}
+    if (meta.get("namespace") or "") != namespace:
+        return _SKIPPED
+    if ((pod.get("status") or {}).get("phase") or "") in _TERMINAL_PHASES:
+        return _SKIPPED
+    ref = None
+    for owner_ref in meta.get("ownerReferences") or ():  # ownership.get_controller_of
+        if owner_ref.get("controller") is True:
+            ref = owner_ref
+            break
+    if meta.get("deletionTimestamp"):
+        if ref is not None and ref.get("uid") == owner_uid and matches(meta.get("labels") or {}):
+            return _TERMINATING
+        return _SKIPPED
+    if ref is not None:
+        if ref.get("uid") != claim_uid:
+            return _SKIPPED
+        if matches(meta.get("labels") or {}):
+            return _CLAIMED
+    return _TO_CLAIM
+
+
+class OwnedPods:
+    """What a pass over one ReplicaSet's candidates learns, kept up to date pod by pod.
+
+    The owner of the pod index (controllers/catalog.py) hands it every change to a pod the ReplicaSet
+    controls; each is classified by `_classify`, the very step of the pass's walk, and counted as
+    `_Tally` counts it.  `pass_facts` then gives what `_Pass` would over the same candidates (the owned
+    pods and the namespace's orphans, by name) without walking them — valid only while no owned pod
+    waits to be adopted or released (`to_claim` empty) and no orphan of the namespace would be claimed,
+    as the index checks; otherwise the pass walks.  The facts depend on the ReplicaSet only through its
+    namespace, uid, selector and template labels (`fits`); minReadySeconds and `now` are applied when
+    the facts are asked for.
+    """
+
+    __slots__ = (
+        "namespace",
+        "uid",
+        "_shape",
+        "_matches",
+        "_labels",
+        "claimed",
+        "fully_labeled",
+        "terminating",
+        "ready",
+        "to_claim",
+    )
+
+    def __init__(self, rs: Mapping[str, Any]) -> None:
+        meta = _meta(rs)
+        self.namespace = meta.get("namespace") or ""
+        self.uid = meta.get("uid") or ""
+        self._shape = self.shape(rs)
+        self._matches = from_label_selector(_spec(rs).get("selector")).matches  # StatusError when invalid
+        self._labels = list(_template_labels(rs).items())
+        self.claimed: dict[str, tuple[Mapping[str, Any], bool]] = {}  # name -> (pod, fully labeled)
+        self.fully_labeled = 0  # claimed pods carrying every template label
+        self.terminating: dict[str, Mapping[str, Any]] = {}
+        self.ready: dict[str, Mapping[str, Any]] = {}  # claimed pods that are ready
+        self.to_claim: set[str] = set()
+
+    @staticmethod
+    def shape(rs: Mapping[str, Any]) -> bytes:
+        """The parts of `rs` the classification depends on, as exact JSON text (`True` and `1` differ)."""
+        meta = _meta(rs)
+        try:
+            return orjson.dumps(
+                [meta.get("namespace") or "", meta.get("uid") or "", _spec(rs).get("selector"), _template_labels(rs)]
+            )
+        except TypeError:
+            return b""  # not JSON: never fits, so every pass walks
+
+    def fits(self, rs: Mapping[str, Any]) -> bool:
+        return bool(self._shape) and self.shape(rs) == self._shape
+
+    def classify(self, pod: Mapping[str, Any]) -> str:
+        return _classify(pod, self.namespace, self.uid, self.uid, self._matches)
+
+    def would_claim(self, orphan: Mapping[str, Any]) -> bool:
+        """A pass would hand this orphan of the namespace to `ownership.claim` and it would be adopted:
+        it is to claim and matches the selector (claim leaves a non-matching orphan alone, no patch)."""
+        return self.classify(orphan) is _TO_CLAIM and self._matches((orphan.get("metadata") or {}).get("labels") or {})
+
+    def put(self, name: str, pod: Mapping[str, Any]) -> None:
+        """`pod` (named `name`, controlled by the ReplicaSet) is new or changed."""
+        self.discard(name)
+        found = self.classify(pod)
+        if found is _CLAIMED:
+            fully = _fully_labeled(pod, self._labels)
+            self.claimed[name] = (pod, fully)
+            if fully:
+                self.fully_labeled += 1
+            if _ready(pod):
+                self.ready[name] = pod
+        elif found is _TERMINATING:
+            self.terminating[name] = pod
+        elif found is _TO_CLAIM:
+            self.to_claim.add(name)
+
+    def discard(self, name: str) -> None:
+        """The pod named `name` is gone, or no longer controlled by the ReplicaSet."""
+        was = self.claimed.pop(name, None)
+        if was is not None:
+            if was[1]:
+                self.fully_labeled -= 1
+            self.ready.pop(name, None)
+        elif self.terminating.pop(name, None) is None:
+            self.to_claim.discard(name)
+
+    def pass_facts(self, rs: dict, now: _dt.datetime) -> _Pass:
+        """What `_Pass(rs, candidates, now)` finds, from the kept classification (see the class doc)."""
+        facts = _Pass.__new__(_Pass)
+        facts.rs = rs
+        claimed = self.claimed
+        facts.active = [claimed[name][0] for name in sorted(claimed)]
+        terminating = self.terminating
+        facts.terminating = [terminating[name] for name in sorted(terminating)] if terminating else []
+        facts.claim_actions = []
+        tally = facts.tally = _Tally(rs, now)
+        tally.fully_labeled = self.fully_labeled
+        tally.ready = len(self.ready)
+        if tally.min_ready == 0:
+            tally.available = tally.ready
+        else:
+            tally.available = sum(
+                1 for pod in self.ready.values() if podutil.is_pod_available(pod, tally.min_ready, now)
+            )
+        return facts
+
+
 # --- managing replicas -----------------------------------------------------------------------------
 
 
 def _create_actions(rs: dict, count: int) -> list[Action]:
     template = _spec(rs).get("template") or {}
     controller_ref = ownership.new_controller_ref(rs, API_VERSION, KIND)
-    return [CreateObject(podutil.pod_from_template(template, rs, controller_ref)) for _ in range(count)]
+    return [CreateObject(pod) for pod in podutil.pods_from_template(template, rs, controller_ref, count)]
 
 
 def _related_pods(rs: dict, pods: Sequence[dict], related_replica_sets: Sequence[dict] | None) -> list[dict]:
@@ -429,6 +568,7 @@ def reconcile(
     rng: Any = None,
     related_replica_sets: Sequence[dict] | None = None,
     candidates: Sequence[dict] | None = None,
+    owned: OwnedPods | None = None,
 ) -> list[Action]:
     """One upstream sync of `rs`: claim patches, pod creates or deletes, status update, requeue.
 
@@ -436,13 +576,19 @@ def reconcile(
     ReplicaSets (those sharing `rs`'s controller rank pods for deletion); when omitted only `rs`'s own
     selector counts.  `candidates`, when given, are the pods `rs` controls plus the namespace's orphans
     in `pods`' order: the claim only ever looks at those, so the pass need not walk all of `pods`
-    (which a scale-down still reads, to rank by sibling pods).  `rng` is accepted for symmetry with
+    (which a scale-down still reads, to rank by sibling pods).  `owned`, when given, stands for the
+    walk over `candidates`: its `pass_facts` are what that walk would find (see `OwnedPods`; the
+    caller makes sure it applies).  `rng` is accepted for symmetry with
     the other reconcilers: every choice here is deterministic.  A selector that cannot be parsed
     yields no actions (upstream logs and gives up).
     """
     del rng
     try:
-        sync = _Pass(rs, pods if candidates is None else candidates, now)
+        sync = (
+            owned.pass_facts(rs, now)
+            if owned is not None
+            else _Pass(rs, pods if candidates is None else candidates, now)
+        )
     except StatusError:
         return []
     actions: list[Action] = list(sync.claim_actions)
