@@ -351,3 +351,55 @@ def test_the_control_plane_enforces_each_controllers_role():
     pods = [e.obj for e in registry.store.list("pods", "default")]
     assert len(pods) == 2 and {p["spec"]["nodeName"] for p in pods} <= {NODE_1, NODE_2}
     assert {p["status"]["phase"] for p in pods} == {"Running"}
+
+
+# The kubelet requests the Node authorizer allows by itself, which the in-process transport decides
+# from the request's parts (`node_allows`): (verb, group, resource, subresource, namespace, name).
+NODE_ALLOWS_ALONE = [
+    ("get", "", "pods", "", "default", "on-1"),
+    ("create", "", "pods", "", "default", "mirror"),
+    ("delete", "", "pods", "", "default", "on-2"),  # NodeRestriction, not the authorizer, refuses this one
+    ("update", "", "pods", "status", "default", "on-1"),
+    ("patch", "", "pods", "status", "default", "on-1"),
+    ("create", "", "pods", "eviction", "default", "on-1"),
+    ("get", "", "nodes", "", "", NODE_1),
+    ("update", "", "nodes", "", "", NODE_2),  # likewise left to NodeRestriction
+    ("update", "", "nodes", "status", "", NODE_1),
+    ("create", "coordination.k8s.io", "leases", "", "kube-node-lease", "any"),
+    ("update", "coordination.k8s.io", "leases", "", "kube-node-lease", NODE_1),
+]
+
+
+def test_node_allows_answers_yes_only_where_the_node_authorizer_does(registry):
+    authz = Authorizer(registry.store)
+    verbs = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+    targets = [("", "pods"), ("", "nodes"), ("coordination.k8s.io", "leases")]
+    seen = set()
+    for verb in verbs:
+        for group, resource in targets:
+            for sub in ("", "status", "eviction", "binding"):
+                for namespace in ("", "default", "kube-node-lease"):
+                    for name in ("", "on-1", "on-2", "missing", "mirror", "any", NODE_1, NODE_2):
+                        for node in (NODE_1, ""):
+                            fast = authorization.node_allows(
+                                registry.store, node, verb, group, resource, sub, namespace, name
+                            )
+                            full = authz.node_decision(node, attrs(verb, group, resource, namespace, name, sub))[0]
+                            assert not fast or full, (node, verb, group, resource, sub, namespace, name)
+                            if fast and node:
+                                seen.add((verb, group, resource, sub, namespace, name))
+    assert set(NODE_ALLOWS_ALONE) <= seen
+    assert ("get", "", "pods", "", "default", "on-2") not in seen
+    assert ("get", "", "pods", "", "default", "missing") not in seen
+    assert ("update", "coordination.k8s.io", "leases", "", "kube-node-lease", NODE_2) not in seen
+
+
+def test_a_kubelets_transport_decides_its_own_pods_without_the_full_decision(registry, monkeypatch):
+    transport = kubelet_transport(registry, NODE_1)
+    full = []
+    monkeypatch.setattr(transport.authorizer, "check_in_process", lambda *a, **k: full.append(a))
+    own = copy.deepcopy(transport.get("v1", "Pod", "default", "on-1"))
+    own["status"] = {"phase": "Running"}
+    transport.update(own, subresource="status")
+    transport.get("v1", "Pod", "default", "on-2")  # not its pod: the full decision is asked
+    assert [a[1].name for a in full] == ["on-2"]

@@ -40,6 +40,8 @@ _RESOLVED: dict[tuple[str, str], tuple[resources.Resource, str]] = {}
 CONTROLLER_MANAGER = UserInfo("system:kube-controller-manager", ("system:authenticated",))
 # The write a subresource stands for: binding a pod is a POST (create) of pods/binding.
 _SUBRESOURCE_VERBS = {"binding": "create", "eviction": "create"}
+# A kubelet's writes NodeRestriction looks at.
+_NODE_RESTRICTED_VERBS = frozenset({"create", "update", "patch", "delete"})
 
 
 def _resolve(api_version: str, kind: str) -> tuple[resources.Resource, str]:
@@ -65,9 +67,10 @@ class InProcessTransport:
         self.user: UserInfo | None = default_user
         self.reader: UserInfo | None = None
         self._node = False
+        self._node_name = ""  # the kubelet's node while acting as one
         self._allowed: set[tuple] = set()
         self._allowed_by: dict[tuple, set[tuple]] = {}
-        self._identities: dict[tuple, tuple[bool, set[tuple]]] = {}
+        self._identities: dict[tuple, tuple[bool, set[tuple], str]] = {}
         self._generation = -1
 
     def act_as(self, user: UserInfo | None, reader: UserInfo | None = None) -> tuple:
@@ -79,9 +82,10 @@ class InProcessTransport:
         identity = (self.user, self.reader)
         known = self._identities.get(identity)
         if known is None:  # first pass as this identity: is it a kubelet, and its set of allowed checks
-            is_node = self.user is not None and authorization.node_name_of(self.user) is not None
-            known = self._identities[identity] = (is_node, self._allowed_by.setdefault(identity, set()))
-        self._node, self._allowed = known
+            node = authorization.node_name_of(self.user) if self.user is not None else None
+            allowed = self._allowed_by.setdefault(identity, set())
+            known = self._identities[identity] = (node is not None, allowed, node or "")
+        self._node, self._allowed, self._node_name = known
         return previous
 
     # ---- authorization ------------------------------------------------------------------------
@@ -102,26 +106,42 @@ class InProcessTransport:
             for allowed in self._allowed_by.values():
                 allowed.clear()
         namespace = namespace if res.namespaced else ""
-        key = (verb, res.group, res.plural, subresource, namespace)
+        group, plural = res.group, res.plural
+        key = (verb, group, plural, subresource, namespace)
         if key in self._allowed:
             return
-        attrs = Attributes(
-            verb, api_group=res.group, resource=res.plural, subresource=subresource, namespace=namespace, name=name
-        )
-        if self._node and authorization.node_decides_per_object(res.group, res.plural):
-            self.authorizer.check_in_process(self.user, attrs, self.reader)
-            if verb in ("create", "update", "patch", "delete"):
-                existing = self.registry.store.get(resources.storage_key(res), namespace, name) if name else None
-                authorization.node_restriction(self.user, attrs, obj, existing.obj if existing is not None else None)
+        if self._node and authorization.node_decides_per_object(group, plural):
+            # A kubelet's request the Node authorizer allows by itself needs no `Attributes` and no RBAC;
+            # any other goes through the full decision (the same answer, and the same 403).
+            node, store = self._node_name, self.registry.store
+            if not authorization.node_allows(store, node, verb, group, plural, subresource, namespace, name):
+                attrs = Attributes(
+                    verb, api_group=group, resource=plural, subresource=subresource, namespace=namespace, name=name
+                )
+                self.authorizer.check_in_process(self.user, attrs, self.reader)
+            if verb in _NODE_RESTRICTED_VERBS:
+                existing = store.get(resources.storage_key(res), namespace, name) if name else None
+                authorization.restrict_node_write(
+                    node,
+                    verb,
+                    group,
+                    plural,
+                    subresource,
+                    namespace,
+                    name,
+                    obj,
+                    existing.obj if existing is not None else None,
+                )
             return
-        unnamed = Attributes(
-            verb, api_group=res.group, resource=res.plural, subresource=subresource, namespace=namespace
-        )
+        unnamed = Attributes(verb, api_group=group, resource=plural, subresource=subresource, namespace=namespace)
         try:
             self.authorizer.check_in_process(self.user, unnamed, self.reader)
         except st.StatusError:
             if not name:
                 raise
+            attrs = Attributes(
+                verb, api_group=group, resource=plural, subresource=subresource, namespace=namespace, name=name
+            )
             self.authorizer.check_in_process(self.user, attrs, self.reader)  # a rule naming this object
         else:
             self._allowed.add(key)
