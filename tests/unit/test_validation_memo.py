@@ -464,3 +464,24 @@ def test_remembered_answers_equal_fresh_ones(order):
     assert warm == cold
     # Once more, everything remembered that could be.
     assert _answers(objects, cold=False) == cold
+
+
+def _meta_with(**fields) -> dict:
+    return {"name": "web", "namespace": "default", "uid": "u", "resourceVersion": "7", **fields}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error_field"),
+    [
+        pytest.param("labels", {"bad key!": "v"}, "metadata.labels", id="labels"),
+        pytest.param("annotations", {"bad key!": "v"}, "metadata.annotations", id="annotations"),
+        pytest.param("ownerReferences", [{"apiVersion": "v1"}], "metadata.ownerReferences[0].kind", id="owners"),
+    ],
+)
+def test_the_stored_objects_own_metadata_values_are_not_validated_again(field, value, error_field):
+    """An update that carries the stored object's own labels, annotations or owners (the same objects)
+    has nothing new to validate there; an equal copy is validated as any client value is."""
+    old = _meta_with(**{field: value})
+    assert validation.validate_object_meta_update(_meta_with(**{field: value}), old) == []
+    copied = validation.validate_object_meta_update(_meta_with(**{field: copy.deepcopy(value)}), old)
+    assert [e.field for e in copied][:1] == [error_field]

@@ -668,13 +668,14 @@ def validate_object_meta_update(new: dict | None, old: dict | None, path: str = 
         # Equal values are semantically equal: only a difference needs the full comparison.
         if now != before:
             errs += validate_immutable(now, before, child(path, f))
-    # Absent or empty labels, annotations and owners have nothing to check.
+    # Absent or empty labels, annotations and owners have nothing to check, and neither has the stored
+    # object's own value (the very same object, kept as it was): it was found valid when it was stored.
     labels, annotations, owners = new.get("labels"), new.get("annotations"), new.get("ownerReferences")
-    if labels:
+    if labels and labels is not old.get("labels"):
         errs += validate_labels(labels, child(path, "labels"))
-    if annotations:
+    if annotations and annotations is not old.get("annotations"):
         errs += validate_annotations(annotations, child(path, "annotations"))
-    if owners:
+    if owners and owners is not old.get("ownerReferences"):
         errs += _validate_owner_references(owners, child(path, "ownerReferences"))
     return errs
 

@@ -57,6 +57,8 @@ def _uuid4(bits: int) -> str:
 
 # The metadata of an Event as recorders build it, once the registry has filled in its fields.
 _PLAIN_EVENT_META = frozenset({"name", "namespace", "uid", "creationTimestamp"})
+# ... and as they send it.
+_GIVEN_PLAIN_EVENT_META = frozenset({"name", "namespace"})
 
 
 def _plain_event_errors(obj: dict) -> list | None:
@@ -148,15 +150,22 @@ class Registry:
                     res.kind, res.group, "", [st.required("metadata.name", "name or generateName is required")]
                 )
         name = meta["name"]
-        for dropped in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
-            meta.pop(dropped, None)
+        # An Event as the recorders write it (only a name and a namespace in its metadata): nothing to
+        # drop, and the strategy, admission and defaults have nothing to do for a core Event.
+        plain_event = res.kind == "Event" and not res.group and meta.keys() <= _GIVEN_PLAIN_EVENT_META
+        if not plain_event:
+            for dropped in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
+                meta.pop(dropped, None)
         meta["uid"] = _uuid4(self.rng.getrandbits(128))
         meta["creationTimestamp"] = rfc3339(self.now())
         admission.check_namespace(self.store, res, meta.get("namespace", ""), creating=True)
-        strategy.prepare_create(res, obj)
-        admission.admit_create(self.store, res, obj)
-        api_defaults.apply_defaults(obj)
-        errors = _plain_event_errors(obj) if res.kind == "Event" and not res.group else None
+        if plain_event:
+            errors = _plain_event_errors(obj)
+        else:
+            strategy.prepare_create(res, obj)
+            admission.admit_create(self.store, res, obj)
+            api_defaults.apply_defaults(obj)
+            errors = _plain_event_errors(obj) if res.kind == "Event" and not res.group else None
         if errors is None:
             errors = api_validation.validate_create(obj)
         if res.kind == "Service" and not errors:
@@ -166,9 +175,9 @@ class Registry:
         if errors:
             raise st.invalid_object(res.kind, res.group, name, errors)
         key = storage_key(res)
-        if self.store.get(key, meta.get("namespace", ""), name) is not None:
-            raise st.already_exists(res.plural, res.group, name)
         if dry_run:
+            if self.store.get(key, meta.get("namespace", ""), name) is not None:
+                raise st.already_exists(res.plural, res.group, name)
             return WriteResult(Entry(obj, b"", self.store.resource_version), created=True)
         try:
             entry = self.store.put(key, obj, create=True)
