@@ -19,8 +19,12 @@ RS_REF = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid":
 OTHER_REF = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-2", "uid": "rs-2", "controller": True}
 
 
-def pod(name: str, refs: list | None = None, phase: str = "Pending", deleting: bool = False) -> dict:
+def pod(
+    name: str, refs: list | None = None, phase: str = "Pending", deleting: bool = False, finalizers: list | None = None
+) -> dict:
     meta: dict = {"name": name, "namespace": "default", "uid": f"uid-{name}"}
+    if finalizers:
+        meta["finalizers"] = finalizers
     if refs is not None:
         meta["ownerReferences"] = refs
     if deleting:
@@ -134,11 +138,14 @@ def test_owner_index_status_write_of_an_unseen_object_is_recorded():
             pod("p", [RS_REF]), pod("p", [OTHER_REF]), "MODIFIED", [("gc", "v1|Pod|default", "p")], id="owner-changed"
         ),
         pytest.param(
+            pod("p", [RS_REF]), pod("p", [RS_REF], deleting=True), "MODIFIED", [], id="being-deleted-nothing-to-do"
+        ),
+        pytest.param(
             pod("p", [RS_REF]),
-            pod("p", [RS_REF], deleting=True),
+            pod("p", [RS_REF], deleting=True, finalizers=["orphan"]),
             "MODIFIED",
             [("gc", "v1|Pod|default", "p")],
-            id="being-deleted",
+            id="being-deleted-orphaning",
         ),
         pytest.param(None, pod("p"), "ADDED", [], id="no-owner"),
     ],

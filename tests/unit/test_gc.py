@@ -240,7 +240,10 @@ def test_gc_looks_again_only_when_owners_or_deletion_change():
     readopted = {**pod, "metadata": {**pod["metadata"], "ownerReferences": owner, "finalizers": ["x"]}}
     assert list(mapper("v1", "Pod", readopted, released, "MODIFIED")) == key
     deleting = {**readopted, "metadata": {**readopted["metadata"], "deletionTimestamp": "2026-01-01T00:00:00Z"}}
-    assert list(mapper("v1", "Pod", deleting, readopted, "MODIFIED")) == key
+    assert list(mapper("v1", "Pod", deleting, readopted, "MODIFIED")) == []  # no orphan/foreground finalizer
+    foreground = {**deleting, "metadata": {**deleting["metadata"], "finalizers": ["foregroundDeletion"]}}
+    assert list(mapper("v1", "Pod", foreground, deleting, "MODIFIED")) == key
+    assert list(mapper("v1", "Pod", foreground, foreground, "MODIFIED")) == key  # looked at while deleting
 
 
 def test_gc_ignores_events_as_upstream():

@@ -84,11 +84,17 @@ def garbage_collector() -> Controller:
         else:
             deleting = bool(meta.get("deletionTimestamp"))
             refs = meta.get("ownerReferences")
-            if refs or (deleting and meta.get("finalizers")):
-                # As upstream's graph builder: an object is looked at when it appears, when its owner
-                # references change and while it is being deleted; a status write changes none of that.
-                # (An owner's deletion queues its dependents below.)
-                if prev is None or deleting:
+            if deleting:
+                # While it is being deleted, an object is looked at only for the orphan and foreground
+                # finalizers: without them a pass over it decides nothing (garbagecollector.reconcile),
+                # and any later change to its finalizers comes through here again.
+                if garbagecollector.has_deletion_work(obj):
+                    keys.append(("gc", me[0], me[1]))
+            elif refs:
+                # As upstream's graph builder: an object is looked at when it appears and when its owner
+                # references change; a status write changes neither.  (An owner's deletion queues its
+                # dependents below.)
+                if prev is None:
                     keys.append(("gc", me[0], me[1]))
                 else:
                     before = prev.get("metadata") or {}
@@ -105,6 +111,8 @@ def garbage_collector() -> Controller:
         obj = transport.get(api_version, kind, ns, name)
         if obj is None:
             return []
+        if garbagecollector.is_deleting(obj) and not garbagecollector.has_deletion_work(obj):
+            return []  # what reconcile decides for it, whatever its owners and dependents
         owners: dict[str, dict | None] = {}
         for owner_ref in obj["metadata"].get("ownerReferences") or ():
             res = resources.by_api_version_kind(owner_ref.get("apiVersion", ""), owner_ref.get("kind", ""))

@@ -79,6 +79,13 @@ def is_deleting(obj: Mapping[str, Any]) -> bool:
     return bool(_meta(obj).get("deletionTimestamp"))
 
 
+def has_deletion_work(obj: Mapping[str, Any]) -> bool:
+    """Carries the orphan or the foreground finalizer: the collector's work while obj is being deleted.
+    A deleting object without either gets no action from `reconcile`, whatever its owners and dependents."""
+    finalizers = _meta(obj).get("finalizers") or ()
+    return FINALIZER_ORPHAN in finalizers or FINALIZER_FOREGROUND in finalizers
+
+
 def is_deleting_dependents(obj: Mapping[str, Any]) -> bool:
     """Being deleted in the foreground: deletionTimestamp plus the `foregroundDeletion` finalizer."""
     return is_deleting(obj) and has_finalizer(obj, FINALIZER_FOREGROUND)
