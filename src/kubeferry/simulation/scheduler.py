@@ -39,6 +39,7 @@ node A 4 cpu / 16Gi with 1 cpu, 4Gi requested, pod asks 1 cpu, 4Gi → cpu (4-2)
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -376,6 +377,10 @@ class NodeLoads:
         self._spec_of: dict[str, Any] = {}
         self.count: dict[str, int] = {}
         self.used: dict[str, dict[str, Fraction]] = {}
+        # Bumped whenever a count or a sum changes: a decision taken at one version holds while it
+        # stays (see `schedule`, which keeps the last one).
+        self.version = 0
+        self.last_decision: tuple | None = None
 
     def observe(self, pod: Mapping[str, Any], deleted: bool) -> None:
         uid = (pod.get("metadata") or {}).get("uid") or ""
@@ -385,6 +390,7 @@ class NodeLoads:
         self._spec_of.pop(uid, None)
         old = self._by_pod.pop(uid, None)
         if old is not None:
+            self.version += 1
             node, requests = old
             self.count[node] -= 1
             totals = self.used[node]
@@ -394,6 +400,7 @@ class NodeLoads:
         if deleted or not node or not uid or is_pod_terminal(pod):
             return
         requests = _cached_requests(pod)
+        self.version += 1
         self._by_pod[uid] = (node, requests)
         self._spec_of[uid] = spec
         self.count[node] = self.count.get(node, 0) + 1
@@ -476,12 +483,21 @@ def _score_parts(
     The mean of max(0, left_i) * 100 / capacity_i over the scored resources, kept as one fraction
     num / den: for cpu and memory, (l1*100*c2 + l2*100*c1) / (c1*c2*2).
     """
+    return _score_of(request, _scored_capacities(allocatable), used)
+
+
+def _scored_capacities(allocatable: Mapping[str, Fraction]) -> tuple[tuple[str, Fraction | int], ...]:
+    """(resource, capacity) of the scored resources the node has (capacity > 0), in scoring order."""
+    return tuple((name, allocatable.get(name, 0)) for name in _SCORED_RESOURCES if allocatable.get(name, 0) > 0)
+
+
+def _score_of(
+    request: Mapping[str, Fraction], scored: tuple[tuple[str, Fraction | int], ...], used: Mapping[str, Fraction]
+) -> tuple[Fraction | int, Fraction | int]:
+    """`_score_parts` over the node's `_scored_capacities`."""
     numerator: Fraction | int = 0
     denominator: Fraction | int = 1
-    for name in _SCORED_RESOURCES:
-        capacity = allocatable.get(name, 0)
-        if capacity <= 0:
-            continue
+    for name, capacity in scored:
         left = capacity - used.get(name, 0) - request.get(name, 0)
         if left > 0:
             numerator = numerator * capacity + left * _MAX_SCORE * denominator
@@ -497,7 +513,7 @@ class _NodeView:
     """What the filters and the score read from one node version: its name, whether it is
     unschedulable, its NoSchedule/NoExecute effective taints in order, and its allocatable."""
 
-    __slots__ = ("node", "version", "name", "unschedulable", "taints", "allocatable")
+    __slots__ = ("node", "version", "name", "unschedulable", "taints", "allocatable", "pods", "scored")
 
     def __init__(self, node: Mapping[str, Any]) -> None:
         meta = node.get("metadata") or {}
@@ -507,6 +523,8 @@ class _NodeView:
         self.unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
         self.taints = [t for t in effective_taints(node) if t.get("effect") in (EFFECT_NO_SCHEDULE, EFFECT_NO_EXECUTE)]
         self.allocatable = _allocatable(node)
+        self.pods = self.allocatable.get("pods", 0)
+        self.scored = _scored_capacities(self.allocatable)
 
 
 _VIEWS: dict[str, _NodeView] = {}
@@ -533,12 +551,36 @@ def _view_name(view: _NodeView) -> str:
     return view.name
 
 
+# The views of the last node list seen, in name order: the scheduler's passes list the nodes afresh,
+# but the stored node objects stay the same until a node changes.
+_SORTED_VIEWS: list = [(), []]
+
+
+def _sorted_views(nodes: list[dict]) -> list[_NodeView]:
+    """`_node_view` of each node, sorted by name; kept while the list holds the very same node objects."""
+    seen, views = _SORTED_VIEWS
+    if _same_objects(seen, nodes):
+        return views
+    views = sorted(map(_node_view, nodes), key=_view_name)
+    _SORTED_VIEWS[:] = (tuple(nodes), views)
+    return views
+
+
+def _same_objects(first: tuple, second: list) -> bool:
+    return len(first) == len(second) and all(map(operator.is_, first, second))
+
+
 def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | None = None) -> tuple[str | None, str]:
     """Pick a node for `pod`: (name, "") or (None, the FailedScheduling message).
 
     A pod that already names a node is left alone: (its nodeName, "").  With `loads` (kept from
     the change stream) `pods` is not scanned.  The filters run as `_filter` does, with what they
     read from the pod worked out once per call and from each node once per node version.
+
+    With `loads` the last decision is kept: the answer depends only on the pod's requests, its
+    tolerations, node selector and affinity, the node objects and the loads, so a pod asking the
+    same of the same nodes at the same `loads.version` gets the same answer without the filters
+    (pods of one template waiting for room ask the same, one after the other).
     """
     spec = pod.get("spec") or {}
     bound = spec.get("nodeName")
@@ -547,15 +589,45 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
     if not nodes:
         return None, NO_NODES_MESSAGE
     request = _cached_requests(pod)
+    if loads is not None:
+        side = (spec.get("tolerations"), spec.get("nodeSelector"), spec.get("affinity"))
+        last = loads.last_decision
+        if (
+            last is not None
+            and last[0] == loads.version
+            and last[1] is request
+            and last[2] == side
+            and _same_objects(last[3], nodes)
+        ):
+            return last[4]
+        answer = _decide(pod, spec, request, nodes, loads.count, loads.used)
+        # The request, the side and the nodes are kept alive with the answer, so `is` stays meaningful.
+        loads.last_decision = (loads.version, request, side, tuple(nodes), answer)
+        return answer
     uid = (pod.get("metadata") or {}).get("uid") or ""
-    if loads is None:
-        # One pass over the pods groups them by node (instead of one scan per node).
-        by_node: dict[str, list[Mapping[str, Any]]] = {}
-        for other in pods:
-            bound_to = (other.get("spec") or {}).get("nodeName")
-            if bound_to and not is_pod_terminal(other) and (not uid or (other.get("metadata") or {}).get("uid") != uid):
-                by_node.setdefault(bound_to, []).append(other)
-        load_of = {name: (len(group), _requested(group)) for name, group in by_node.items()}
+    # One pass over the pods groups them by node (instead of one scan per node).
+    by_node: dict[str, list[Mapping[str, Any]]] = {}
+    for other in pods:
+        bound_to = (other.get("spec") or {}).get("nodeName")
+        if bound_to and not is_pod_terminal(other) and (not uid or (other.get("metadata") or {}).get("uid") != uid):
+            by_node.setdefault(bound_to, []).append(other)
+    counts = {name: len(group) for name, group in by_node.items()}
+    used = {name: _requested(group) for name, group in by_node.items()}
+    return _decide(pod, spec, request, nodes, counts, used)
+
+
+_NOTHING_USED: dict[str, Fraction | int] = {}
+
+
+def _decide(
+    pod: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    request: Mapping[str, Fraction | int],
+    nodes: list[dict],
+    counts: Mapping[str, int],
+    used_of: Mapping[str, Mapping[str, Fraction | int]],
+) -> tuple[str | None, str]:
+    """`schedule`'s filters and score over the nodes, given each node's pod count and summed requests."""
     # The pod's side of the filters.
     tolerations = list(spec.get("tolerations") or ())
     tolerates_unschedulable: bool | None = None
@@ -575,9 +647,8 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
     asks = [(name, request[name], f"Insufficient {name}") for name in names if request[name] > 0]
     failures: list[tuple[list[str], bool]] = []
     best: tuple | None = None  # (numerator, denominator, pod count, name) of the best feasible node so far
-    for view in sorted(map(_node_view, nodes), key=_view_name):
-        node, name = view.node, view.name
-        load = loads.load(name) if loads is not None else load_of.get(name, (0, {}))
+    for view in _sorted_views(nodes):
+        name = view.name
         # NodeUnschedulable, TaintToleration, NodeAffinity: unresolvable.
         if view.unschedulable:
             if tolerates_unschedulable is None:
@@ -586,19 +657,21 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
             if not tolerates_unschedulable:
                 failures.append(([REASON_UNSCHEDULABLE_NODE], True))
                 continue
-        untolerated = next((t for t in view.taints if not tolerated(tolerations, t)), None)
-        if untolerated is not None:
-            failures.append(([f"node(s) had untolerated taint {_format_taint(untolerated)}"], True))
-            continue
-        if not affinity_free and not matches_node_selector_and_affinity(pod, node):
+        if view.taints:
+            untolerated = next((t for t in view.taints if not tolerated(tolerations, t)), None)
+            if untolerated is not None:
+                failures.append(([f"node(s) had untolerated taint {_format_taint(untolerated)}"], True))
+                continue
+        if not affinity_free and not matches_node_selector_and_affinity(pod, view.node):
             failures.append(([REASON_NODE_AFFINITY], True))
             continue
         # NodeResourcesFit, as `_fit_reasons`.
-        count, used = load
+        count = counts.get(name, 0)
+        used = used_of.get(name, _NOTHING_USED)
         allocatable = view.allocatable
         reasons: list[str] = []
         unresolvable = False
-        if count + 1 > allocatable.get("pods", 0):
+        if count + 1 > view.pods:
             reasons.append(REASON_TOO_MANY_PODS)
         for resource, wanted, reason in asks:
             capacity = allocatable.get(resource, 0)
@@ -608,7 +681,7 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
         if reasons:
             failures.append((reasons, unresolvable))
             continue
-        numerator, denominator = _score_parts(request, allocatable, used)
+        numerator, denominator = _score_of(request, view.scored, used)
         # Higher score first, then fewer pods, then the name; equal ones keep the first (as `min`).
         if best is None:
             best = (numerator, denominator, count, name)
