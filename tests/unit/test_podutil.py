@@ -477,3 +477,52 @@ def test_pods_from_template_without_namespace_or_metadata():
     many = podutil.pods_from_template({"spec": {"a": [1]}}, {"metadata": {"name": "w"}}, ref, 2)
     assert many == [podutil.pod_from_template({"spec": {"a": [1]}}, {"metadata": {"name": "w"}}, ref)] * 2
     assert podutil.pods_from_template({}, {"metadata": {"name": "w"}}, ref, 0) == []
+
+
+def _first_five_rules(a: dict, rank_a: int, b: dict, rank_b: int) -> int | None:
+    """Rules 1-5 of the ranking restated one by one, first deciding rule wins: -1 (a first), 1, or None."""
+    node_a, node_b = podutil.node_name(a), podutil.node_name(b)
+    if node_a != node_b and (not node_a or not node_b):
+        return -1 if not node_a else 1
+    phases = {"Pending": 0, "Unknown": 1, "Running": 2}
+    phase_a, phase_b = phases.get(podutil.pod_phase(a), 0), phases.get(podutil.pod_phase(b), 0)
+    if phase_a != phase_b:
+        return -1 if phase_a < phase_b else 1
+    ready_a, ready_b = podutil.is_pod_ready(a), podutil.is_pod_ready(b)
+    if ready_a != ready_b:
+        return -1 if not ready_a else 1
+    cost_a, cost_b = podutil.deletion_cost(a), podutil.deletion_cost(b)
+    if cost_a != cost_b:
+        return -1 if cost_a < cost_b else 1
+    if rank_a != rank_b:
+        return -1 if rank_a > rank_b else 1
+    return None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_first_five_rules_decide_as_restated(seed):
+    rng = random.Random(seed)
+    pods = [
+        (
+            pod(
+                f"p{i}",
+                node=rng.choice(["", "n1", "n2"]),
+                phase=rng.choice(["Pending", "Running", "Unknown", "Succeeded"]),
+                ready=rng.choice([None, True, False]),
+                annotations=rng.choice([None, {podutil.POD_DELETION_COST_ANNOTATION: rng.choice(["-3", "0", "7"])}]),
+                created=ONE_MONTH_AGO,
+            ),
+            rng.randint(0, 3),
+        )
+        for i in range(40)
+    ]
+    decided = 0
+    for a, rank_a in pods:
+        for b, rank_b in pods:
+            expected = _first_five_rules(a, rank_a, b, rank_b)
+            if expected is None:
+                continue
+            decided += 1
+            assert podutil.ranked_pods_less(a, rank_a, b, rank_b, NOW) == (expected < 0)
+            assert podutil.ranked_pods_less(b, rank_b, a, rank_a, NOW) == (expected > 0)
+    assert decided > 1000

@@ -256,6 +256,8 @@ def max_container_restarts(pod: Mapping[str, Any]) -> tuple[int, int]:
     """(highest restartCount of regular containers, highest of sidecars — init containers with restartPolicy Always)."""
     status = _status(pod)
     regular = max((int(c.get("restartCount") or 0) for c in status.get("containerStatuses") or ()), default=0)
+    if not status.get("initContainerStatuses"):
+        return regular, 0  # no init container statuses: no sidecar restarts to count
     sidecar_names = {
         c.get("name") for c in _spec(pod).get("initContainers") or () if c.get("restartPolicy") == RESTART_POLICY_ALWAYS
     }
@@ -325,6 +327,7 @@ class _RankFacts:
 
     __slots__ = (
         "pod",
+        "order",
         "rank",
         "node",
         "phase",
@@ -360,6 +363,9 @@ class _RankFacts:
         self.ready_bucket = _log2_bucket(self.ready_at, now) if now is not None and self.ready_at is not None else 0
         self.created_bucket = _log2_bucket(self.created, now) if now is not None and self.created is not None else 0
         self._restarts: tuple[int, int] | None = None
+        # Rules 1-5 as one tuple compared in order: scheduled after unscheduled, phase, ready after not
+        # ready, cost, higher rank first.  The first element that differs is the first rule that decides.
+        self.order = (1 if self.node else 0, self.phase, 1 if self.ready else 0, self.cost, -rank)
 
     def restarts(self) -> tuple[int, int]:
         if self._restarts is None:
@@ -385,17 +391,8 @@ def _ranked_order(a: _RankFacts, b: _RankFacts, bucketed: bool) -> int:
     """`ranked_pods_less` on precomputed facts, both ways at once: -1 when `a` goes first, 1 when `b`
     does, 0 when neither.  The rules are those of the module doc, in order; each is symmetric in when it
     applies, so the first one that applies decides `less(a, b)` and `less(b, a)` alike."""
-    node_a, node_b = a.node, b.node
-    if node_a != node_b and (not node_a or not node_b):
-        return -1 if not node_a else 1
-    if a.phase != b.phase:
-        return -1 if a.phase < b.phase else 1
-    if a.ready != b.ready:
-        return -1 if not a.ready else 1
-    if a.cost != b.cost:
-        return -1 if a.cost < b.cost else 1
-    if a.rank != b.rank:
-        return -1 if a.rank > b.rank else 1
+    if a.order != b.order:  # rules 1-5 (see _RankFacts.order)
+        return -1 if a.order < b.order else 1
     if a.ready and b.ready and a.ready_at != b.ready_at:
         return _newer_first(a.ready_at, b.ready_at, a.ready_bucket, b.ready_bucket, a.uid, b.uid, bucketed)
     regular_a, sidecar_a = a.restarts()
