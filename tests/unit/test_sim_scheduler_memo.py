@@ -27,9 +27,9 @@ def stored_node(name, pods="1", taints=None):
     return n
 
 
-def template_pod(name, uid=None, **spec):
+def template_pod(name, uid=None, cpu="100m", **spec):
     """Pods of one template: the same requests content (so the same parsed requests)."""
-    container = {"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "100m"}}}
+    container = {"name": "app", "image": "nginx", "resources": {"requests": {"cpu": cpu}}}
     return {
         "metadata": {"name": name, "namespace": "default", "uid": uid or f"uid-{name}", "resourceVersion": "1"},
         "spec": {"containers": [container], **spec},
@@ -93,3 +93,25 @@ def test_a_changed_node_object_is_filtered_afresh():
     roomy = {**full, "metadata": {**full["metadata"], "resourceVersion": "2"}}
     roomy["status"] = {**full["status"], "allocatable": {**full["status"]["allocatable"], "pods": "5"}}
     assert scheduler.schedule(template_pod("p2"), [roomy], [], loads) == ("a", "")
+
+
+def test_a_run_of_binds_and_deletions_agrees_with_scanning_the_pods():
+    """Each node's kept fit and score (`NodeLoads.fits`) is used only while that node's load is unchanged:
+    every decision equals the one made by scanning the bound pods."""
+    cluster = [stored_node(name, pods="3") for name in ("a", "b", "c")]
+    cluster[1]["status"]["allocatable"]["cpu"] = "2"  # b fills up on cpu before the others
+    loads = scheduler.NodeLoads()
+    placed: list[dict] = []
+    answers = []
+    for i in range(14):
+        if i in (6, 9):  # a pod leaves: its node has room again
+            gone = placed.pop(0)
+            loads.observe(gone, True)
+        pod = template_pod(f"p{i}", cpu="600m") if i % 3 == 0 else template_pod(f"p{i}")
+        answer = scheduler.schedule(pod, cluster, [], loads)
+        assert answer == scheduler.schedule(pod, cluster, placed), f"decision {i}"
+        answers.append(answer[0])
+        if answer[0]:
+            placed.append(bound(pod, answer[0]))
+            loads.observe(placed[-1], False)
+    assert answers.count(None) >= 1 and {"a", "b", "c"} <= set(answers)

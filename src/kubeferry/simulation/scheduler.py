@@ -304,6 +304,12 @@ def _scaled_requests(pod: Mapping[str, Any]) -> dict[str, Fraction | int]:
 
 _REQUESTS_BY_CONTENT: dict[tuple, dict[str, Fraction | int]] = {}
 _REQUESTS_CACHE_LIMIT = 50_000
+# The parts of a pod spec `pod_requests` reads, by the containers list's id: binding keeps the pod's
+# containers, init containers and overhead (stored objects are never changed in place), so the bound
+# pod finds its requests without building the content key again.  Entries hold the parts, so an id
+# is never taken for another list while its entry lives.
+_REQUESTS_BY_PARTS: dict[int, tuple[Any, Any, Any, dict[str, Fraction | int]]] = {}
+_REQUESTS_BY_PARTS_LIMIT = 4096
 
 
 def _requests_key(spec: Mapping[str, Any]) -> tuple | None:
@@ -343,14 +349,24 @@ def _cached_requests(pod: Mapping[str, Any]) -> dict[str, Fraction | int]:
     if found is None:
         if len(_REQUESTS_CACHE) > _REQUESTS_CACHE_LIMIT:
             _REQUESTS_CACHE.clear()
-        content = _requests_key(pod.get("spec") or {})
-        found = None if content is None else _REQUESTS_BY_CONTENT.get(content)
-        if found is None:
-            found = _scaled_requests(pod)
-            if content is not None:
-                if len(_REQUESTS_BY_CONTENT) > _REQUESTS_CACHE_LIMIT:
-                    _REQUESTS_BY_CONTENT.clear()
-                _REQUESTS_BY_CONTENT[content] = found
+        spec = pod.get("spec") or {}
+        containers, inits, overhead = spec.get("containers"), spec.get("initContainers"), spec.get("overhead")
+        kept = _REQUESTS_BY_PARTS.get(id(containers))
+        if kept is not None and kept[0] is containers and kept[1] is inits and kept[2] is overhead:
+            found = kept[3]
+        else:
+            content = _requests_key(spec)
+            found = None if content is None else _REQUESTS_BY_CONTENT.get(content)
+            if found is None:
+                found = _scaled_requests(pod)
+                if content is not None:
+                    if len(_REQUESTS_BY_CONTENT) > _REQUESTS_CACHE_LIMIT:
+                        _REQUESTS_BY_CONTENT.clear()
+                    _REQUESTS_BY_CONTENT[content] = found
+            if content is not None:  # an odd spec (no content key) is parsed afresh each time
+                if len(_REQUESTS_BY_PARTS) > _REQUESTS_BY_PARTS_LIMIT:
+                    _REQUESTS_BY_PARTS.clear()
+                _REQUESTS_BY_PARTS[id(containers)] = (containers, inits, overhead, found)
         _REQUESTS_CACHE[key] = found
     return found
 
@@ -378,9 +394,13 @@ class NodeLoads:
         self.count: dict[str, int] = {}
         self.used: dict[str, dict[str, Fraction]] = {}
         # Bumped whenever a count or a sum changes: a decision taken at one version holds while it
-        # stays (see `schedule`, which keeps the last one).
+        # stays (see `schedule`, which keeps the last one).  `changed` is the version at which each
+        # node's count or sums last changed, and `fits` each node's last NodeResourcesFit answer and
+        # score (see `_decide`): a bind changes one node, so the next decision re-scores only that one.
         self.version = 0
         self.last_decision: tuple | None = None
+        self.changed: dict[str, int] = {}
+        self.fits: dict[str, tuple] = {}
 
     def observe(self, pod: Mapping[str, Any], deleted: bool) -> None:
         uid = (pod.get("metadata") or {}).get("uid") or ""
@@ -392,6 +412,7 @@ class NodeLoads:
         if old is not None:
             self.version += 1
             node, requests = old
+            self.changed[node] = self.version
             self.count[node] -= 1
             totals = self.used[node]
             for name, value in requests.items():
@@ -401,6 +422,7 @@ class NodeLoads:
             return
         requests = _cached_requests(pod)
         self.version += 1
+        self.changed[node] = self.version
         self._by_pod[uid] = (node, requests)
         self._spec_of[uid] = spec
         self.count[node] = self.count.get(node, 0) + 1
@@ -600,7 +622,7 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
             and _same_objects(last[3], nodes)
         ):
             return last[4]
-        answer = _decide(pod, spec, request, nodes, loads.count, loads.used)
+        answer = _decide(pod, spec, request, nodes, loads.count, loads.used, loads)
         # The request, the side and the nodes are kept alive with the answer, so `is` stays meaningful.
         loads.last_decision = (loads.version, request, side, tuple(nodes), answer)
         return answer
@@ -619,6 +641,32 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
 _NOTHING_USED: dict[str, Fraction | int] = {}
 
 
+def _fit_and_score(
+    view: _NodeView,
+    count: int,
+    used: Mapping[str, Fraction | int],
+    request: Mapping[str, Fraction | int],
+    asks: list[tuple[str, Fraction | int, str]],
+) -> tuple[list[str], bool, Fraction | int, Fraction | int]:
+    """(NodeResourcesFit reasons, unresolvable, score numerator, score denominator) on one node; the
+    score only when the pod fits (else 0, 1).  The reasons list is shared by later answers from
+    `NodeLoads.fits`: readers only."""
+    reasons: list[str] = []
+    unresolvable = False
+    if count + 1 > view.pods:
+        reasons.append(REASON_TOO_MANY_PODS)
+    allocatable = view.allocatable
+    for resource, wanted, reason in asks:
+        capacity = allocatable.get(resource, 0)
+        if wanted > capacity - used.get(resource, 0):
+            reasons.append(reason)
+            unresolvable = unresolvable or wanted > capacity
+    if reasons:
+        return reasons, unresolvable, 0, 1
+    numerator, denominator = _score_of(request, view.scored, used)
+    return reasons, unresolvable, numerator, denominator
+
+
 def _decide(
     pod: Mapping[str, Any],
     spec: Mapping[str, Any],
@@ -626,8 +674,14 @@ def _decide(
     nodes: list[dict],
     counts: Mapping[str, int],
     used_of: Mapping[str, Mapping[str, Fraction | int]],
+    loads: NodeLoads | None = None,
 ) -> tuple[str | None, str]:
-    """`schedule`'s filters and score over the nodes, given each node's pod count and summed requests."""
+    """`schedule`'s filters and score over the nodes, given each node's pod count and summed requests.
+
+    With `loads`, a node's NodeResourcesFit answer and score are kept per node (`loads.fits`) with
+    the node's view, the request and the version its load last changed at, and reused while all
+    three are the same."""
+    fits = loads.fits if loads is not None else None
     # The pod's side of the filters.
     tolerations = list(spec.get("tolerations") or ())
     tolerates_unschedulable: bool | None = None
@@ -665,23 +719,22 @@ def _decide(
         if not affinity_free and not matches_node_selector_and_affinity(pod, view.node):
             failures.append(([REASON_NODE_AFFINITY], True))
             continue
-        # NodeResourcesFit, as `_fit_reasons`.
+        # NodeResourcesFit, as `_fit_reasons`, and the score.
         count = counts.get(name, 0)
-        used = used_of.get(name, _NOTHING_USED)
-        allocatable = view.allocatable
-        reasons: list[str] = []
-        unresolvable = False
-        if count + 1 > view.pods:
-            reasons.append(REASON_TOO_MANY_PODS)
-        for resource, wanted, reason in asks:
-            capacity = allocatable.get(resource, 0)
-            if wanted > capacity - used.get(resource, 0):
-                reasons.append(reason)
-                unresolvable = unresolvable or wanted > capacity
+        if fits is None:
+            fit = _fit_and_score(view, count, used_of.get(name, _NOTHING_USED), request, asks)
+        else:
+            stamp = loads.changed.get(name, 0)
+            kept = fits.get(name)
+            if kept is not None and kept[0] == stamp and kept[1] is view and kept[2] is request:
+                fit = kept[3]
+            else:
+                fit = _fit_and_score(view, count, used_of.get(name, _NOTHING_USED), request, asks)
+                fits[name] = (stamp, view, request, fit)
+        reasons, unresolvable, numerator, denominator = fit
         if reasons:
             failures.append((reasons, unresolvable))
             continue
-        numerator, denominator = _score_of(request, view.scored, used)
         # Higher score first, then fewer pods, then the name; equal ones keep the first (as `min`).
         if best is None:
             best = (numerator, denominator, count, name)
