@@ -871,7 +871,13 @@ MANAGED_KEYS = (
 
 
 def _managed(status: Mapping[str, Any]) -> dict:
-    return {k: status[k] for k in MANAGED_KEYS if k in status and status[k] not in (None, [], "")}
+    """The kubelet's keys of `status` that carry a value (None, [] and "" count as absent)."""
+    managed = {}
+    for key in MANAGED_KEYS:
+        value = status.get(key)
+        if value or (value is not None and value != [] and value != ""):
+            managed[key] = value
+    return managed
 
 
 # --- the replay -------------------------------------------------------------------------------------
@@ -1090,7 +1096,10 @@ def _fingerprint(
         bound = meta.get("creationTimestamp")
         if parse_time(bound) is None:
             return None  # the bind time would be `now`
-    foreign = tuple(c for c in conditions if c.get("type") not in CONDITION_ORDER)
+    foreign = []
+    for condition in conditions:
+        if condition.get("type") not in CONDITION_ORDER:
+            foreign.append(condition)
     return (
         meta.get("uid"),
         meta.get("name"),
@@ -1099,7 +1108,7 @@ def _fingerprint(
         pod.get("spec"),
         meta.get("annotations"),
         meta.get("ownerReferences"),
-        foreign,
+        tuple(foreign),
         (node.get("spec") or {}).get("podCIDR"),
         node_internal_ip(node),
         rules,
