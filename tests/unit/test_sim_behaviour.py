@@ -158,6 +158,13 @@ def test_kubelet_records_the_warning_once_on_the_first_look():
 )
 def test_parse_rules(text, rules):
     assert behaviour.parse_rules(text) == rules
+    # Parsed once per text: a second call answers the same, in a list of its own.
+    again = behaviour.parse_rules(text)
+    assert again == rules
+    if again:
+        again[0]["outcome"] = "changed by the caller"
+        again.append({"image": "extra"})
+        assert behaviour.parse_rules(text) == rules
 
 
 def test_rules_from_configmap():

@@ -138,11 +138,27 @@ def _validated(key: str, value: Any) -> tuple[Any, str]:
 # --- sources ------------------------------------------------------------------------------------------
 
 
+# rules.yaml texts already parsed (a kubelet pass reads the ConfigMap every time): text -> rules.
+_PARSED_RULES: dict[str, list[dict]] = {}
+_PARSED_RULES_LIMIT = 64
+
+
 def parse_rules(text: str | None) -> list[dict]:
     """The rules list from `rules.yaml` text; [] when absent or not a YAML list (entries that are not
-    mappings with a string `image` are dropped)."""
+    mappings with a string `image` are dropped).  Each text is parsed once; every call gets its own
+    list of its own rule dicts."""
     if not text:
         return []
+    kept = _PARSED_RULES.get(text)
+    if kept is None:
+        kept = _parse_rules_text(text)
+        if len(_PARSED_RULES) >= _PARSED_RULES_LIMIT:
+            _PARSED_RULES.clear()
+        _PARSED_RULES[text] = kept
+    return [dict(rule) for rule in kept]
+
+
+def _parse_rules_text(text: str) -> list[dict]:
     import yaml
 
     try:
