@@ -146,3 +146,28 @@ def test_finalizer_removal_during_a_pending_graceful_deletion_waits_for_the_fina
     pod["metadata"]["finalizers"] = []
     registry.update(POD, "default", "web", pod)
     assert registry.get(POD, "default", "web").obj["metadata"]["deletionGracePeriodSeconds"] == 30
+
+
+def test_an_update_sharing_the_stored_metadata_leaves_the_stored_entry_as_it_was():
+    """A client that renews an object as `dict(stored)` with a new spec hands back the stored metadata
+    itself; the registry works on a copy, so the entry already stored (and its watchers' view) stays."""
+    import random
+    from datetime import UTC, datetime
+
+    from kubeferry.cluster import bootstrap
+    from kubeferry.machinery.resources import by_gvk
+
+    reg = Registry(Store(None), now=lambda: datetime(2026, 1, 1, tzinfo=UTC), rng=random.Random(5))
+    bootstrap.ensure_system_objects(reg)
+    lease = by_gvk("coordination.k8s.io", "v1", "Lease")
+    body = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "n1"}, "spec": {}}
+    first = reg.create(lease, "kube-node-lease", body).entry
+    renewed = dict(first.obj)
+    renewed["spec"] = {"renewTime": "2026-01-01T00:00:10.000000Z"}
+    second = reg.update(lease, "kube-node-lease", "n1", renewed).entry
+    assert second.obj["metadata"]["resourceVersion"] == str(second.rv) != str(first.rv)
+    assert first.obj["metadata"]["resourceVersion"] == str(first.rv)
+    assert first.obj["spec"] == {}
+    assert b'"resourceVersion":"%d"' % first.rv in first.raw
+    # the stored object itself handed back unchanged is not a write
+    assert reg.update(lease, "kube-node-lease", "n1", second.obj).entry is second

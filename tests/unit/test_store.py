@@ -162,3 +162,27 @@ def test_entries_compare_by_content():
     assert Entry({"a": 1}, b'{"a":1}', 3) != Entry({"a": 1}, b'{"a":1}', 4)
     with pytest.raises(TypeError):
         hash(Entry({}, b"{}", 1))
+
+
+def test_an_entry_is_encoded_when_first_asked_and_then_kept(store):
+    entry = store.put("configmaps", cm("a", n="1"), create=True)
+    first = entry.raw
+    assert (
+        first
+        == b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"default","resourceVersion":"1"},"data":{"n":"1"}}'
+    )
+    assert entry.raw is first
+
+
+def test_a_group_stores_the_last_state_of_each_object(tmp_path):
+    path = str(tmp_path / "state.db")
+    s = Store(path)
+    with s.group():
+        s.put("configmaps", cm("a", n="1"), create=True)
+        s.put("configmaps", cm("a", n="2"))
+    s.close()
+    again = Store(path)
+    assert again.get("configmaps", "default", "a").raw == (
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"default","resourceVersion":"2"},"data":{"n":"2"}}'
+    )
+    again.close()

@@ -245,6 +245,10 @@ class Registry:
         if expect and expect != current.obj["metadata"].get("resourceVersion"):
             raise st.conflict(res.plural, res.group, name, st.MODIFIED)
         old = current.obj
+        if obj is old or meta is old["metadata"]:
+            # The stored object (or its metadata) handed back: it is never mutated, so work on a copy.
+            obj = dict(obj)
+            meta = obj["metadata"] = dict(meta)
         # Identity the client cannot change.
         for kept in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
             if kept in old["metadata"]:

@@ -46,27 +46,38 @@ DELETED = "DELETED"
 class Entry:
     """A stored object: its decoded form and its JSON encoding.
 
-    Never mutated once made (by contract: every reader shares it).  A plain class with slots, not a
-    frozen dataclass: the store makes one per write and a frozen dataclass's `__init__` costs several
-    times as much (each field set through `object.__setattr__`).
+    Never mutated once made (by contract: every reader shares it), so its encoding can wait until
+    someone needs it: a watch, a GET over HTTP, the SQLite row.  Most in-process writes are read
+    back only as objects, and an object written several times in a group is encoded once, for its
+    last state.  `raw=None` means "encode `obj` when asked".
+
+    A plain class with slots, not a frozen dataclass: the store makes one per write and a frozen
+    dataclass's `__init__` costs several times as much (each field set through `object.__setattr__`).
     """
 
-    __slots__ = ("obj", "raw", "rv")
+    __slots__ = ("obj", "_raw", "rv")
 
-    def __init__(self, obj: dict, raw: bytes, rv: int) -> None:
+    def __init__(self, obj: dict, raw: bytes | None, rv: int) -> None:
         self.obj = obj
-        self.raw = raw
+        self._raw = raw
         self.rv = rv
+
+    @property
+    def raw(self) -> bytes:
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = encode(self.obj)
+        return raw
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not Entry:
             return NotImplemented
-        return self.rv == other.rv and self.raw == other.raw and self.obj == other.obj
+        return self.rv == other.rv and self.obj == other.obj and self.raw == other.raw
 
     __hash__ = None  # type: ignore[assignment]  # holds a dict, as the dataclass did
 
     def __repr__(self) -> str:
-        return f"Entry(obj={self.obj!r}, raw={self.raw!r}, rv={self.rv!r})"
+        return f"Entry(obj={self.obj!r}, rv={self.rv!r})"
 
 
 class Event:
@@ -133,9 +144,10 @@ class Store:
         self._rv = 0
         self._meta_mem: dict[str, str] = {}
         self._grouped = False
-        # Rows written inside a group, kept until it commits: (kind, namespace, name) -> (rv, data), or
-        # None for a removal.  An object written several times in a group costs one row write.
-        self._pending: dict[tuple[str, str, str], tuple[int, bytes] | None] = {}
+        # Rows written inside a group, kept until it commits: (kind, namespace, name) -> the entry, or
+        # None for a removal.  An object written several times in a group costs one row write (and
+        # one encoding, of its last state).
+        self._pending: dict[tuple[str, str, str], Entry | None] = {}
         self._db: sqlite3.Connection | None = None
         self.listeners: list[Callable[[Event], None]] = []
         if path is not None:
@@ -229,20 +241,23 @@ class Store:
                     db.execute("ROLLBACK")
                 self._reload()
                 raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
+            except BaseException:  # an object that cannot be encoded: nothing of the group is kept
+                with contextlib.suppress(sqlite3.DatabaseError):
+                    db.execute("ROLLBACK")
+                self._reload()
+                raise
 
-    def _write_rows(
-        self, db: sqlite3.Connection, pending: dict[tuple[str, str, str], tuple[int, bytes] | None]
-    ) -> None:
+    def _write_rows(self, db: sqlite3.Connection, pending: dict[tuple[str, str, str], Entry | None]) -> None:
         """A group's rows: the objects' last states, the removals, and the resourceVersion."""
         if not pending:
             return
         db.executemany(
             "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
-            [(*key, *row) for key, row in pending.items() if row is not None],
+            [(*key, entry.rv, entry.raw) for key, entry in pending.items() if entry is not None],
         )
         db.executemany(
             "DELETE FROM objects WHERE kind=? AND namespace=? AND name=?",
-            [key for key, row in pending.items() if row is None],
+            [key for key, entry in pending.items() if entry is None],
         )
         db.execute("UPDATE meta SET value=? WHERE key='rv'", (str(self._rv),))
 
@@ -335,20 +350,19 @@ class Store:
             raise LookupError("missing")
         if expect_rv is not None and old is not None and old.rv != expect_rv:
             raise ValueError("conflict")
-        rv = self._next_rv()
+        rv = self._rv + 1
         meta["resourceVersion"] = str(rv)
-        raw = encode(obj)
+        entry = Entry(obj, None, rv)
         if self._grouped:
-            self._pending[(kind, namespace, name)] = (rv, raw)
+            self._pending[(kind, namespace, name)] = entry
         elif self._db is not None:
             self._commit(
                 [
-                    ("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", (kind, namespace, name, rv, raw)),
+                    ("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", (kind, namespace, name, rv, entry.raw)),
                     ("UPDATE meta SET value=? WHERE key='rv'", (str(rv),)),
                 ]
             )
         self._rv = rv
-        entry = Entry(obj, raw, rv)
         bucket[key] = entry
         self._announce(Event(ADDED if old is None else MODIFIED, kind, namespace, name, entry, rv, old))
         return entry
@@ -376,7 +390,7 @@ class Store:
         # Only the resourceVersion changes: the rest is shared with the stored object (never mutated).
         last = dict(old.obj)
         last["metadata"] = {**last["metadata"], "resourceVersion": str(rv)}
-        entry = Entry(last, encode(last), rv)
+        entry = Entry(last, None, rv)
         self._announce(Event(DELETED, kind, namespace, name, entry, rv, old))
         return entry
 
