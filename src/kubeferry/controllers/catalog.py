@@ -98,7 +98,8 @@ class PodsByController:
     namespace as before (`_NamespacePods`).
 
     Once a ReplicaSet has had a pass, the index also keeps what that pass learns of its own pods
-    (`replicaset.OwnedPods`), pod change by pod change, so the next pass need not walk them (`owned`).
+    (`replicaset.OwnedPods`): it notes which of them changed and has only those classified again before
+    the next pass, which then need not walk them all (`owned`).
     """
 
     def __init__(self) -> None:
@@ -118,7 +119,7 @@ class PodsByController:
             self._buckets[key][name] = pod  # same controller as before (status writes): replace in place
             facts = owned.get(key)
             if facts is not None:
-                facts.put(name, pod)
+                facts.changed.add(name)
             return ref
         if old is not None:
             del self._bucket_of[(namespace, name)]
@@ -126,7 +127,7 @@ class PodsByController:
             bucket.pop(name, None)
             facts = owned.get(old)
             if facts is not None:
-                facts.discard(name)
+                facts.changed.add(name)
             if not bucket:
                 del self._buckets[old]
                 owned.pop(old, None)
@@ -136,7 +137,7 @@ class PodsByController:
         self._buckets.setdefault(key, {})[name] = pod
         facts = owned.get(key)
         if facts is not None:
-            facts.put(name, pod)
+            facts.changed.add(name)
         return ref
 
     def owned(self, rs: dict) -> replicaset.OwnedPods | None:
@@ -158,6 +159,8 @@ class PodsByController:
             for name, pod in self._buckets.get(key, {}).items():
                 facts.put(name, pod)
             self._owned[key] = facts
+        elif facts.changed:
+            facts.refresh(self._buckets.get(key, {}))
         if facts.to_claim:
             return None
         would_claim = facts.would_claim

@@ -257,9 +257,10 @@ def _classify(pod: Mapping[str, Any], namespace: str, owner_uid: Any, claim_uid:
 class OwnedPods:
     """What a pass over one ReplicaSet's candidates learns, kept up to date pod by pod.
 
-    The owner of the pod index (controllers/catalog.py) hands it every change to a pod the ReplicaSet
-    controls; each is classified by `_classify`, the very step of the pass's walk, and counted as
-    `_Tally` counts it.  `pass_facts` then gives what `_Pass` would over the same candidates (the owned
+    The owner of the pod index (controllers/catalog.py) notes in `changed` the name of every pod the
+    ReplicaSet controls (or controlled) that changed, and has it `refresh`ed before a pass: each such
+    pod is classified again by `_classify`, the very step of the pass's walk, and counted as `_Tally`
+    counts it (a pod written several times between two passes is classified once).  `pass_facts` then gives what `_Pass` would over the same candidates (the owned
     pods and the namespace's orphans, by name) without walking them — valid only while no owned pod
     waits to be adopted or released (`to_claim` empty) and no orphan of the namespace would be claimed,
     as the index checks; otherwise the pass walks.  The facts depend on the ReplicaSet only through its
@@ -278,6 +279,7 @@ class OwnedPods:
         "terminating",
         "ready",
         "to_claim",
+        "changed",
     )
 
     def __init__(self, rs: Mapping[str, Any]) -> None:
@@ -292,6 +294,7 @@ class OwnedPods:
         self.terminating: dict[str, Mapping[str, Any]] = {}
         self.ready: dict[str, Mapping[str, Any]] = {}  # claimed pods that are ready
         self.to_claim: set[str] = set()
+        self.changed: set[str] = set()  # names of pods changed since the last `refresh`
 
     @staticmethod
     def shape(rs: Mapping[str, Any]) -> bytes:
@@ -330,6 +333,17 @@ class OwnedPods:
             self.terminating[name] = pod
         elif found is _TO_CLAIM:
             self.to_claim.add(name)
+
+    def refresh(self, pods: Mapping[str, Mapping[str, Any]]) -> None:
+        """Classify again the pods named in `changed`, as they are now in `pods` (the ReplicaSet's
+        controlled pods by name; a name no longer there is gone or controlled by another)."""
+        for name in self.changed:
+            pod = pods.get(name)
+            if pod is None:
+                self.discard(name)
+            else:
+                self.put(name, pod)
+        self.changed.clear()
 
     def discard(self, name: str) -> None:
         """The pod named `name` is gone, or no longer controlled by the ReplicaSet."""
