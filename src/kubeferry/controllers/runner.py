@@ -70,6 +70,13 @@ class _RecorderTransport:
         unchecked = getattr(self._transport, "get_unchecked", None)
         return (unchecked or self._transport.get)(api_version, kind, namespace, name)
 
+    # The recorder's writes, named here so that each call skips the `__getattr__` fallback.
+    def create(self, *args, **kwargs):
+        return self._transport.create(*args, **kwargs)
+
+    def patch(self, *args, **kwargs):
+        return self._transport.patch(*args, **kwargs)
+
     def __getattr__(self, name: str):
         return getattr(self._transport, name)
 
