@@ -37,6 +37,10 @@ log = logging.getLogger("kubeferry.storage")
 
 FORMAT_VERSION = 1
 DEFAULT_HISTORY = 20000
+# SQLite's page cache per connection, at most (SQLite's default is 2 MiB): a group commit rewrites
+# thousands of rows, and with the B-tree pages it touches kept in memory a rollout's group of ~8,400
+# rows takes ~0.1 s instead of ~0.4 s.  Pages are only cached as the database grows to need them.
+PAGE_CACHE_KIB = 64 * 1024
 
 ADDED = "ADDED"
 MODIFIED = "MODIFIED"
@@ -161,6 +165,7 @@ class Store:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=" + ("FULL" if durability == "full" else "NORMAL"))
+            db.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
             if fresh:
                 db.executescript(
                     """
@@ -248,16 +253,27 @@ class Store:
                 raise
 
     def _write_rows(self, db: sqlite3.Connection, pending: dict[tuple[str, str, str], Entry | None]) -> None:
-        """A group's rows: the objects' last states, the removals, and the resourceVersion."""
+        """A group's rows: the objects' last states, the removals, and the resourceVersion.
+
+        Rows go in key order, so consecutive inserts land on the same B-tree pages (a rollout's group of
+        ~8,400 rows: about a third of the time in random order).  An entry nobody has asked to encode
+        yet is encoded for its row only: the text is not kept (that would hold a second copy of every
+        stored object in memory), a watch or GET encodes it again if it ever comes.
+        """
         if not pending:
             return
+        ordered = sorted(pending.items())
         db.executemany(
             "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
-            [(*key, entry.rv, entry.raw) for key, entry in pending.items() if entry is not None],
+            (
+                (*key, entry.rv, entry._raw if entry._raw is not None else orjson.dumps(entry.obj))
+                for key, entry in ordered
+                if entry is not None
+            ),
         )
         db.executemany(
             "DELETE FROM objects WHERE kind=? AND namespace=? AND name=?",
-            [key for key, entry in pending.items() if entry is None],
+            [key for key, entry in ordered if entry is None],
         )
         db.execute("UPDATE meta SET value=? WHERE key='rv'", (str(self._rv),))
 
