@@ -208,3 +208,120 @@ def test_correlating_an_owned_event_answers_as_a_copy_does():
             stored = {**mine.event, "metadata": {**mine.event["metadata"], "resourceVersion": str(i + 1)}}
             owned.update_state(stored)
             copied.update_state(copy.deepcopy(stored))
+
+
+# ---- the correlator's owned path against its plain one ------------------------------------------
+
+
+def random_stream(seed: int, length: int) -> list[tuple[dict, datetime]]:
+    """Events over a few objects, reasons and messages, at instants that repeat, creep and jump."""
+    rng = random.Random(seed)
+    moment = T0
+    stream = []
+    for _ in range(length):
+        moment += timedelta(seconds=rng.choice([*[0] * 150, 1, 7, 301, 601]))
+        name = f"p{rng.randrange(3)}"
+        involved = {"kind": "Pod", "namespace": "ns", "name": name, "uid": f"u-{name}", "apiVersion": "v1"}
+        if rng.random() < 0.5:
+            involved["fieldPath"] = "spec.containers{app}"
+        stamp = format_time(moment)
+        stream.append(
+            (
+                {
+                    "apiVersion": "v1",
+                    "kind": "Event",
+                    "metadata": {"name": f"{name}.{len(stream):x}", "namespace": "ns"},
+                    "involvedObject": involved,
+                    "reason": rng.choice(["A", "A", "A", "B"]),
+                    "message": rng.choice(["", *[f"m{i}" for i in range(12)]]),
+                    "type": rng.choice(["Normal", "Warning"]),
+                    "source": {"component": "c"},
+                    "firstTimestamp": stamp,
+                    "lastTimestamp": stamp,
+                    "count": 1,
+                    "eventTime": None,
+                    "reportingComponent": "c",
+                    "reportingInstance": "",
+                },
+                moment,
+            )
+        )
+    return stream
+
+
+def maps(correlator: events.EventCorrelator) -> list:
+    """The three LRUs' entries, oldest first (the similar-events record as its message list)."""
+    similar = [(k, list(v[0]), v[1]) for k, v in correlator._similar._items.items()]
+    return [similar, list(correlator._log._items.items()), list(correlator._buckets._items.items())]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("lru_entries", [3, 8, 4096])
+def test_owned_correlation_answers_and_remembers_as_the_plain_one(seed, lru_entries):
+    def names(ref_name, now):
+        return f"{ref_name}.combined"
+
+    plain = events.EventCorrelator(lru_entries=lru_entries, make_name=names)
+    owned = events.EventCorrelator(lru_entries=lru_entries, make_name=names)
+    written = dropped = combined = patched = 0
+    for i, (event, now) in enumerate(random_stream(seed, 400)):
+        ref = event["involvedObject"]
+        base = ("c", "", "Pod", "ns", ref["name"], ref["uid"], "v1", event["type"])
+        group = (*base, event["reason"], "c", "")
+        key = (*base, ref.get("fieldPath", ""), event["reason"], event["message"])
+        expected = plain.correlate(copy.deepcopy(event), now)
+        answer = owned.correlate_owned(copy.deepcopy(event), now, base, group, key)
+        if expected.skip:
+            assert answer is None
+            dropped += 1
+        else:
+            combined += expected.event["message"].startswith(events.COMBINED_PREFIX)
+            patched += expected.patch is not None
+            assert answer == (expected.event, expected.patch)
+            # the server's copy: a new resourceVersion, and now and then a message it changed
+            stored = copy.deepcopy(expected.event)
+            stored["metadata"]["resourceVersion"] = str(i)
+            if i % 13 == 0:
+                stored["message"] = "changed by the server"
+            plain.update_state(copy.deepcopy(stored))
+            owned.update_owned(stored)
+            written += 1
+        assert maps(owned) == maps(plain)
+    assert written > 150 and patched  # the stream reaches every branch
+    if lru_entries > 3:  # with room for an object's entries, bursts are dropped and similar events combined
+        assert dropped and combined
+
+
+def test_owned_correlation_with_a_custom_spam_key_takes_the_plain_path():
+    def per_reason(event: dict) -> tuple:
+        return (event["reason"],)
+
+    plain = events.EventCorrelator(burst=2, spam_key=per_reason)
+    owned = events.EventCorrelator(burst=2, spam_key=per_reason)
+    for i, (event, now) in enumerate(random_stream(5, 60)):
+        ref = event["involvedObject"]
+        base = ("c", "", "Pod", "ns", ref["name"], ref["uid"], "v1", event["type"])
+        group = (*base, event["reason"], "c", "")
+        key = (*base, ref.get("fieldPath", ""), event["reason"], event["message"])
+        expected = plain.correlate(copy.deepcopy(event), now)
+        answer = owned.correlate_owned(copy.deepcopy(event), now, base, group, key)
+        assert answer == (None if expected.skip else (expected.event, expected.patch)), i
+
+
+def test_event_names_draw_the_offsets_randrange_draws():
+    recorder = EventRecorder(Store(), random.Random(11))
+    reference = random.Random(11)
+    nanos = int(T0.timestamp() * 1e9)
+    for i in range(200):
+        assert recorder._name(f"p{i}", T0) == f"p{i}.{nanos + reference.randrange(1 << 20):x}"
+
+
+def test_a_generator_of_its_own_is_asked_for_randrange():
+    class Fixed(random.Random):
+        def randrange(self, *args, **kwargs):
+            return 255
+
+    store = Store()
+    EventRecorder(store, Fixed(0)).record(RecordEvent(FLAT_NO_UID, "Normal", "Seen", "x"), "c", T0)
+    ((_, sent),) = store.calls
+    assert sent["metadata"]["name"] == f"bare.{int(T0.timestamp() * 1e9) + 255:x}"

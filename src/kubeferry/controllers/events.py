@@ -186,14 +186,19 @@ class EventCorrelator:
         self.interval_seconds = interval_seconds
         self.spam_key = spam_key
         self.make_name = make_name
+        self.lru_entries = lru_entries
         self._similar = _LRU(lru_entries)
         self._log = _LRU(lru_entries)
         self._buckets = _LRU(lru_entries)
+        # The three LRUs' maps, for `correlate_owned`.
+        self._records = self._similar._items
+        self._observations = self._log._items
+        self._tokens = self._buckets._items
 
     def correlate(self, event: dict, now: datetime, base: tuple | None = None, *, owned: bool = False) -> Correlated:
         """What to write for `event` at `now`.  `base` is the event's `spam_key` when the caller built
-        the event from its parts and already knows it (the recorder does); `owned` says the event and
-        its metadata are the caller's own fresh dicts, which the answer may reuse instead of copying."""
+        the event from its parts and already knows it; `owned` says the event and its metadata are the
+        caller's own fresh dicts, which the answer may reuse instead of copying."""
         if base is None:
             base = spam_key(event)
         combined, key = self._aggregate(event, base, now)
@@ -202,6 +207,87 @@ class EventCorrelator:
         if self._spam(base if self.spam_key is spam_key else self.spam_key(observed), now):
             return Correlated(skip=True)
         return Correlated(event=observed, patch=patch)
+
+    def correlate_owned(
+        self, event: dict, now: datetime, base: tuple, group: tuple, key: tuple
+    ) -> tuple[dict, dict | None] | None:
+        """`correlate` for an Event the caller has just built as its own (event and metadata dicts fresh,
+        no resourceVersion) and whose keys it knows from the parts it built it of: `base` its spam key,
+        `group` its aggregate key, `key` its full key.  Answers (the event to write, the patch or None)
+        or None when the spam filter drops it.
+
+        The same three steps as `correlate`, with the LRUs' maps used directly: this runs for every
+        Event a component records.  Worked example of the observation kept for a repeat: the log
+        holds (2, "10:00:00Z", "p.1f", "41") for `key`; the event is then written as a patch of
+        count 3, named p.1f at resourceVersion 41, and the log keeps (3, "10:00:00Z", "p.1f", "41").
+        """
+        if self.spam_key is not spam_key:
+            answer = self.correlate(event, now, base, owned=True)
+            if answer.skip or answer.event is None:
+                return None
+            return answer.event, answer.patch
+        message = event["message"]
+        lru_entries = self.lru_entries
+        # 1. aggregation.  Taking an entry out and putting it back makes it the newest, as reading
+        # it does; only a new entry can overfill the map.
+        records = self._records
+        record = records.pop(group, None)
+        if record is None or (now - record[1]).total_seconds() > self.interval_seconds:
+            messages = {message: None}
+        else:
+            messages = record[0]
+            messages[message] = None
+        records[group] = (messages, now)
+        if record is None and len(records) > lru_entries:
+            records.popitem(last=False)
+        if len(messages) >= self.max_events:
+            del messages[next(iter(messages))]
+            event = self._combine(event, message, now)
+            key = group
+        # 2. dedupe
+        observations = self._observations
+        last = observations.pop(key, None)
+        patch = None
+        if last is not None and last[0] > 0:
+            count, first_timestamp, name, resource_version = last
+            metadata = event["metadata"]
+            metadata["name"] = name
+            if resource_version:
+                metadata["resourceVersion"] = resource_version
+            event["firstTimestamp"] = first_timestamp
+            count += 1
+            event["count"] = count
+            patch = {"count": count, "lastTimestamp": event["lastTimestamp"]}
+            if event["message"]:
+                patch["message"] = event["message"]
+            observations[key] = (count, first_timestamp, name, resource_version or "")
+        else:
+            observations[key] = (1, event["firstTimestamp"], event["metadata"]["name"], "")
+            if last is None and len(observations) > lru_entries:
+                observations.popitem(last=False)
+        # 3. spam filter (`take_token`, restated for a bucket found or new)
+        buckets = self._tokens
+        found = buckets.pop(base, None)
+        burst = self.burst
+        if found is None:
+            tokens = float(burst)
+            last_refill = now
+        else:
+            tokens, last_refill = found
+            if now > last_refill:
+                tokens += (now - last_refill).total_seconds() * self.qps
+                last_refill = now
+        if tokens > burst:
+            tokens = float(burst)
+        accepted = tokens >= 1.0
+        if accepted:
+            tokens -= 1.0
+        buckets[base] = (tokens, last_refill)
+        if found is None and len(buckets) > lru_entries:
+            buckets.popitem(last=False)
+        if not accepted:
+            return None
+        return event, patch
 
     def update_state(self, stored: dict) -> None:
         """Remember the server's copy (name, resourceVersion, count) under its full key."""
@@ -213,6 +299,35 @@ class EventCorrelator:
             meta.get("resourceVersion", ""),
         )
         self._log.add(event_key(stored), observation)
+
+    def update_owned(self, stored: dict) -> None:
+        """`update_state`, written out in one piece for the recorder, which calls it for every Event it writes."""
+        ref = stored.get("involvedObject") or {}
+        source = stored.get("source") or {}
+        meta = stored.get("metadata") or {}
+        key = (
+            source.get("component", ""),
+            source.get("host", ""),
+            ref.get("kind", ""),
+            ref.get("namespace", ""),
+            ref.get("name", ""),
+            ref.get("uid", ""),
+            ref.get("apiVersion", ""),
+            stored.get("type", ""),
+            ref.get("fieldPath", ""),
+            stored.get("reason", ""),
+            stored.get("message", ""),
+        )
+        observations = self._observations
+        known = observations.pop(key, None)
+        observations[key] = (
+            int(stored.get("count") or 0),
+            stored.get("firstTimestamp") or "",
+            meta.get("name", ""),
+            meta.get("resourceVersion", ""),
+        )
+        if known is None and len(observations) > self.lru_entries:
+            observations.popitem(last=False)
 
     # ---- the three steps ---------------------------------------------------------------------
     # The LRUs' maps are used directly here (get + move_to_end, set + move_to_end + trim): these
@@ -244,9 +359,13 @@ class EventCorrelator:
             field_path = (event.get("involvedObject") or {}).get("fieldPath", "")
             return event, (*base, field_path, event.get("reason", ""), message)
         del messages[next(iter(messages))]
+        return self._combine(event, message, now), group
+
+    def _combine(self, event: dict, message: str, now: datetime) -> dict:
+        """The "(combined from similar events)" Event standing for `event` and its similar ones."""
         stamp = format_time(now)
         ref = event.get("involvedObject") or {}
-        combined = {
+        return {
             "apiVersion": event.get("apiVersion", "v1"),
             "kind": "Event",
             "metadata": {
@@ -262,7 +381,6 @@ class EventCorrelator:
             "lastTimestamp": stamp,
             "count": 1,
         }
-        return combined, group
 
     def _observe(self, event: dict, key: tuple, in_place: bool = False) -> tuple[dict, dict | None]:
         metadata = event.get("metadata")

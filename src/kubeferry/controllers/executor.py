@@ -41,8 +41,30 @@ def _time(moment: datetime) -> str:
 POD_EVENT_COMPONENTS = frozenset({"replicaset-controller", "daemonset-controller", "job-controller"})
 
 
-# The involvedObject fields an Event copies from the object it is about, in the order it lists them.
-_INVOLVED_META_FIELDS = ("namespace", "name", "uid")
+# An Event's name ends in the instant's nanoseconds plus a random offset below this.
+NAME_OFFSETS = 1 << 20
+_OFFSET_BITS = NAME_OFFSETS.bit_length()
+_PLAIN_RANDOM = random.Random
+
+
+def _involved(kind, namespace, name, uid, api_version, version, field_path) -> dict:
+    """An Event's involvedObject: the reference's fields in this order, the empty ones left out."""
+    involved = {}
+    if kind:
+        involved["kind"] = kind
+    if namespace:
+        involved["namespace"] = namespace
+    if name:
+        involved["name"] = name
+    if uid:
+        involved["uid"] = uid
+    if api_version:
+        involved["apiVersion"] = api_version
+    if version:
+        involved["resourceVersion"] = version
+    if field_path:
+        involved["fieldPath"] = field_path
+    return involved
 
 
 class EventRecorder:
@@ -66,11 +88,23 @@ class EventRecorder:
             self._instant_nanos = int(now.timestamp() * 1e9)
             self._instant = now
 
+    def _offset(self) -> int:
+        """`self.rng.randrange(1 << 20)`: for a plain `random.Random` the same draw made directly (the
+        bits `randrange` asks `getrandbits` for: 21, redrawn while not below 1 << 20)."""
+        if type(self.rng) is not _PLAIN_RANDOM:
+            return self.rng.randrange(NAME_OFFSETS)
+        draw = self.rng.getrandbits
+        offset = draw(_OFFSET_BITS)
+        while offset >= NAME_OFFSETS:
+            offset = draw(_OFFSET_BITS)
+        return offset
+
     def _name(self, ref_name: str, now: datetime) -> str:
         # Upstream's name is the object's name and the time in hex nanoseconds; on a virtual clock
         # many events about one object share an instant, so a random offset keeps names apart.
-        self._at(now)
-        return f"{ref_name}.{self._instant_nanos + self.rng.randrange(1 << 20):x}"
+        if now is not self._instant:
+            self._at(now)
+        return f"{ref_name}.{self._instant_nanos + self._offset():x}"
 
     def correlator(self, component: str) -> events.EventCorrelator:
         found = self._correlators.get(component)
@@ -80,47 +114,61 @@ class EventRecorder:
 
     def record(self, action: RecordEvent, component: str, now: datetime) -> None:
         regarding = action.regarding
-        meta = regarding.get("metadata") or {}
+        get = regarding.get
+        meta = get("metadata")
         # involvedObject: kind, namespace, name, uid, apiVersion, resourceVersion, fieldPath, the empty
         # ones left out; the metadata's value (even an empty one) wins over a top-level one.
-        kind = regarding.get("kind", "")
+        kind = get("kind", "")
         if meta:
-            namespace = meta["namespace"] if "namespace" in meta else regarding.get("namespace", "")
-            name = meta["name"] if "name" in meta else regarding.get("name", "")
-            uid = meta["uid"] if "uid" in meta else regarding.get("uid", "")
-            version = meta["resourceVersion"] if "resourceVersion" in meta else regarding.get("resourceVersion", "")
+            namespace = meta["namespace"] if "namespace" in meta else get("namespace", "")
+            name = meta["name"] if "name" in meta else get("name", "")
+            uid = meta["uid"] if "uid" in meta else get("uid", "")
+            version = meta["resourceVersion"] if "resourceVersion" in meta else get("resourceVersion", "")
         else:
-            namespace = regarding.get("namespace", "")
-            name = regarding.get("name", "")
-            uid = regarding.get("uid", "")
-            version = regarding.get("resourceVersion", "")
-        api_version = regarding.get("apiVersion", "")
-        field_path = regarding.get("fieldPath")
-        involved = {}
-        if kind:
-            involved["kind"] = kind
-        if namespace:
-            involved["namespace"] = namespace
-        if name:
-            involved["name"] = name
-        if uid:
-            involved["uid"] = uid
-        if api_version:
-            involved["apiVersion"] = api_version
-        if version:
-            involved["resourceVersion"] = version
-        if field_path:
-            involved["fieldPath"] = field_path
-        self._at(now)
+            namespace = get("namespace", "")
+            name = get("name", "")
+            uid = get("uid", "")
+            version = get("resourceVersion", "")
+        api_version = get("apiVersion", "")
+        field_path = get("fieldPath")
+        if kind and namespace and name and uid and api_version and version and field_path:
+            # a kubelet's reference to a container: every field
+            involved = {
+                "kind": kind,
+                "namespace": namespace,
+                "name": name,
+                "uid": uid,
+                "apiVersion": api_version,
+                "resourceVersion": version,
+                "fieldPath": field_path,
+            }
+        elif kind and namespace and name and uid and api_version and not version and not field_path:
+            # an owner's or a scheduler's reference
+            involved = {"kind": kind, "namespace": namespace, "name": name, "uid": uid, "apiVersion": api_version}
+        else:
+            involved = _involved(kind, namespace, name, uid, api_version, version, field_path)
+        if now is not self._instant:
+            self._at(now)
         stamp = self._instant_text
+        # The name's random offset: `_offset`, written out for the usual generator.
+        rng = self.rng
+        if type(rng) is _PLAIN_RANDOM:
+            offset = rng.getrandbits(_OFFSET_BITS)
+            while offset >= NAME_OFFSETS:
+                offset = rng.getrandbits(_OFFSET_BITS)
+        else:
+            offset = rng.randrange(NAME_OFFSETS)
+        reason = action.reason
+        message = action.message
+        type_ = action.type
         event = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": self._name(name, now), "namespace": namespace or "default"},
+            "metadata": {"name": f"{name}.{self._instant_nanos + offset:x}", "namespace": namespace or "default"},
             "involvedObject": involved,
-            "reason": action.reason,
-            "message": action.message,
-            "type": action.type,
+            "reason": reason,
+            "message": message,
+            "type": type_,
             "source": {"component": component},
             "firstTimestamp": stamp,
             "lastTimestamp": stamp,
@@ -129,15 +177,24 @@ class EventRecorder:
             "reportingComponent": component,
             "reportingInstance": "",
         }
-        # The spam key (`events.spam_key`) of this event, from the parts it was built of.
-        base = (component, "", kind or "", namespace or "", name or "", uid or "", api_version or "", action.type)
+        # The event's spam, aggregate and full keys (`events.spam_key`, `aggregate_key`, `event_key`),
+        # from the parts it was built of.
+        kind = kind or ""
+        namespace = namespace or ""
+        name = name or ""
+        uid = uid or ""
+        api_version = api_version or ""
+        base = (component, "", kind, namespace, name, uid, api_version, type_)
+        group = (component, "", kind, namespace, name, uid, api_version, type_, reason, component, "")
+        key = (component, "", kind, namespace, name, uid, api_version, type_, field_path or "", reason, message)
         correlator = self._correlators.get(component) or self.correlator(component)
-        result = correlator.correlate(event, now, base, owned=True)
-        if result.skip or result.event is None:
+        answer = correlator.correlate_owned(event, now, base, group, key)
+        if answer is None:
             return
-        written = self._write(result.event, result.patch)
+        event, patch = answer
+        written = self._write(event, patch)
         if written is not None:
-            correlator.update_state(written)
+            correlator.update_owned(written)
 
     def _write(self, event: dict, patch: dict | None) -> dict | None:
         """Patch the existing Event, or create it (also when the patch finds it gone); best effort.
