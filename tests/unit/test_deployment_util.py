@@ -192,6 +192,19 @@ def test_new_replica_set_shape():
         ),
         pytest.param({"spec": {"volumes": []}}, {"spec": {}}, True, id="empty-list-is-nil"),
         pytest.param(
+            {"metadata": {"labels": {"pod-template-hash": "x"}, "annotations": {"n": "1"}}},
+            {"metadata": {"annotations": {"n": "1"}}},
+            True,
+            id="only-hash-labels-pruned-metadata-kept",
+        ),
+        pytest.param(
+            {"metadata": {"labels": {"pod-template-hash": "x", "b": "2"}}},
+            {"metadata": {"labels": {"b": "2", "pod-template-hash": "y"}}},
+            True,
+            id="hashes-differ",
+        ),
+        pytest.param(None, {"metadata": {"labels": {"pod-template-hash": "x"}}}, True, id="none-vs-only-hash"),
+        pytest.param(
             {"spec": {"containers": [{"image": "a"}]}},
             {"spec": {"containers": [{"image": "b"}]}},
             False,
@@ -200,7 +213,12 @@ def test_new_replica_set_shape():
     ],
 )
 def test_equal_ignore_hash(t1, t2, equal):
+    import copy
+
+    before = copy.deepcopy((t1, t2))
     assert u.equal_ignore_hash(t1, t2) is equal
+    assert u.equal_ignore_hash(t2, t1) is equal
+    assert (t1, t2) == before  # the templates are left as they were
 
 
 def test_find_new_replica_set_oldest_matching_wins():

@@ -515,6 +515,9 @@ def set_new_replica_set_annotations(
 
 def _prune(value: Any) -> Any:
     """Drop None, {} and [] recursively: Kubernetes' semantic equality treats nil and empty alike."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value  # a JSON scalar, without the (slower) Mapping check
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
@@ -529,10 +532,14 @@ def _prune(value: Any) -> Any:
 
 
 def _without_hash(template: Mapping[str, Any] | None) -> Any:
-    t = copy.deepcopy(dict(template or {}))
-    labels = (t.get("metadata") or {}).get("labels")
-    if labels:
-        labels.pop(POD_TEMPLATE_HASH_LABEL, None)
+    """The template pruned (`_prune` builds new containers all the way down), its labels without the
+    pod-template-hash: the label is left out of a copy of the labels and metadata before pruning, so
+    labels that held only the hash are pruned away as empty."""
+    t = dict(template or {})
+    meta = t.get("metadata") or {}
+    labels = meta.get("labels")
+    if labels and POD_TEMPLATE_HASH_LABEL in labels:
+        t["metadata"] = {**meta, "labels": {k: v for k, v in labels.items() if k != POD_TEMPLATE_HASH_LABEL}}
     return _prune(t)
 
 
