@@ -280,6 +280,7 @@ class OwnedPods:
         "ready",
         "to_claim",
         "changed",
+        "_order",
     )
 
     def __init__(self, rs: Mapping[str, Any]) -> None:
@@ -295,6 +296,7 @@ class OwnedPods:
         self.ready: dict[str, Mapping[str, Any]] = {}  # claimed pods that are ready
         self.to_claim: set[str] = set()
         self.changed: set[str] = set()  # names of pods changed since the last `refresh`
+        self._order: list[str] | None = []  # the claimed pods' names, sorted; None once they changed
 
     @staticmethod
     def shape(rs: Mapping[str, Any]) -> bytes:
@@ -320,8 +322,10 @@ class OwnedPods:
 
     def put(self, name: str, pod: Mapping[str, Any]) -> None:
         """`pod` (named `name`, controlled by the ReplicaSet) is new or changed."""
-        self.discard(name)
-        found = self.classify(pod)
+        was_claimed = self._forget(name)
+        found = _classify(pod, self.namespace, self.uid, self.uid, self._matches)
+        if (found is _CLAIMED) is not was_claimed:
+            self._order = None  # one claimed pod more, or one fewer
         if found is _CLAIMED:
             fully = _fully_labeled(pod, self._labels)
             self.claimed[name] = (pod, fully)
@@ -347,20 +351,30 @@ class OwnedPods:
 
     def discard(self, name: str) -> None:
         """The pod named `name` is gone, or no longer controlled by the ReplicaSet."""
+        if self._forget(name):
+            self._order = None
+
+    def _forget(self, name: str) -> bool:
+        """Drop what is kept of the pod named `name`; True when it was claimed (the sorted names then
+        no longer hold, unless the caller claims it again)."""
         was = self.claimed.pop(name, None)
         if was is not None:
             if was[1]:
                 self.fully_labeled -= 1
             self.ready.pop(name, None)
-        elif self.terminating.pop(name, None) is None:
+            return True
+        if self.terminating.pop(name, None) is None:
             self.to_claim.discard(name)
+        return False
 
     def pass_facts(self, rs: dict, now: _dt.datetime) -> _Pass:
         """What `_Pass(rs, candidates, now)` finds, from the kept classification (see the class doc)."""
         facts = _Pass.__new__(_Pass)
         facts.rs = rs
         claimed = self.claimed
-        facts.active = [claimed[name][0] for name in sorted(claimed)]
+        if self._order is None:
+            self._order = sorted(claimed)
+        facts.active = [claimed[name][0] for name in self._order]
         terminating = self.terminating
         facts.terminating = [terminating[name] for name in sorted(terminating)] if terminating else []
         facts.claim_actions = []
