@@ -151,15 +151,9 @@ def test_finalizer_removal_during_a_pending_graceful_deletion_waits_for_the_fina
 def test_an_update_sharing_the_stored_metadata_leaves_the_stored_entry_as_it_was():
     """A client that renews an object as `dict(stored)` with a new spec hands back the stored metadata
     itself; the registry works on a copy, so the entry already stored (and its watchers' view) stays."""
-    import random
-    from datetime import UTC, datetime
-
-    from kubeferry.cluster import bootstrap
-    from kubeferry.machinery.resources import by_gvk
-
     reg = Registry(Store(None), now=lambda: datetime(2026, 1, 1, tzinfo=UTC), rng=random.Random(5))
     bootstrap.ensure_system_objects(reg)
-    lease = by_gvk("coordination.k8s.io", "v1", "Lease")
+    lease = resources.by_gvk("coordination.k8s.io", "v1", "Lease")
     body = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "n1"}, "spec": {}}
     first = reg.create(lease, "kube-node-lease", body).entry
     renewed = dict(first.obj)
@@ -171,3 +165,24 @@ def test_an_update_sharing_the_stored_metadata_leaves_the_stored_entry_as_it_was
     assert b'"resourceVersion":"%d"' % first.rv in first.raw
     # the stored object itself handed back unchanged is not a write
     assert reg.update(lease, "kube-node-lease", "n1", second.obj).entry is second
+
+
+def test_a_daemonset_update_sharing_the_stored_annotations_leaves_them_as_they_were():
+    reg = Registry(Store(None), now=lambda: datetime(2026, 1, 1, tzinfo=UTC), rng=random.Random(5))
+    bootstrap.ensure_system_objects(reg)
+    ds = resources.by_gvk("apps", "v1", "DaemonSet")
+    template = {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "x:1"}]}}
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "d", "annotations": {"note": "n"}},
+        "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": template},
+    }
+    first = reg.create(ds, "default", body).entry
+    changed = copy.deepcopy(first.obj["spec"])
+    changed["template"]["spec"]["containers"][0]["image"] = "x:2"
+    renewed = {**first.obj, "metadata": dict(first.obj["metadata"]), "spec": changed}
+    second = reg.update(ds, "default", "d", renewed).entry
+    key = "deprecated.daemonset.template.generation"
+    assert (first.obj["metadata"]["annotations"][key], second.obj["metadata"]["annotations"][key]) == ("1", "2")
+    assert b'"deprecated.daemonset.template.generation":"1"' in first.raw

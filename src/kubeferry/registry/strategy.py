@@ -77,6 +77,8 @@ def prepare_update(res: Resource, new: dict, old: dict) -> None:
         new.setdefault("spec", {})["finalizers"] = (old.get("spec") or {}).get("finalizers", [])
     if res.kind == "DaemonSet":
         annotations = meta.setdefault("annotations", {})
+        if annotations.__class__ is dict:  # a copy: it may be the stored object's own, never mutated
+            annotations = meta["annotations"] = dict(annotations)
         generation = int((old_meta.get("annotations") or {}).get(DS_TEMPLATE_GENERATION, "1") or 1)
         if (new.get("spec") or {}).get("template") != (old.get("spec") or {}).get("template"):
             generation += 1
