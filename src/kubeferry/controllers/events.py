@@ -301,31 +301,38 @@ class EventCorrelator:
         self._log.add(event_key(stored), observation)
 
     def update_owned(self, stored: dict) -> None:
-        """`update_state`, written out in one piece for the recorder, which calls it for every Event it writes."""
-        ref = stored.get("involvedObject") or {}
-        source = stored.get("source") or {}
-        meta = stored.get("metadata") or {}
-        key = (
-            source.get("component", ""),
-            source.get("host", ""),
-            ref.get("kind", ""),
-            ref.get("namespace", ""),
-            ref.get("name", ""),
-            ref.get("uid", ""),
-            ref.get("apiVersion", ""),
-            stored.get("type", ""),
-            ref.get("fieldPath", ""),
-            stored.get("reason", ""),
-            stored.get("message", ""),
-        )
+        """`update_state`, written out in one piece for the recorder, which calls it for every Event it
+        writes.  A copy without a field the key reads (or with an empty object or source) takes
+        `update_state`'s way, which reads a missing field as ""."""
+        try:
+            ref = stored["involvedObject"]
+            source = stored["source"]
+            key = (
+                source["component"],
+                source.get("host", ""),
+                ref["kind"],
+                ref["namespace"],
+                ref["name"],
+                ref["uid"],
+                ref["apiVersion"],
+                stored["type"],
+                ref.get("fieldPath", ""),
+                stored["reason"],
+                stored["message"],
+            )
+            meta = stored["metadata"]
+            observation = (
+                int(stored["count"] or 0),
+                stored["firstTimestamp"] or "",
+                meta["name"],
+                meta["resourceVersion"],
+            )
+        except (KeyError, TypeError):
+            self.update_state(stored)
+            return
         observations = self._observations
         known = observations.pop(key, None)
-        observations[key] = (
-            int(stored.get("count") or 0),
-            stored.get("firstTimestamp") or "",
-            meta.get("name", ""),
-            meta.get("resourceVersion", ""),
-        )
+        observations[key] = observation
         if known is None and len(observations) > self.lru_entries:
             observations.popitem(last=False)
 

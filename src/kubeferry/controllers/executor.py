@@ -76,6 +76,11 @@ class EventRecorder:
         self.transport = transport
         self.rng = rng or random.Random(0)
         self._correlators: dict[str, events.EventCorrelator] = {}
+        # The transport's create and patch, looked up once per transport (the controllers' transport
+        # forwards attribute look-ups, a call each).
+        self._bound_to: Transport | None = None
+        self._create: Callable[[dict], dict] | None = None
+        self._patch: Callable[..., dict] | None = None
         # On a virtual clock thousands of events share one instant: its text and nanoseconds are
         # worked out once per instant.
         self._instant: datetime | None = None
@@ -178,12 +183,13 @@ class EventRecorder:
             "reportingInstance": "",
         }
         # The event's spam, aggregate and full keys (`events.spam_key`, `aggregate_key`, `event_key`),
-        # from the parts it was built of.
-        kind = kind or ""
-        namespace = namespace or ""
-        name = name or ""
-        uid = uid or ""
-        api_version = api_version or ""
+        # from the parts it was built of (the empty ones as "", as the keys read them from the event).
+        if not (kind and namespace and name and uid and api_version):
+            kind = kind or ""
+            namespace = namespace or ""
+            name = name or ""
+            uid = uid or ""
+            api_version = api_version or ""
         base = (component, "", kind, namespace, name, uid, api_version, type_)
         group = (component, "", kind, namespace, name, uid, api_version, type_, reason, component, "")
         key = (component, "", kind, namespace, name, uid, api_version, type_, field_path or "", reason, message)
@@ -201,9 +207,12 @@ class EventRecorder:
 
         `event` is the recorder's own (built for this record), so a new Event goes out as it is."""
         meta = event["metadata"]
+        transport = self.transport
+        if transport is not self._bound_to:
+            self._bound_to, self._create, self._patch = transport, transport.create, transport.patch
         if patch is not None:
             try:
-                return self.transport.patch("v1", "Event", meta["namespace"], meta["name"], patch, STRATEGIC)
+                return self._patch("v1", "Event", meta["namespace"], meta["name"], patch, STRATEGIC)
             except st.StatusError as e:
                 if e.code != 404:
                     return None
@@ -213,7 +222,7 @@ class EventRecorder:
         else:
             created = event
         try:
-            return self.transport.create(created)
+            return self._create(created)
         except st.StatusError:
             return None  # refused events are dropped, as upstream
 
@@ -230,11 +239,9 @@ def _pod_event(
             owner = {
                 "apiVersion": ref.get("apiVersion", ""),
                 "kind": ref.get("kind", ""),
-                "metadata": {
-                    "name": ref.get("name", ""),
-                    "namespace": meta.get("namespace", ""),
-                    "uid": ref.get("uid", ""),
-                },
+                "namespace": meta.get("namespace", ""),
+                "name": ref.get("name", ""),
+                "uid": ref.get("uid", ""),
             }
             recorder.record(RecordEvent(owner, kind, reason, message), component, now)
             return
@@ -251,6 +258,10 @@ def execute(
     i = 0
     while i < len(actions):
         action = actions[i]
+        if isinstance(action, RecordEvent):  # the most frequent action (a kubelet's pass records several)
+            recorder.record(action, component, now)
+            i += 1
+            continue
         if isinstance(action, CreateObject):
             run = i
             while run < len(actions) and isinstance(actions[run], CreateObject):
@@ -325,8 +336,6 @@ def execute(
                     _pod_event(
                         recorder, pod, "Normal", "SuccessfulDelete", f"Deleted pod: {action.name}", component, now
                     )
-        elif isinstance(action, RecordEvent):
-            recorder.record(action, component, now)
         elif isinstance(action, RequeueAfter):
             requeue(action.seconds)
         i += 1
