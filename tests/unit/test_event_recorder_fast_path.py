@@ -325,3 +325,13 @@ def test_a_generator_of_its_own_is_asked_for_randrange():
     EventRecorder(store, Fixed(0)).record(RecordEvent(FLAT_NO_UID, "Normal", "Seen", "x"), "c", T0)
     ((_, sent),) = store.calls
     assert sent["metadata"]["name"] == f"bare.{int(T0.timestamp() * 1e9) + 255:x}"
+
+
+def test_a_replaced_transport_receives_the_next_events():
+    first, second = Store(), Store()
+    recorder = EventRecorder(first, random.Random(2))
+    recorder.record(RecordEvent(FLAT_NO_UID, "Normal", "Seen", "x"), "c", T0)
+    recorder.transport = second
+    recorder.record(RecordEvent(FLAT_NO_UID, "Normal", "Seen", "y"), "c", T0)
+    assert [c[1]["message"] for c in first.calls] == ["x"]
+    assert [c[1]["message"] for c in second.calls] == ["y"]
