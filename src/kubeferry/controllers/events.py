@@ -211,8 +211,10 @@ class EventCorrelator:
     def correlate_owned(
         self, event: dict, now: datetime, base: tuple, group: tuple, key: tuple
     ) -> tuple[dict, dict | None] | None:
-        """`correlate` for an Event the caller has just built as its own (event and metadata dicts fresh,
-        no resourceVersion) and whose keys it knows from the parts it built it of: `base` its spam key,
+        """`correlate` for an Event the caller has just built as its own and drops after writing it: every
+        field an Event has, the event, metadata, involvedObject and source dicts its own, count 1, both
+        timestamps `now` in `format_time`'s text, no resourceVersion.  The caller knows its keys from the
+        parts it built it of: `base` its spam key,
         `group` its aggregate key, `key` its full key.  Answers (the event to write, the patch or None)
         or None when the spam filter drops it.
 
@@ -242,7 +244,26 @@ class EventCorrelator:
             records.popitem(last=False)
         if len(messages) >= self.max_events:
             del messages[next(iter(messages))]
-            event = self._combine(event, message, now)
+            # The caller's event is dropped for the combined one, which takes over its object and
+            # source dicts and its timestamps (`now`'s).
+            ref = event["involvedObject"]
+            stamp = event["lastTimestamp"]
+            event = {
+                "apiVersion": event["apiVersion"],
+                "kind": "Event",
+                "metadata": {
+                    "name": self.make_name(ref.get("name", ""), now),
+                    "namespace": event["metadata"]["namespace"],
+                },
+                "involvedObject": ref,
+                "reason": event["reason"],
+                "message": COMBINED_PREFIX + message,
+                "type": event["type"],
+                "source": event["source"],
+                "firstTimestamp": stamp,
+                "lastTimestamp": stamp,
+                "count": 1,
+            }
             key = group
         # 2. dedupe
         observations = self._observations
