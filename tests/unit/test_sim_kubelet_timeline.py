@@ -153,3 +153,56 @@ def test_the_timeline_is_dropped_when_the_pod_is_deleted():
     actions, delay = answer(pod, 10)
     assert delay is None
     assert ("default", "web-1") not in kubelet._TIMELINES
+
+
+def _replayed_snapshots(pod: dict, seconds: float, copying: bool) -> list:
+    """`_replay`'s snapshots; `copying` gives the context an empty Needs, so detached snapshots copy the model."""
+    from kubeferry.simulation import behaviour as sim_behaviour
+    from kubeferry.simulation import mounts, profiles
+
+    behaviour = sim_behaviour.resolve(pod, [])
+    needs = mounts.Needs("default", {}, ()) if copying else None
+    ctx = kubelet._Context(
+        pod,
+        NODE,
+        behaviour,
+        profiles.load_profile(),
+        "uid-1",
+        "172.18.0.3",
+        kubelet.pod_ip(pod, NODE),
+        needs=needs,
+    )
+    return kubelet._replay(ctx, at(seconds))[0]
+
+
+@pytest.mark.parametrize("order", ["oldest-first", "newest-first", "middle-first"])
+@pytest.mark.parametrize("annotations, init, probe, pre_stop, delete_at", SCENARIOS)
+def test_snapshots_rebuilt_from_their_steps_match_copied_models(annotations, init, probe, pre_stop, delete_at, order):
+    pod = new_pod(annotations, init, probe, pre_stop)
+    if delete_at is not None:
+        pod = deleting(pod, *delete_at)
+    copied = _replayed_snapshots(pod, 1000, copying=True)
+    rebuilt = _replayed_snapshots(pod, 1000, copying=False)
+    assert len(rebuilt) == len(copied) >= 2
+    positions = list(range(len(rebuilt)))
+    if order == "newest-first":
+        positions.reverse()
+    elif order == "middle-first":
+        middle = len(positions) // 2
+        positions = [middle, *positions[:middle], *positions[middle + 1 :]]
+    for index in positions:
+        assert rebuilt[index].status == copied[index].status, f"snapshot {index} at {rebuilt[index].at}"
+        assert rebuilt[index].events == copied[index].events
+
+
+def test_a_status_matching_an_intermediate_snapshot_is_found_without_copies():
+    """A stored status from a look at 2 s (Running, not Ready) seen by a kept timeline played to 5 s at once."""
+    pod = new_pod({"sim.kubeferry.io/startup-seconds": "2", "sim.kubeferry.io/ready-seconds": "3"})
+    kubelet._TIMELINES.clear()
+    running = next(a.obj for a in answer(pod, 2)[0] if isinstance(a, UpdateStatus))
+    kubelet._TIMELINES.clear()
+    answer(pod, 5)  # the kept timeline plays Accepted … Ready in one look; Running is only rebuilt when asked
+    timeline = kubelet._TIMELINES[("default", "web-1")]
+    assert all(s._model is None for s in timeline.snapshots[:-1])
+    assert answer(running, 5) == fresh_answer(running, 5)
+    assert running["status"]["containerStatuses"][0]["state"] == {"running": {"startedAt": stamp(2)}}

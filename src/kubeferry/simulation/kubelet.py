@@ -216,14 +216,19 @@ def _shallow(obj: Any) -> Any:
 class _Snapshot:
     """The pod after one transition: when, its status (managed part) and the events it records.
 
-    The status may be given, or rendered on first use from a copy of the model taken at the
-    transition: a look that plays several transitions writes only the last status, and the earlier
-    ones are rendered only when a later look compares them with what is stored.  The newest snapshot
-    of a timeline may share the timeline's model instead of a copy (`live`): whoever changes that
-    model next calls `detach` first, so the copy is made only when a later transition needs it.
+    The status may be given, or rendered on first use: a look that plays several transitions writes
+    only the last status, and the earlier ones are rendered only when a later look compares them
+    with what is stored (in a plain rollout never: the first look plays Accepted, ContainerCreating,
+    Running and Ready at the bind instant and only Ready's status is written and compared).  The
+    newest snapshot of a timeline shares the timeline's model (`live`); whoever changes that model
+    next calls `detach` first.  A detached snapshot whose transitions were all plain `_transition`
+    calls (`_Steps`: no ConfigMap/Secret gate can hold them) keeps no model at all: asked for its
+    status, it replays the recorded steps from the pod's initial model (`_Steps.materialize`,
+    rendering every other pending snapshot on the way, so a timeline is replayed at most once per
+    look that needs it).  Otherwise detaching takes a copy of the model.
     """
 
-    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx")
+    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx", "_steps", "_index")
 
     def __init__(self, at: _dt.datetime, status: dict | None, events: list[tuple[str, str, str, str]]) -> None:
         self.at = at
@@ -232,23 +237,38 @@ class _Snapshot:
         self._managed: dict | None = None
         self._model: _Model | None = None
         self._ctx: _Context | None = None
+        self._steps: _Steps | None = None
+        self._index = 0
 
     @classmethod
-    def deferred(cls, at: _dt.datetime, model: _Model, ctx: _Context, events: list, live: bool = False) -> _Snapshot:
+    def deferred(
+        cls,
+        at: _dt.datetime,
+        model: _Model,
+        ctx: _Context,
+        events: list,
+        live: bool = False,
+        steps: _Steps | None = None,
+        index: int = 0,
+    ) -> _Snapshot:
         snapshot = cls(at, None, events)
         snapshot._model, snapshot._ctx = (model if live else model.clone()), ctx
+        snapshot._steps, snapshot._index = steps, index
         return snapshot
 
     def detach(self, model: _Model) -> None:
-        """`model` is about to change: a snapshot still to be rendered from it takes its own copy."""
+        """`model` is about to change: a snapshot still to be rendered from it replays or takes a copy."""
         if self._model is model:
-            self._model = model.clone()
+            self._model = None if self._steps is not None else model.clone()
 
     @property
     def status(self) -> dict:
         if self._status is None:
-            self._status = _render(self._model, self._ctx)
-            self._model = self._ctx = None
+            if self._model is None:
+                self._steps.materialize(self._index)
+            else:
+                self._status = _render(self._model, self._ctx)
+            self._model = self._ctx = self._steps = None
         return self._status
 
     @status.setter
@@ -261,6 +281,35 @@ class _Snapshot:
         if self._managed is None:
             self._managed = _managed(self.status)
         return self._managed
+
+
+class _Steps:
+    """The transitions a timeline played, as (next state, due) pairs, to rebuild its snapshots' models.
+
+    Kept only while every transition was a plain `_transition` (the pod needs no ConfigMap/Secret,
+    so nothing is held): each is then a pure function of the model before it, the state, the time
+    and the timeline's context (whose inputs the fingerprint pins).  `snapshots[i]` is the snapshot
+    after `played[i]`."""
+
+    __slots__ = ("pod", "seed", "played", "snapshots")
+
+    def __init__(self, pod: Mapping[str, Any], seed: str, snapshots: list[_Snapshot]) -> None:
+        self.pod, self.seed, self.snapshots = pod, seed, snapshots
+        self.played: list[tuple[str, _dt.datetime]] = []
+
+    def materialize(self, index: int) -> None:
+        """Replay the steps up to `index` from the initial model, rendering every snapshot still pending."""
+        model = _initial_model(self.pod, self.seed)
+        for position in range(index + 1):
+            state, due = self.played[position]
+            snapshot = self.snapshots[position]
+            ctx = snapshot._ctx
+            if ctx is None:  # rendered already: any context of the timeline plays the same
+                ctx = self.snapshots[index]._ctx
+            _transition(model, state, due, ctx)
+            if snapshot._status is None and snapshot._model is None:
+                snapshot._status = _render(model, ctx)
+                snapshot._ctx = snapshot._steps = None
 
 
 class _Context:
@@ -898,7 +947,10 @@ def _initial_model(pod: Mapping[str, Any], seed: str) -> _Model:
 
 def _replay(ctx: _Context, now: _dt.datetime) -> tuple[list[_Snapshot], _dt.datetime | None, bool]:
     """Snapshots of every transition due by `now`, when the next one is due, and whether to delete now."""
-    timeline = _Timeline((), ctx.behaviour, ctx.pod_ip, _initial_model(ctx.pod, ctx.seed), _bound_at(ctx.pod, now), [])
+    snapshots: list[_Snapshot] = []
+    steps = _Steps(ctx.pod, ctx.seed, snapshots) if ctx.needs is None else None
+    model = _initial_model(ctx.pod, ctx.seed)
+    timeline = _Timeline((), ctx.behaviour, ctx.pod_ip, model, _bound_at(ctx.pod, now), snapshots, steps=steps)
     deletion = _deletion_request(ctx.pod)
     cut = None if deletion is None else min(deletion[0], now)
     _extend(timeline, ctx, now, cut)
@@ -1074,6 +1126,7 @@ class _Timeline:
     needs: _mounts.Needs | None = None
     reported: _dt.datetime | None = None  # the newest snapshot whose events a look has recorded
     facts: tuple | None = None  # `_Context.facts`, read from the pod by the timeline's first look
+    steps: _Steps | None = None  # what rebuilds a detached snapshot's model (None: snapshots copy it)
 
 
 _TIMELINES: dict[tuple[str, str], _Timeline] = {}
@@ -1125,6 +1178,9 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
     behaviour_seconds = ctx.behaviour_seconds
     model = timeline.model
     snapshots = timeline.snapshots
+    steps = timeline.steps
+    if steps is not None and ctx.needs is not None:
+        steps = timeline.steps = None  # a gate may hold a transition: detached snapshots copy the model
     while not timeline.finished and len(snapshots) < MAX_TRANSITIONS:
         hold = model.hold
         if hold is not None:
@@ -1140,6 +1196,7 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
                 events = _transition(model, hold.stage.next, due, ctx)
             else:
                 events = _retry(model, hold, due, ctx)
+            next_state = hold.stage.next
         else:
             if timeline.pending is None:
                 stage = _next_stage(model, ctx)
@@ -1155,8 +1212,13 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
             if snapshots:
                 snapshots[-1].detach(model)
             events = _enter(model, stage, due, ctx)
+            next_state = stage.next
         timeline.at = due
-        snapshots.append(_Snapshot.deferred(due, model, ctx, events, live=True))
+        if steps is None:
+            snapshots.append(_Snapshot.deferred(due, model, ctx, events, live=True))
+        else:
+            steps.played.append((next_state, due))
+            snapshots.append(_Snapshot.deferred(due, model, ctx, events, live=True, steps=steps, index=len(snapshots)))
         timeline.pending = None
 
 
@@ -1192,8 +1254,17 @@ def _replay_cached(
             for old in list(itertools.islice(_TIMELINES, TIMELINE_CACHE_LIMIT // 2)):
                 del _TIMELINES[old]
         model = _initial_model(pod, seed)
+        snapshots: list[_Snapshot] = []
         timeline = _Timeline(
-            fingerprint, behaviour, address, model, _bound_at(pod, now), [], needs=needs, facts=ctx.facts
+            fingerprint,
+            behaviour,
+            address,
+            model,
+            _bound_at(pod, now),
+            snapshots,
+            needs=needs,
+            facts=ctx.facts,
+            steps=_Steps(pod, seed, snapshots) if needs is None else None,
         )
         _TIMELINES[key] = timeline
     deletion = _deletion_request(pod)
