@@ -111,6 +111,8 @@ SCENARIOS = [
     pytest.param({"sim.kubeferry.io/startup-seconds": "20"}, (), None, 0, (7, 30), id="delete-while-creating"),
     pytest.param({"sim.kubeferry.io/outcome": "crash-loop"}, (), None, 0, (40, 10), id="delete-crash-looping"),
     pytest.param({"sim.kubeferry.io/startup-seconds": "2"}, (), None, 0, (2, 30), id="delete-at-a-due-transition"),
+    pytest.param({"sim.kubeferry.io/outcome": "never-ready"}, (), None, 0, (12, 30), id="delete-never-ready"),
+    pytest.param({}, ("init-a",), None, 0, (12, 0), id="delete-with-init-no-grace"),
 ]
 
 
@@ -206,3 +208,17 @@ def test_a_status_matching_an_intermediate_snapshot_is_found_without_copies():
     assert all(s._model is None for s in timeline.snapshots[:-1])
     assert answer(running, 5) == fresh_answer(running, 5)
     assert running["status"]["containerStatuses"][0]["state"] == {"running": {"startedAt": stamp(2)}}
+
+
+def test_a_deleted_never_ready_pod_compares_its_unrendered_terminating_status():
+    """Not ready, a pod's Terminating status equals its stored one (no condition's status changes), so the
+    look that deletes it finds it written and records no Killing: the unrendered snapshot is rebuilt to
+    compare, with the answer a replay from scratch gives."""
+    pod = new_pod({"sim.kubeferry.io/outcome": "never-ready"})
+    kubelet._TIMELINES.clear()
+    pod = next(a.obj for a in answer(pod, 0)[0] if isinstance(a, UpdateStatus))
+    pod = deleting(pod, 5, 30)
+    expected = fresh_answer(pod, 5)
+    actions, delay = answer(pod, 5)
+    assert (actions, delay) == expected
+    assert [type(a).__name__ for a in actions] == ["UpdateStatus", "DeleteObject"]

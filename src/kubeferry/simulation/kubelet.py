@@ -228,7 +228,7 @@ class _Snapshot:
     look that needs it).  Otherwise detaching takes a copy of the model.
     """
 
-    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx", "_steps", "_index")
+    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx", "_steps", "_index", "_kinds")
 
     def __init__(self, at: _dt.datetime, status: dict | None, events: list[tuple[str, str, str, str]]) -> None:
         self.at = at
@@ -239,6 +239,7 @@ class _Snapshot:
         self._ctx: _Context | None = None
         self._steps: _Steps | None = None
         self._index = 0
+        self._kinds: dict[str, str] | None = None  # a deletion's Terminating snapshot: condition type -> status
 
     @classmethod
     def deferred(
@@ -264,12 +265,27 @@ class _Snapshot:
     @property
     def status(self) -> dict:
         if self._status is None:
-            if self._model is None:
-                self._steps.materialize(self._index)
-            else:
+            if self._model is not None:
                 self._status = _render(self._model, self._ctx)
+            elif self._kinds is not None:  # Terminating: the steps before it, then the deletion request
+                model = self._steps.materialize(self._index, self._ctx)
+                _terminating(model, self.at)
+                self._status = _render(model, self._ctx)
+            else:
+                self._steps.materialize(self._index, self._ctx)
             self._model = self._ctx = self._steps = None
         return self._status
+
+    def matches(self, wanted: Mapping[str, Any]) -> bool:
+        """`managed == wanted`; a Terminating snapshot not rendered yet first compares its conditions'
+        statuses with `wanted`'s (a kubelet condition of another status there rules it out unrendered)."""
+        kinds = self._kinds
+        if kinds is not None and self._status is None:
+            for condition in wanted.get("conditions") or ():
+                status = kinds.get(condition.get("type"))
+                if status is not None and condition.get("status") != status:
+                    return False
+        return self.managed == wanted
 
     @status.setter
     def status(self, value: dict) -> None:
@@ -297,19 +313,18 @@ class _Steps:
         self.pod, self.seed, self.snapshots = pod, seed, snapshots
         self.played: list[tuple[str, _dt.datetime]] = []
 
-    def materialize(self, index: int) -> None:
-        """Replay the steps up to `index` from the initial model, rendering every snapshot still pending."""
+    def materialize(self, index: int, ctx: _Context) -> _Model:
+        """Replay the steps up to `index` from the initial model, rendering every snapshot still pending;
+        returns the model after `index` (`ctx`: any context of the timeline; all play the same)."""
         model = _initial_model(self.pod, self.seed)
         for position in range(index + 1):
             state, due = self.played[position]
-            snapshot = self.snapshots[position]
-            ctx = snapshot._ctx
-            if ctx is None:  # rendered already: any context of the timeline plays the same
-                ctx = self.snapshots[index]._ctx
             _transition(model, state, due, ctx)
+            snapshot = self.snapshots[position]
             if snapshot._status is None and snapshot._model is None:
-                snapshot._status = _render(model, ctx)
+                snapshot._status = _render(model, snapshot._ctx or ctx)
                 snapshot._ctx = snapshot._steps = None
+        return model
 
 
 class _Context:
@@ -957,7 +972,7 @@ def _replay(ctx: _Context, now: _dt.datetime) -> tuple[list[_Snapshot], _dt.date
     snapshots = timeline.snapshots
     if cut is None:
         return snapshots, _next_due(timeline), False
-    return _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now, keep=False)
+    return _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now, keep=False, steps=steps)
 
 
 def _next_due(timeline: _Timeline) -> _dt.datetime | None:
@@ -974,11 +989,15 @@ def _deletion_tail(
     grace: float,
     now: _dt.datetime,
     keep: bool,
+    steps: _Steps | None = None,
 ) -> tuple[list[_Snapshot], _dt.datetime | None, bool]:
     """Deletion: Ready goes False at the request; containers stop after preStop + stop-seconds or at the deadline.
 
     Plays on `model`; with `keep` on a copy of it unless the answer deletes the pod now (the caller
-    then drops the model: only a pod still stopping needs it as it was for its next look)."""
+    then drops the model: only a pod still stopping needs it as it was for its next look).  When the
+    pod is deleted now and `steps` played every snapshot, the Terminating status (only ever compared
+    with the stored one, never written) is rendered only if that comparison gets past the
+    conditions' statuses (`_Snapshot.matches`), replayed from the steps."""
     if model.start_time is None or model.terminal_phase:
         return snapshots, None, True
     wanted = _pre_stop_seconds(ctx.pod) + ctx.behaviour.stop_seconds
@@ -987,10 +1006,16 @@ def _deletion_tail(
         model = model.clone()
     elif snapshots:
         snapshots[-1].detach(model)
-    snapshots.append(_Snapshot(cut, {}, _terminating(model, cut)))
-    snapshots[-1].status = _render(model, ctx)
+    terminating = _Snapshot(cut, None, _terminating(model, cut))
+    snapshots.append(terminating)
     if stop_at > now:
+        terminating.status = _render(model, ctx)
         return snapshots, stop_at, False
+    if steps is not None and len(steps.played) == len(snapshots) - 1:
+        terminating._steps, terminating._index, terminating._ctx = steps, len(snapshots) - 2, ctx
+        terminating._kinds = {kind: found[0] for kind, found in model.conditions.items()}
+    else:
+        terminating.status = _render(model, ctx)
     _stopped(model, stop_at, wanted > grace, ctx)
     snapshots.append(_Snapshot(stop_at, _render(model, ctx), []))
     return snapshots, None, True
@@ -1281,7 +1306,7 @@ def _replay_cached(
     if cut is None:
         return snapshots, _next_due(timeline), False, behaviour
     # Deletion: as in `_replay`; the timeline's model stays as it was unless the pod is deleted now.
-    answer = _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now, keep=True)
+    answer = _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now, keep=True, steps=timeline.steps)
     if answer[2]:
         del _TIMELINES[key]  # the pod is deleted now
     return (*answer, behaviour)
@@ -1324,9 +1349,9 @@ def _written_index(
     if wanted is None:
         wanted = _managed(current)
     for index in range(len(snapshots) - 1, -1, -1):
-        if snapshots[index].managed == wanted:
+        if snapshots[index].matches(wanted):
             if reported is not None:
-                while index > 0 and snapshots[index].at > reported and snapshots[index - 1].managed == wanted:
+                while index > 0 and snapshots[index].at > reported and snapshots[index - 1].matches(wanted):
                     index -= 1
             return index
     newest = _newest_time(current)
