@@ -298,8 +298,8 @@ class Registry:
         taken, the rest comes from the stored pod, as upstream's binding sets those two on the stored
         pod without validating the pod again.  Upstream's refusals are kept (409 Conflict on
         `pods/binding`): a pod being deleted, a pod already on a node, a pod with scheduling gates.
-        The stored result is the one the main-resource write of the spec followed by the status write
-        of the condition gave (the generation follows the spec change, as that write counted it).
+        Binding writes the pod straight to storage, past the pod strategy, so `metadata.generation`
+        stays as it was (upstream counts generations of spec changes in the strategy only).
         """
         old_meta, old_spec = old["metadata"], old.get("spec") or {}
         refusal = ""
@@ -329,8 +329,7 @@ class Registry:
         status["conditions"] = conditions
         status.setdefault("phase", "Pending")
         bound = dict(old)
-        meta = bound["metadata"] = dict(old_meta)
-        meta["generation"] = old_meta.get("generation", 1) + 1
+        bound["metadata"] = dict(old_meta)
         bound["spec"] = {**old_spec, "nodeName": node}
         bound["status"] = status
         return bound, []
