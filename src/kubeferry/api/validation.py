@@ -603,11 +603,21 @@ def _validate_meta_common(meta: dict, namespaced: bool, path: str) -> list[Field
             errs += [st.invalid(child(path, "namespace"), ns, m) for m in validate_namespace_name(ns, False)]
     elif ns:
         errs.append(st.forbidden(child(path, "namespace"), "not allowed on this type"))
-    errs += validate_nonnegative(meta.get("generation", 0), child(path, "generation"))
-    errs += validate_labels(meta.get("labels"), child(path, "labels"))
-    errs += validate_annotations(meta.get("annotations"), child(path, "annotations"))
-    errs += _validate_owner_references(meta.get("ownerReferences"), child(path, "ownerReferences"))
-    errs += _validate_finalizers(meta.get("finalizers"), child(path, "finalizers"))
+    # Each check below finds nothing in an absent or empty value (nor a generation >= 0), so its field
+    # path is built only for a value that is there: the same errors, in the same order.
+    generation = meta.get("generation", 0)
+    if is_int(generation) and generation < 0:
+        errs += validate_nonnegative(generation, child(path, "generation"))
+    labels, annotations = meta.get("labels"), meta.get("annotations")
+    if labels and not (labels.__class__ is dict and _labels_known_valid(labels)):
+        errs += validate_labels(labels, child(path, "labels"))
+    if annotations:
+        errs += validate_annotations(annotations, child(path, "annotations"))
+    owners, finalizers = meta.get("ownerReferences"), meta.get("finalizers")
+    if owners:
+        errs += _validate_owner_references(owners, child(path, "ownerReferences"))
+    if finalizers:
+        errs += _validate_finalizers(finalizers, child(path, "finalizers"))
     return errs
 
 

@@ -52,8 +52,14 @@ def _owner(name: str, owner_kind: str):
     """Key the controlling owner of `owner_kind` (now or before the change: adoption and release)."""
 
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
+        meta = obj["metadata"]
+        ref = controller_of(obj)
         before = controller_of(prev) if prev is not None else None
-        return _owner_keys(name, owner_kind, obj["metadata"].get("namespace", ""), controller_of(obj), before)
+        # Most changes reach the mappers of every owner kind watching pods while naming one owner kind
+        # (or none): the others end here, before building any key (what `_owner_keys` returns then).
+        if (ref is None or ref.get("kind") != owner_kind) and (before is None or before.get("kind") != owner_kind):
+            return ()
+        return _owner_keys(name, owner_kind, meta.get("namespace", ""), ref, before)
 
     return mapper
 
