@@ -72,6 +72,27 @@ def test_ready_seconds_default_is_readiness_initial_delay():
     )
 
 
+@pytest.mark.parametrize(
+    ("annotations", "rules", "shared"),
+    [
+        pytest.param({}, [], True, id="no rules, no annotations: one shared behaviour"),
+        pytest.param({"other.io/x": "1"}, [], True, id="annotations outside the prefix do not count"),
+        pytest.param({}, [{"image": "nomatch*", "outcome": "crash-loop"}], True, id="rules none of which match"),
+        pytest.param({"sim.kubeferry.io/stop-seconds": "2"}, [], False, id="a simulation annotation"),
+        pytest.param({}, [{"image": "busy*", "stop-seconds": 2}], False, id="a matching rule"),
+    ],
+)
+def test_plain_pods_share_one_behaviour_per_readiness_delay(annotations, rules, shared):
+    probe = {"initialDelaySeconds": 7}
+    first = behaviour.resolve(pod("busybox", annotations, probe=probe), rules)
+    second = behaviour.resolve(pod("busybox", annotations, probe=probe), rules)
+    assert (first is second) is shared
+    assert first == second
+    assert first.ready_seconds == 7.0
+    other = behaviour.resolve(pod("busybox", probe={"initialDelaySeconds": 3}), [])
+    assert (other.ready_seconds, other.outcome, other.stop_seconds, other.problems) == (3.0, "ready", 0.0, ())
+
+
 def test_defaults():
     resolved = behaviour.resolve(pod("busybox"), [])
     assert resolved == behaviour.Behaviour(

@@ -213,6 +213,12 @@ def default_ready_seconds(pod: Mapping[str, Any]) -> float:
     return 0.0
 
 
+# Behaviours of pods that no rule matches and no annotation tunes, by readiness delay: such a pod's
+# Behaviour is the defaults with its first readiness probe's delay (Behaviour is frozen, so one is shared).
+_PLAIN_BEHAVIOURS: dict[float, Behaviour] = {}
+_PLAIN_BEHAVIOURS_LIMIT = 256
+
+
 def resolve(
     pod: Mapping[str, Any], rules: list[Mapping[str, Any]] | None = None, template: Mapping[str, Any] | None = None
 ) -> Behaviour:
@@ -220,6 +226,16 @@ def resolve(
 
     Invalid values are skipped (the lower source or the default applies) and listed in `problems`.
     """
+    rule = matching_rule(pod, list(rules)) if rules else None
+    annotations = simulation_annotations(pod, template)
+    if rule is None and not annotations:  # only the defaults: one shared answer per readiness delay
+        ready = default_ready_seconds(pod)
+        plain = _PLAIN_BEHAVIOURS.get(ready)
+        if plain is None:
+            if len(_PLAIN_BEHAVIOURS) >= _PLAIN_BEHAVIOURS_LIMIT:
+                _PLAIN_BEHAVIOURS.clear()
+            plain = _PLAIN_BEHAVIOURS[ready] = Behaviour(ready_seconds=ready)
+        return plain
     values: dict[str, Any] = {
         OUTCOME: OUTCOME_READY,
         STARTUP_SECONDS: 0.0,
@@ -229,11 +245,10 @@ def resolve(
         HTTP_RESPONSE: DEFAULT_HTTP_RESPONSE,
     }
     problems: list[Problem] = []
-    rule = matching_rule(pod, list(rules or []))
     layers: list[tuple[str, Mapping[str, Any]]] = []
     if rule is not None:
         layers.append(("rule", {k: v for k, v in rule.items() if k in BEHAVIOUR_KEYS}))
-    layers.append(("annotation", simulation_annotations(pod, template)))
+    layers.append(("annotation", annotations))
     for source, layer in layers:
         for key in BEHAVIOUR_KEYS:
             if key not in layer:
