@@ -473,7 +473,8 @@ def pod_ip(pod: Mapping[str, Any], node: Mapping[str, Any]) -> str:
     network, usable = _pod_network(cidr)
     meta = pod.get("metadata") or {}
     key = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
-    host = FIRST_POD_HOST + int(_digest("ip", key)[:12], 16) % usable
+    # The first 6 bytes of the digest: the number its first 12 hex digits spell, without the hex text.
+    host = FIRST_POD_HOST + int.from_bytes(hashlib.sha256(f"ip/{key}".encode()).digest()[:6]) % usable
     if network.version == 4:  # dotted quad by hand: ipaddress' arithmetic and text cost more than the hash
         value = int(network.network_address) + host
         return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
@@ -932,6 +933,7 @@ MANAGED_KEYS = (
     "initContainerStatuses",
     "containerStatuses",
 )
+_MANAGED_KEY_SET = frozenset(MANAGED_KEYS)  # membership tests of every key of a stored status
 
 
 def _managed(status: Mapping[str, Any]) -> dict:
@@ -1158,9 +1160,16 @@ _TIMELINES: dict[tuple[str, str], _Timeline] = {}
 
 
 def _fingerprint(
-    pod: Mapping[str, Any], node: Mapping[str, Any], rules: list[dict], profile, history=None
+    pod: Mapping[str, Any],
+    node: Mapping[str, Any],
+    rules: list[dict],
+    profile,
+    history=None,
+    host_ip: str | None = None,
 ) -> tuple | None:
-    """Everything the replay reads besides `now` and the deletion request; None when it is not cacheable."""
+    """Everything the replay reads besides `now` and the deletion request; None when it is not cacheable.
+
+    `host_ip` is `node_internal_ip(node)` when the caller has it already."""
     meta = pod.get("metadata") or {}
     conditions = (pod.get("status") or {}).get("conditions") or ()
     bound = None
@@ -1188,7 +1197,7 @@ def _fingerprint(
         meta.get("ownerReferences"),
         tuple(foreign),
         (node.get("spec") or {}).get("podCIDR"),
-        node_internal_ip(node),
+        node_internal_ip(node) if host_ip is None else host_ip,
         rules,
         profile,
         history,
@@ -1259,7 +1268,8 @@ def _replay_cached(
     meta = pod.get("metadata") or {}
     seed = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
     key = (meta.get("namespace", ""), meta.get("name", ""))
-    fingerprint = _fingerprint(pod, node, rules, profile, history)
+    host_ip = node_internal_ip(node)
+    fingerprint = _fingerprint(pod, node, rules, profile, history, host_ip)
     timeline = _TIMELINES.get(key)
     if timeline is not None and (fingerprint is None or timeline.fingerprint != fingerprint):
         timeline = None
@@ -1271,7 +1281,7 @@ def _replay_cached(
         facts = None
     else:
         behaviour, address, needs, facts = timeline.behaviour, timeline.pod_ip, timeline.needs, timeline.facts
-    ctx = _Context(pod, node, behaviour, profile, seed, node_internal_ip(node), address, history, needs, facts)
+    ctx = _Context(pod, node, behaviour, profile, seed, host_ip, address, history, needs, facts)
     if fingerprint is None:
         return (*_replay(ctx, now), behaviour)
     if timeline is None:
@@ -1427,7 +1437,7 @@ def reconcile(
         # the kubelet nor the store changes once made (stored objects are never changed in place), so
         # the next look finds the very same values when it compares; metadata and the status dict are
         # the write's own.
-        status = {k: v for k, v in current.items() if k not in MANAGED_KEYS}
+        status = {k: v for k, v in current.items() if k not in _MANAGED_KEY_SET}
         status.update(snapshots[-1].status)
         if meta.get("generation") is not None:
             status["observedGeneration"] = meta["generation"]
