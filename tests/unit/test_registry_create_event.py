@@ -155,3 +155,57 @@ def test_transport_create_event_of_another_kind_takes_create():
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default"}}
     stored = transport.create_event(body)
     assert transport.registry.store.get("configmaps", "default", "c").obj is stored
+
+
+def test_update_created_keeps_what_update_owned_keeps():
+    from kubeferry.controllers import events
+
+    stored = {**_sent(), "metadata": {"name": "web-1.1f", "namespace": "default", "resourceVersion": "12"}}
+    key = events.event_key(stored)
+    by_owned, by_created = events.EventCorrelator(), events.EventCorrelator()
+    for correlator in (by_owned, by_created):
+        correlator._observations[("older",)] = (1, "", "o", "1")
+        correlator._observations[key] = (1, "2026-01-01T10:00:00Z", "web-1.1f", "")
+    by_owned.update_owned(stored)
+    by_created.update_created(key, stored)
+    assert list(by_created._observations.items()) == list(by_owned._observations.items())
+    assert by_created._observations[key] == (1, "2026-01-01T10:00:05Z", "web-1.1f", "12")
+
+
+class _GeneralOnly:
+    """The in-process transport seen through its general calls only (no `create_event`)."""
+
+    def __init__(self, transport):
+        self.create, self.patch, self.get = transport.create, transport.patch, transport.get
+
+
+def test_the_recorder_stores_and_remembers_the_same_through_create_event():
+    from kubeferry.controllers.actions import RecordEvent
+    from kubeferry.controllers.executor import EventRecorder
+
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "namespace": "default", "uid": "u-1"}}
+    stream = [("Normal", "Pulled", "image present"), ("Normal", "Pulled", "image present")] + [
+        ("Warning", "BackOff", f"try {i}") for i in range(12)
+    ]
+    outcomes = []
+    for wrap in (lambda t: t, _GeneralOnly):
+        reg = _registry()
+        recorder = EventRecorder(wrap(InProcessTransport(reg)), random.Random(5))
+        for type_, reason, message in stream:
+            recorder.record(RecordEvent(pod, type_, reason, message), "kubelet", reg.now())
+        correlator = recorder.correlator("kubelet")
+        stored = [(e.rv, e.raw) for e in reg.store.list("events")]
+        outcomes.append((stored, list(correlator._observations.items()), list(correlator._records.items())))
+    assert outcomes[0] == outcomes[1]
+    assert len(outcomes[0][0]) == 11  # one Pulled (patched once), nine BackOff, one combined
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_uids_are_formatted_as_uuid_formats_them(seed):
+    import uuid
+
+    draws = random.Random(seed)
+    for _ in range(2000):
+        bits = draws.getrandbits(128)
+        assert registry._uuid4(bits) == str(uuid.UUID(int=bits, version=4))
+    assert registry._uuid4(0) == "00000000-0000-4000-8000-000000000000"

@@ -360,6 +360,18 @@ class EventCorrelator:
         if known is None and len(observations) > self.lru_entries:
             observations.popitem(last=False)
 
+    def update_created(self, key: tuple, stored: dict) -> None:
+        """`update_owned` for the recorder's own event stored as it was built (created in process, the
+        server's copy the same dict): its full key is `key`, the one `correlate_owned` was given, since
+        the server adds only uid, creationTimestamp and resourceVersion to the metadata."""
+        meta = stored["metadata"]
+        observation = (int(stored["count"] or 0), stored["firstTimestamp"] or "", meta["name"], meta["resourceVersion"])
+        observations = self._observations
+        known = observations.pop(key, None)
+        observations[key] = observation
+        if known is None and len(observations) > self.lru_entries:
+            observations.popitem(last=False)
+
     # ---- the three steps ---------------------------------------------------------------------
     # The LRUs' maps are used directly here (get + move_to_end, set + move_to_end + trim): these
     # run for every event a component records.

@@ -81,6 +81,7 @@ class EventRecorder:
         self._bound_to: Transport | None = None
         self._create: Callable[[dict], dict] | None = None
         self._patch: Callable[..., dict] | None = None
+        self._in_process = False  # `_create` is an in-process `create_event`, which stores the event as sent
         # On a virtual clock thousands of events share one instant: its text and nanoseconds are
         # worked out once per instant.
         self._instant: datetime | None = None
@@ -197,9 +198,13 @@ class EventRecorder:
         answer = correlator.correlate_owned(event, now, base, group, key)
         if answer is None:
             return
+        built = event
         event, patch = answer
         written = self._write(event, patch)
-        if written is not None:
+        if written is built and self._in_process:
+            # created as built (not combined, no patch) by the in-process registry: its key is `key`
+            correlator.update_created(key, written)
+        elif written is not None:
             correlator.update_owned(written)
 
     def _write(self, event: dict, patch: dict | None) -> dict | None:
@@ -210,8 +215,10 @@ class EventRecorder:
         transport = self.transport
         if transport is not self._bound_to:
             # An in-process transport takes the recorder's own Events by a shorter way (`create_event`).
-            create = getattr(transport, "create_event", None) or transport.create
-            self._bound_to, self._create, self._patch = transport, create, transport.patch
+            create_event = getattr(transport, "create_event", None)
+            self._in_process = create_event is not None
+            self._bound_to, self._patch = transport, transport.patch
+            self._create = create_event or transport.create
         if patch is not None:
             try:
                 return self._patch("v1", "Event", meta["namespace"], meta["name"], patch, STRATEGIC)

@@ -50,9 +50,9 @@ _UUID_SET = (0x8000 << 48) | (4 << 76)
 
 
 def _uuid4(bits: int) -> str:
-    """str(uuid.UUID(int=bits, version=4)) without building the UUID object."""
-    text = f"{(bits & _UUID_KEEP) | _UUID_SET:032x}"
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    """str(uuid.UUID(int=bits, version=4)) without building the UUID object: its 8-4-4-4-12 hex groups."""
+    v = (bits & _UUID_KEEP) | _UUID_SET
+    return f"{v >> 96:08x}-{(v >> 80) & 0xFFFF:04x}-{(v >> 64) & 0xFFFF:04x}-{(v >> 48) & 0xFFFF:04x}-{v & 0xFFFFFFFFFFFF:012x}"
 
 
 # The metadata of an Event as recorders build it, once the registry has filled in its fields.
@@ -225,7 +225,10 @@ class Registry:
         name = meta["name"]
         meta["uid"] = _uuid4(self.rng.getrandbits(128))
         meta["creationTimestamp"] = self._now_text()
-        admission.check_namespace(self.store, _EVENT, namespace, creating=True)
+        store = self.store
+        found = store.get("namespaces", "", namespace)
+        if found is None or found.obj.get("metadata", {}).get("deletionTimestamp"):
+            admission.check_namespace(store, _EVENT, namespace, creating=True)  # missing or terminating
         involved_ns = (obj.get("involvedObject") or {}).get("namespace") or ""
         if not (
             api_validation.is_valid_subdomain_name(name)
@@ -238,7 +241,7 @@ class Registry:
             if errors:
                 raise st.invalid_object("Event", "", name, errors)
         try:
-            return self.store.put(_EVENT_KEY, obj, create=True)
+            return store.add(_EVENT_KEY, namespace, name, obj)
         except KeyError:
             raise st.already_exists(_EVENT.plural, "", name)
 
