@@ -119,7 +119,13 @@ class EventRecorder:
         return found
 
     def record(self, action: RecordEvent, component: str, now: datetime) -> None:
-        regarding = action.regarding
+        self.record_about(action.regarding, action.type, action.reason, action.message, component, now)
+
+    def record_about(
+        self, regarding: dict, type_: str, reason: str, message: str, component: str, now: datetime
+    ) -> None:
+        """`record` of a `RecordEvent(regarding, type_, reason, message)`, its parts given as they are
+        (the recorder's own callers skip building the action)."""
         get = regarding.get
         meta = get("metadata")
         # involvedObject: kind, namespace, name, uid, apiVersion, resourceVersion, fieldPath, the empty
@@ -164,9 +170,6 @@ class EventRecorder:
                 offset = rng.getrandbits(_OFFSET_BITS)
         else:
             offset = rng.randrange(NAME_OFFSETS)
-        reason = action.reason
-        message = action.message
-        type_ = action.type
         event = {
             "apiVersion": "v1",
             "kind": "Event",
@@ -252,7 +255,7 @@ def _pod_event(
                 "name": ref.get("name", ""),
                 "uid": ref.get("uid", ""),
             }
-            recorder.record(RecordEvent(owner, kind, reason, message), component, now)
+            recorder.record_about(owner, kind, reason, message, component, now)
             return
 
 
@@ -268,7 +271,7 @@ def execute(
     while i < len(actions):
         action = actions[i]
         if isinstance(action, RecordEvent):  # the most frequent action (a kubelet's pass records several)
-            recorder.record(action, component, now)
+            recorder.record_about(action.regarding, action.type, action.reason, action.message, component, now)
             i += 1
             continue
         if isinstance(action, CreateObject):
