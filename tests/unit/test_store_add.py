@@ -53,3 +53,21 @@ def test_add_rows_reach_sqlite_as_put_rows(tmp_path, grouped):
         reopened.close()
     assert rows[0] == rows[1]
     assert rows[1][-1] == 2
+
+
+def test_a_groups_rows_sort_as_their_keys_do():
+    from kubeferry.storage.store import _row_order
+
+    keys = [
+        ("pods", "default", "web-1"),
+        ("pods", "default", "web"),
+        ("pods", "default", "web-10"),
+        ("pods", "def", "z"),
+        ("pod", "zz", "a"),
+        ("apps/deployments", "default", "web"),
+        ("events", "default", "web.1f"),
+        ("events", "default", "web-1.0"),
+        ("events", "", "node-1.2a"),
+    ]
+    pending = {key: None for key in keys}
+    assert [k for k, _ in sorted(pending.items(), key=_row_order)] == sorted(keys)

@@ -115,6 +115,14 @@ def encode(obj: dict) -> bytes:
     return bytes(memoryview(orjson.dumps(obj)))
 
 
+def _row_order(item: tuple[tuple[str, str, str], Entry | None]) -> str:
+    """A pending row's place in key order: its (kind, namespace, name) joined by NUL, which sorts as the
+    tuple does (NUL is below every character a name or kind holds: ("a", "x") < ("ab", "x") as
+    "a\0x" < "ab\0x") but compares as one string, a third of the time of comparing the tuples (and the
+    entries never come into it).  Only the rows' order depends on it, not what is written."""
+    return "\0".join(item[0])
+
+
 @dataclass
 class Watcher:
     """One open watch: the events for `kind` (optionally one namespace) newer than its start."""
@@ -262,7 +270,7 @@ class Store:
         """
         if not pending:
             return
-        ordered = sorted(pending.items())
+        ordered = sorted(pending.items(), key=_row_order)
         db.executemany(
             "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)",
             (
