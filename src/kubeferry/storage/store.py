@@ -41,6 +41,12 @@ DEFAULT_HISTORY = 20000
 # thousands of rows, and with the B-tree pages it touches kept in memory a rollout's group of ~8,400
 # rows takes ~0.1 s instead of ~0.4 s.  Pages are only cached as the database grows to need them.
 PAGE_CACHE_KIB = 64 * 1024
+# The page size of a new database file (SQLite's default is 4 KiB; an existing file keeps its own).
+# Rows are whole objects (an Event ~0.8 KiB, a pod several KiB) in a WITHOUT ROWID table, whose
+# B-tree keeps a row inline only up to about a quarter of a page: with 16 KiB pages most rows stay in
+# one page, and a rollout's group commits (~8,400 rows) take ~20% less CPU (~390 ms -> ~320 ms summed
+# over the SQLite rollout's groups).
+PAGE_SIZE = 16 * 1024
 
 ADDED = "ADDED"
 MODIFIED = "MODIFIED"
@@ -171,6 +177,8 @@ class Store:
         fresh = not os.path.exists(path) or os.path.getsize(path) == 0
         try:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            if fresh:  # before WAL mode and the first table: only then can the page size still change
+                db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=" + ("FULL" if durability == "full" else "NORMAL"))
             db.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
