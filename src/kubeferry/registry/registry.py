@@ -44,15 +44,16 @@ CREATE_ON_UPDATE = frozenset({"Endpoints", "Event", "Lease", "Node", "EndpointSl
 RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim"})
 
 
-# uuid.UUID(int=n, version=4) clears the variant and version bits and sets them to RFC 4122 / 4.
-_UUID_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
-_UUID_SET = (0x8000 << 48) | (4 << 76)
+# uuid.UUID(int=n, version=4) sets the version nibble (hex digit 12) to 4 and the variant bits of hex
+# digit 16 to 10 (RFC 4122): that digit d becomes (d & 3) | 8, e.g. "f" -> "b", "4" -> "8".
+_VARIANT_DIGIT = {f"{d:x}": f"{(d & 0x3) | 0x8:x}" for d in range(16)}
 
 
 def _uuid4(bits: int) -> str:
-    """str(uuid.UUID(int=bits, version=4)) without building the UUID object: its 8-4-4-4-12 hex groups."""
-    v = (bits & _UUID_KEEP) | _UUID_SET
-    return f"{v >> 96:08x}-{(v >> 80) & 0xFFFF:04x}-{(v >> 64) & 0xFFFF:04x}-{(v >> 48) & 0xFFFF:04x}-{v & 0xFFFFFFFFFFFF:012x}"
+    """str(uuid.UUID(int=bits, version=4)) for 0 <= bits < 2**128, without building the UUID object: the
+    bits' 32 hex digits in 8-4-4-4-12 groups, the version and variant digits set in the text."""
+    h = "%032x" % bits  # noqa: UP031 (the %-format of a large int is the quickest here)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 # The metadata of an Event as recorders build it, once the registry has filled in its fields.
