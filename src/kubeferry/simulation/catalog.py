@@ -1,7 +1,7 @@
 """The simulated scheduler, kubelets and node heartbeats as controllers of the runner.
 
     ("scheduler", ns, pod)   an unbound pod: bind it, or mark it Unschedulable
-    ("scheduler", "", "*")   a node changed: look at every unbound pod again
+    ("scheduler", "", "*")   a node changed or a bound pod left: look at every unbound pod again
     ("kubelet", ns, pod)     a bound pod: play its stage profile up to now, come back when due
     ("node", "", node)       a node: post its status and renew its lease every 10 s
 
@@ -11,6 +11,11 @@ history (mounts.ContentHistory) and wakes the pods waiting for that object — f
 never a scan of the pods.  A change is stamped with the cluster time of the kubelets' next pass,
 which the change itself causes when a pod waits for it (on the virtual clock: the time of the
 write); objects already stored when the control plane starts count from their creationTimestamp.
+
+The scheduler keeps its queue of unbound pods (`PendingPods`) from the same change stream, as
+upstream's scheduling queue is fed by its pod informer: looking at every unbound pod again reads
+those, in the order a list of the pods gives them, never a scan of all pods (10,000 bound pods and
+a handful waiting is the usual shape of a big rollout).
 """
 
 from __future__ import annotations
@@ -40,11 +45,37 @@ def _pod_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event: 
     return [("scheduler", meta.get("namespace", ""), meta["name"])]
 
 
-def _freed_capacity(loads: scheduler.NodeLoads):
+class PendingPods:
+    """The pods the scheduler may bind: stored, not bound to a node, not being deleted.
+
+    Kept from the pod change stream; `pods()` gives them as listing the pods would (by namespace,
+    then name), each as last stored.
+    """
+
+    def __init__(self) -> None:
+        self._pods: dict[tuple[str, str], dict] = {}
+
+    def observe(self, obj: dict, deleted: bool) -> None:
+        meta = obj["metadata"]
+        key = (meta.get("namespace", ""), meta["name"])
+        if deleted or (obj.get("spec") or {}).get("nodeName") or meta.get("deletionTimestamp"):
+            self._pods.pop(key, None)
+        else:
+            self._pods[key] = obj
+
+    def pods(self) -> list[dict]:
+        found = self._pods
+        return [found[key] for key in sorted(found)]
+
+
+def _freed_capacity(loads: scheduler.NodeLoads, pending: PendingPods):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        """Keep the node loads current; a bound pod leaving frees room, so unbound pods may fit now."""
-        loads.observe(obj, event == "DELETED")
-        if event == "DELETED" and (obj.get("spec") or {}).get("nodeName"):
+        """Keep the node loads and the unbound pods current; a bound pod leaving frees room, so unbound
+        pods may fit now."""
+        deleted = event == "DELETED"
+        loads.observe(obj, deleted)
+        pending.observe(obj, deleted)
+        if deleted and (obj.get("spec") or {}).get("nodeName"):
             return [("scheduler", "", ALL_PENDING)]
         return []
 
@@ -58,14 +89,13 @@ def _node_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event:
     return keys
 
 
-def scheduler_sync(loads: scheduler.NodeLoads):
+def scheduler_sync(loads: scheduler.NodeLoads, pending: PendingPods):
     def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
         all_nodes = transport.list("v1", "Node")
         if name == ALL_PENDING:
             actions: list = []
-            for pod in transport.list("v1", "Pod"):
-                if not (pod.get("spec") or {}).get("nodeName") and not pod["metadata"].get("deletionTimestamp"):
-                    actions.extend(_schedule_one(pod, all_nodes, loads, now))
+            for pod in pending.pods():
+                actions.extend(_schedule_one(pod, all_nodes, loads, now))
             return actions
         pod = transport.get("v1", "Pod", namespace, name)
         if pod is None or (pod.get("spec") or {}).get("nodeName") or pod["metadata"].get("deletionTimestamp"):
@@ -203,13 +233,13 @@ def sync_node(namespace: str, name: str, transport: Transport, now: datetime) ->
 
 
 def simulation_controllers() -> list[Controller]:
-    loads = scheduler.NodeLoads()
+    loads, pending = scheduler.NodeLoads(), PendingPods()
     feed, index = ContentFeed(), WaitIndex()
     return [
         Controller(
             "scheduler",
-            scheduler_sync(loads),
-            {("v1", "Pod"): _freed_capacity(loads), ("v1", "Node"): _node_keys},
+            scheduler_sync(loads, pending),
+            {("v1", "Pod"): _freed_capacity(loads, pending), ("v1", "Node"): _node_keys},
             component="default-scheduler",
             user=identity.SCHEDULER,
         ),
