@@ -11,13 +11,20 @@ the keys that must be looked at again:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
 from kubeferry.client.transport import Transport
 from kubeferry.controllers import identity, replicaset
 from kubeferry.controllers.runner import Controller, Key
+from kubeferry.machinery.selectors import OP_DOUBLE_EQUALS, OP_EQUALS, OP_IN, LabelSelector
 from kubeferry.machinery.status import StatusError
+
+# Requirements that, with one value, ask for exactly that label value (what `PodsByController.select` indexes).
+_EQUALITY_OPERATORS = (OP_IN, OP_EQUALS, OP_DOUBLE_EQUALS)
+_ABSENT = object()
+_NO_LABELS: dict = {}
 
 
 def controller_of(obj: dict) -> dict | None:
@@ -100,8 +107,10 @@ class PodsByController:
 
     A ReplicaSet pass decides on its own pods and the namespace's orphans (pods controlled by another
     owner are skipped by the claim), so with this index a pass no longer walks every pod of a busy
-    namespace.  Only a scale-down also ranks by the pods of sibling ReplicaSets; it then lists the
-    namespace as before (`_NamespacePods`).
+    namespace.  A scale-down that keeps pods also ranks them by the pods its sibling ReplicaSets select: the index
+    keeps each namespace's pods by label (key, value), so `select` intersects the pods carrying each
+    single-value equality of a selector (`app=web`, `In (web)`) instead of walking the namespace
+    (`indexed_sync_replicaset`).
 
     Once a ReplicaSet has had a pass, the index also keeps what that pass learns of its own pods
     (`replicaset.OwnedPods`): it notes which of them changed and has only those classified again before
@@ -112,11 +121,63 @@ class PodsByController:
         self._bucket_of: dict[tuple[str, str], tuple[str, str]] = {}  # (ns, name) -> (ns, controller uid)
         self._buckets: dict[tuple[str, str], dict[str, dict]] = {}  # (ns, controller uid or "") -> name -> pod
         self._owned: dict[tuple[str, str], replicaset.OwnedPods] = {}  # (ns, controller uid) -> its pods' facts
+        self._pods: dict[str, dict[str, dict]] = {}  # ns -> name -> pod
+        self._labelled: dict[tuple[str, str, str], set[str]] = {}  # (ns, label key, label value) -> pod names
+        self._labels_of: dict[tuple[str, str], dict] = {}  # (ns, name) -> the labels indexed for it
+
+    def _observe_labels(self, namespace: str, name: str, pod: dict, deleted: bool) -> None:
+        """Keep `_pods` and `_labelled` (a copy of the pod's labels kept to compare the next change with)."""
+        key = (namespace, name)
+        old_labels = self._labels_of.get(key, _NO_LABELS)
+        if deleted:
+            new_labels = _NO_LABELS
+            pods = self._pods.get(namespace)
+            if pods is not None and pods.pop(name, None) is not None and not pods:
+                del self._pods[namespace]
+            self._labels_of.pop(key, None)
+        else:
+            new_labels = pod["metadata"].get("labels") or _NO_LABELS
+            self._pods.setdefault(namespace, {})[name] = pod
+        if old_labels == new_labels:
+            return  # status writes and most updates keep the labels
+        if not deleted:
+            self._labels_of[key] = dict(new_labels)
+        labelled = self._labelled
+        for label, value in old_labels.items():
+            if new_labels.get(label, _ABSENT) != value:
+                names = labelled[(namespace, label, value)]
+                names.discard(name)
+                if not names:
+                    del labelled[(namespace, label, value)]
+        for label, value in new_labels.items():
+            if old_labels.get(label, _ABSENT) != value:
+                labelled.setdefault((namespace, label, value), set()).add(name)
+
+    def select(self, namespace: str, selector: LabelSelector) -> list[dict]:
+        """The pods of `namespace` in list order (by name) that `selector` may match: those carrying every
+        label its single-value equalities ask for (all pods when it has none).  The caller applies
+        `selector.matches` to each, so other requirements (NotIn, Exists, ...) need no index."""
+        pods = self._pods.get(namespace)
+        if not pods:
+            return []
+        buckets = []
+        for requirement in selector.requirements:
+            if requirement.operator in _EQUALITY_OPERATORS and len(requirement.values) == 1:
+                names = self._labelled.get((namespace, requirement.key, requirement.values[0]))
+                if not names:
+                    return []
+                buckets.append(names)
+        if not buckets:
+            return [pods[name] for name in sorted(pods)]
+        buckets.sort(key=len)
+        names = buckets[0].intersection(*buckets[1:]) if len(buckets) > 1 else buckets[0]
+        return [pods[name] for name in sorted(names)]
 
     def observe(self, pod: dict, deleted: bool) -> dict | None:
         """Index the pod's new state (or its removal); returns its controller reference."""
         meta = pod["metadata"]
         namespace, name = meta.get("namespace", ""), meta["name"]
+        self._observe_labels(namespace, name, pod, deleted)
         ref = controller_of(pod)
         key = (namespace, ref.get("uid", "") if ref is not None else "")
         old = self._bucket_of.get((namespace, name))
@@ -222,13 +283,14 @@ def indexed_sync_replicaset(index: PodsByController):
                 if (controller_of(r) or {}).get("uid") == owner.get("uid")
             ]
         pods = _NamespacePods(transport, namespace)
+        select = functools.partial(index.select, namespace)
         if not uid:
-            return replicaset.reconcile(rs, pods, now, related_replica_sets=related)
+            return replicaset.reconcile(rs, pods, now, related_replica_sets=related, select=select)
         owned = index.owned(rs)
         if owned is not None:
-            return replicaset.reconcile(rs, pods, now, related_replica_sets=related, owned=owned)
+            return replicaset.reconcile(rs, pods, now, related_replica_sets=related, owned=owned, select=select)
         candidates = index.candidates(namespace, uid)
-        return replicaset.reconcile(rs, pods, now, related_replica_sets=related, candidates=candidates)
+        return replicaset.reconcile(rs, pods, now, related_replica_sets=related, candidates=candidates, select=select)
 
     return sync
 

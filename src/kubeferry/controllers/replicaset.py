@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -47,7 +47,7 @@ import orjson
 from kubeferry.controllers import ownership
 from kubeferry.controllers.actions import Action, CreateObject, DeleteObject, RequeueAfter, UpdateStatus
 from kubeferry.machinery import podutil
-from kubeferry.machinery.selectors import from_label_selector
+from kubeferry.machinery.selectors import LabelSelector, from_label_selector
 from kubeferry.machinery.status import StatusError
 
 API_VERSION = "apps/v1"
@@ -73,6 +73,10 @@ MESSAGE_DELETED_POD = "Deleted pod: {name}"
 MESSAGE_ERROR_DELETING = "Error deleting: {error}"
 
 DEFAULT_REPLICAS = 1
+
+# Given a (valid, not match-nothing) selector, the pods of the ReplicaSet's namespace in list order that it may
+# match: every pod it matches is among them; the caller still applies `selector.matches` to each.
+PodSelect = Callable[[LabelSelector], Sequence[dict]]
 _TERMINAL_PHASES = (podutil.PHASE_SUCCEEDED, podutil.PHASE_FAILED)
 
 
@@ -399,8 +403,28 @@ def _create_actions(rs: dict, count: int) -> list[Action]:
     return [CreateObject(pod) for pod in podutil.pods_from_template(template, rs, controller_ref, count)]
 
 
-def _related_pods(rs: dict, pods: Sequence[dict], related_replica_sets: Sequence[dict] | None) -> list[dict]:
-    """Pods selected by any ReplicaSet sharing `rs`'s controller (each pod once); none when `rs` has no controller."""
+def _scan(pods: Sequence[dict], namespace: str) -> PodSelect:
+    """The default `PodSelect`: every pod of `namespace` among `pods` (found once), whatever the selector."""
+    found: list[dict] | None = None
+
+    def select(selector: LabelSelector) -> Sequence[dict]:
+        nonlocal found
+        if found is None:
+            found = _in_namespace(pods, namespace)
+        return found
+
+    return select
+
+
+def _related_pods(
+    rs: dict, pods: Sequence[dict], related_replica_sets: Sequence[dict] | None, select: PodSelect | None = None
+) -> list[dict]:
+    """Pods selected by any ReplicaSet sharing `rs`'s controller (each pod once); none when `rs` has no controller.
+
+    Siblings in order, each one's matching pods in list order, a pod (by uid) only the first time.
+    `select(selector)`, when given, returns the pods of `rs`'s namespace in list order that `selector`
+    may match (every pod it matches among them); the default walks `pods`.
+    """
     controller = ownership.get_controller_of(rs)
     if controller is None:
         return []
@@ -416,14 +440,17 @@ def _related_pods(rs: dict, pods: Sequence[dict], related_replica_sets: Sequence
         siblings.append(rs)
     related: list[dict] = []
     seen: set[str] = set()
-    in_namespace = _in_namespace(pods, namespace)
+    if select is None:
+        select = _scan(pods, namespace)
     for sibling in siblings:
         try:
             selector = from_label_selector(_spec(sibling).get("selector"))
         except StatusError:
             continue  # an invalid selector selects nothing
+        if selector.nothing:
+            continue
         matches = selector.matches
-        for pod in in_namespace:
+        for pod in select(selector):
             meta = pod.get("metadata") or {}
             uid = meta.get("uid") or ""
             if uid and uid in seen:
@@ -463,6 +490,7 @@ def manage_replicas(
     pods: Sequence[dict],
     now: _dt.datetime,
     related_replica_sets: Sequence[dict] | None,
+    select: PodSelect | None = None,
 ) -> list[Action]:
     """The creates or deletes that bring the active pod count to spec.replicas, at most BURST_REPLICAS of them."""
     diff = len(active) - _replicas(rs)
@@ -471,7 +499,7 @@ def manage_replicas(
     if diff > 0:
         count = min(diff, BURST_REPLICAS)
         # Ranking needs the related pods only when some active pods stay (see pods_to_delete).
-        related = _related_pods(rs, pods, related_replica_sets) if count < len(active) else []
+        related = _related_pods(rs, pods, related_replica_sets, select) if count < len(active) else []
         return _delete_actions(rs, pods_to_delete(active, related, count, now))
     return []
 
@@ -597,6 +625,7 @@ def reconcile(
     related_replica_sets: Sequence[dict] | None = None,
     candidates: Sequence[dict] | None = None,
     owned: OwnedPods | None = None,
+    select: PodSelect | None = None,
 ) -> list[Action]:
     """One upstream sync of `rs`: claim patches, pod creates or deletes, status update, requeue.
 
@@ -606,7 +635,8 @@ def reconcile(
     in `pods`' order: the claim only ever looks at those, so the pass need not walk all of `pods`
     (which a scale-down still reads, to rank by sibling pods).  `owned`, when given, stands for the
     walk over `candidates`: its `pass_facts` are what that walk would find (see `OwnedPods`; the
-    caller makes sure it applies).  `rng` is accepted for symmetry with
+    caller makes sure it applies).  `select`, when given, stands for walking `pods` when a scale-down
+    looks for the pods a sibling's selector matches (see `PodSelect`).  `rng` is accepted for symmetry with
     the other reconcilers: every choice here is deterministic.  A selector that cannot be parsed
     yields no actions (upstream logs and gives up).
     """
@@ -621,7 +651,7 @@ def reconcile(
         return []
     actions: list[Action] = list(sync.claim_actions)
     if expectations_satisfied and not _meta(rs).get("deletionTimestamp"):
-        actions.extend(manage_replicas(rs, sync.active, pods, now, related_replica_sets))
+        actions.extend(manage_replicas(rs, sync.active, pods, now, related_replica_sets, select))
     status = calculate_status(rs, sync.active, sync.terminating, now, tally=sync.tally)
     actions.extend(status_actions(rs, status))
     actions.extend(_requeue_actions(rs, status, sync.active, now))
