@@ -60,10 +60,8 @@ def store_for(memory: bool, work: Path) -> Store:
     return Store(None if memory else str(work / "state.db"))
 
 
-def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, float]:
-    """`count` Deployments of `replicas` each, all changing their image at once."""
-    store = store_for(memory, work)
-    registry = Registry(store)
+def control_plane(registry: Registry, pods: int) -> tuple[Registry, controlplane.ControlPlane]:
+    """The whole control plane on a virtual clock over `registry`, with a node per 100 `pods` (3 at least)."""
     clock = clocks.VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
     registry.now = clock.now
     bootstrap.ensure_system_objects(registry)
@@ -74,8 +72,15 @@ def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, fl
         + cluster_controllers.cluster_controllers()
         + simulation.simulation_controllers(),
     )
-    bootstrap.ensure_nodes(registry, max(3, count * replicas // 100))
+    bootstrap.ensure_nodes(registry, max(3, pods // 100))
     control.resync()
+    return registry, control
+
+
+def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, float]:
+    """`count` Deployments of `replicas` each, all changing their image at once."""
+    store = store_for(memory, work)
+    registry, control = control_plane(Registry(store), count * replicas)
     heap.freeze_long_lived()  # as the server process does once it is set up
     for i in range(count):
         # each with its own selector, as Kubernetes requires of Deployments in one namespace
@@ -106,20 +111,7 @@ def many(count: int, replicas: int, memory: bool, work: Path) -> tuple[float, fl
 
 def rollout(replicas: int, memory: bool, work: Path) -> tuple[float, float]:
     store = store_for(memory, work)
-    registry = Registry(store)
-    clock = clocks.VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
-    registry.now = clock.now
-    bootstrap.ensure_system_objects(registry)
-    nodes = max(3, replicas // 100)
-    control = controlplane.ControlPlane(
-        registry,
-        clock,
-        catalog.workload_controllers()
-        + cluster_controllers.cluster_controllers()
-        + simulation.simulation_controllers(),
-    )
-    bootstrap.ensure_nodes(registry, nodes)
-    control.resync()
+    registry, control = control_plane(Registry(store), replicas)
     heap.freeze_long_lived()  # as the server process does once it is set up
     registry.create(DEPLOYMENT, "default", manifest(replicas))
     begin = time.perf_counter()

@@ -18,20 +18,15 @@ import copy
 import hashlib
 import random
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from rollout import DEPLOYMENT, manifest  # noqa: E402
+from rollout import DEPLOYMENT, control_plane, manifest  # noqa: E402
 
-from kubeferry.cluster import bootstrap, controlplane  # noqa: E402
-from kubeferry.controllers import catalog, cluster_controllers  # noqa: E402
-from kubeferry.machinery import clock as clocks  # noqa: E402
 from kubeferry.registry.registry import Registry  # noqa: E402
-from kubeferry.simulation import catalog as simulation  # noqa: E402
 from kubeferry.storage.store import Store  # noqa: E402
 
 SEED = 7
@@ -46,9 +41,6 @@ def main() -> None:
     asyncio.set_event_loop(asyncio.new_event_loop())
     replicas = args.replicas
     store = Store(None)
-    registry = Registry(store, rng=random.Random(SEED))
-    clock = clocks.VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
-    registry.now = clock.now
     with args.output.open("wb") as out:
 
         def write(change) -> None:
@@ -56,16 +48,7 @@ def main() -> None:
             out.write(head.encode() + change.entry.raw + b"\n")
 
         store.listeners.append(write)
-        bootstrap.ensure_system_objects(registry)
-        control = controlplane.ControlPlane(
-            registry,
-            clock,
-            catalog.workload_controllers()
-            + cluster_controllers.cluster_controllers()
-            + simulation.simulation_controllers(),
-        )
-        bootstrap.ensure_nodes(registry, max(3, replicas // 100))
-        control.resync()
+        registry, control = control_plane(Registry(store, rng=random.Random(SEED)), replicas)
         registry.create(DEPLOYMENT, "default", manifest(replicas))
         control.advance(5)
         updated = copy.deepcopy(registry.get(DEPLOYMENT, "default", "big").obj)

@@ -384,20 +384,7 @@ class Store:
             raise ValueError("conflict")
         rv = self._rv + 1
         meta["resourceVersion"] = str(rv)
-        entry = Entry(obj, None, rv)
-        if self._grouped:
-            self._pending[(kind, namespace, name)] = entry
-        elif self._db is not None:
-            self._commit(
-                [
-                    ("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", (kind, namespace, name, rv, entry.raw)),
-                    ("UPDATE meta SET value=? WHERE key='rv'", (str(rv),)),
-                ]
-            )
-        self._rv = rv
-        bucket[key] = entry
-        self._announce(Event(ADDED if old is None else MODIFIED, kind, namespace, name, entry, rv, old))
-        return entry
+        return self._keep(kind, namespace, name, bucket, Entry(obj, None, rv), old)
 
     def add(self, kind: str, namespace: str, name: str, obj: dict) -> Entry:
         """`put(kind, obj, create=True)` for a caller that knows the object's namespace and name (those of
@@ -410,7 +397,11 @@ class Store:
             raise KeyError("exists")
         rv = self._rv + 1
         obj["metadata"]["resourceVersion"] = str(rv)
-        entry = Entry(obj, None, rv)
+        return self._keep(kind, namespace, name, bucket, Entry(obj, None, rv), None)
+
+    def _keep(self, kind: str, namespace: str, name: str, bucket: dict, entry: Entry, old: Entry | None) -> Entry:
+        """Write `entry` (its row now, or with the group), make its resourceVersion the store's, announce it."""
+        rv = entry.rv
         if self._grouped:
             self._pending[(kind, namespace, name)] = entry
         elif self._db is not None:
@@ -421,8 +412,8 @@ class Store:
                 ]
             )
         self._rv = rv
-        bucket[key] = entry
-        self._announce(Event(ADDED, kind, namespace, name, entry, rv))
+        bucket[(namespace, name)] = entry
+        self._announce(Event(ADDED if old is None else MODIFIED, kind, namespace, name, entry, rv, old))
         return entry
 
     def remove(self, kind: str, namespace: str, name: str, *, expect_rv: int | None = None) -> Entry:
