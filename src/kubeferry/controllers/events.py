@@ -344,21 +344,9 @@ class EventCorrelator:
                 stored["reason"],
                 stored["message"],
             )
-            meta = stored["metadata"]
-            observation = (
-                int(stored["count"] or 0),
-                stored["firstTimestamp"] or "",
-                meta["name"],
-                meta["resourceVersion"],
-            )
+            self.update_created(key, stored)
         except (KeyError, TypeError):
             self.update_state(stored)
-            return
-        observations = self._observations
-        known = observations.pop(key, None)
-        observations[key] = observation
-        if known is None and len(observations) > self.lru_entries:
-            observations.popitem(last=False)
 
     def update_created(self, key: tuple, stored: dict) -> None:
         """`update_owned` for the recorder's own event stored as it was built (created in process, the

@@ -143,37 +143,17 @@ class EventRecorder:
             version = get("resourceVersion", "")
         api_version = get("apiVersion", "")
         field_path = get("fieldPath")
-        if kind and namespace and name and uid and api_version and version and field_path:
-            # a kubelet's reference to a container: every field
-            involved = {
-                "kind": kind,
-                "namespace": namespace,
-                "name": name,
-                "uid": uid,
-                "apiVersion": api_version,
-                "resourceVersion": version,
-                "fieldPath": field_path,
-            }
-        elif kind and namespace and name and uid and api_version and not version and not field_path:
-            # an owner's or a scheduler's reference
-            involved = {"kind": kind, "namespace": namespace, "name": name, "uid": uid, "apiVersion": api_version}
-        else:
-            involved = _involved(kind, namespace, name, uid, api_version, version, field_path)
+        involved = _involved(kind, namespace, name, uid, api_version, version, field_path)
         if now is not self._instant:
             self._at(now)
         stamp = self._instant_text
-        # The name's random offset: `_offset`, written out for the usual generator.
-        rng = self.rng
-        if type(rng) is _PLAIN_RANDOM:
-            offset = rng.getrandbits(_OFFSET_BITS)
-            while offset >= NAME_OFFSETS:
-                offset = rng.getrandbits(_OFFSET_BITS)
-        else:
-            offset = rng.randrange(NAME_OFFSETS)
         event = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": f"{name}.{self._instant_nanos + offset:x}", "namespace": namespace or "default"},
+            "metadata": {
+                "name": f"{name}.{self._instant_nanos + self._offset():x}",
+                "namespace": namespace or "default",
+            },
             "involvedObject": involved,
             "reason": reason,
             "message": message,

@@ -169,13 +169,11 @@ class Registry:
         meta["uid"] = _uuid4(self.rng.getrandbits(128))
         meta["creationTimestamp"] = self._now_text()
         admission.check_namespace(self.store, res, meta.get("namespace", ""), creating=True)
-        if plain_event:
-            errors = _plain_event_errors(obj)
-        else:
+        if not plain_event:
             strategy.prepare_create(res, obj)
             admission.admit_create(self.store, res, obj)
             api_defaults.apply_defaults(obj)
-            errors = _plain_event_errors(obj) if res.kind == "Event" and not res.group else None
+        errors = _plain_event_errors(obj) if res.kind == "Event" and not res.group else None
         if errors is None:
             errors = api_validation.validate_create(obj)
         if res.kind == "Service" and not errors:
@@ -230,17 +228,9 @@ class Registry:
         found = store.get("namespaces", "", namespace)
         if found is None or found.obj.get("metadata", {}).get("deletionTimestamp"):
             admission.check_namespace(store, _EVENT, namespace, creating=True)  # missing or terminating
-        involved_ns = (obj.get("involvedObject") or {}).get("namespace") or ""
-        if not (
-            api_validation.is_valid_subdomain_name(name)
-            and api_validation.is_valid_namespace_name(namespace)
-            and (not involved_ns or involved_ns == namespace)
-        ):
-            errors = _plain_event_errors(obj)
-            if errors is None:  # not reached: the metadata is plain
-                errors = api_validation.validate_create(obj)
-            if errors:
-                raise st.invalid_object("Event", "", name, errors)
+        errors = _plain_event_errors(obj)  # never None: the metadata is plain
+        if errors:
+            raise st.invalid_object("Event", "", name, errors)
         try:
             return store.add(_EVENT_KEY, namespace, name, obj)
         except KeyError:
