@@ -15,7 +15,9 @@ write); objects already stored when the control plane starts count from their cr
 The scheduler keeps its queue of unbound pods (`PendingPods`) from the same change stream, as
 upstream's scheduling queue is fed by its pod informer: looking at every unbound pod again reads
 those, in the order a list of the pods gives them, never a scan of all pods (10,000 bound pods and
-a handful waiting is the usual shape of a big rollout).
+a handful waiting is the usual shape of a big rollout).  The Nodes are kept the same way
+(`NodeCache`), so a scheduler pass reads nothing through the API: the pod it was asked about and the
+nodes are the objects last stored, exactly what a read at the start of the pass would return.
 """
 
 from __future__ import annotations
@@ -67,6 +69,38 @@ class PendingPods:
         found = self._pods
         return [found[key] for key in sorted(found)]
 
+    def get(self, namespace: str, name: str) -> dict | None:
+        """The pod as last stored, when it is one the scheduler may bind; else None."""
+        return self._pods.get((namespace, name))
+
+
+class NodeCache:
+    """The stored Nodes, kept from the Node change stream (upstream's scheduler reads its node
+    informer): `nodes()` gives them as listing the Nodes would (by name), each as last stored.
+
+    The tuple is built once per node change and handed out until the next one, so the scheduler's
+    memos see the very same sequence pass after pass (an identity check, not a walk of the nodes).
+    """
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, dict] = {}
+        self._listed: tuple[dict, ...] | None = None
+
+    def observe(self, obj: dict, deleted: bool) -> None:
+        name = obj["metadata"]["name"]
+        if deleted:
+            self._nodes.pop(name, None)
+        else:
+            self._nodes[name] = obj
+        self._listed = None
+
+    def nodes(self) -> tuple[dict, ...]:
+        listed = self._listed
+        if listed is None:
+            found = self._nodes
+            listed = self._listed = tuple(found[name] for name in sorted(found))
+        return listed
+
 
 def _freed_capacity(loads: scheduler.NodeLoads, pending: PendingPods):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
@@ -82,30 +116,39 @@ def _freed_capacity(loads: scheduler.NodeLoads, pending: PendingPods):
     return mapper
 
 
-def _node_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-    keys: list[Key] = [("scheduler", "", ALL_PENDING)]
-    if event != "DELETED":
-        keys.append(("node", "", obj["metadata"]["name"]))
-    return keys
+def _node_keys(known: NodeCache):
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        """Keep the scheduler's nodes current; any node change may make room for unbound pods."""
+        deleted = event == "DELETED"
+        known.observe(obj, deleted)
+        keys: list[Key] = [("scheduler", "", ALL_PENDING)]
+        if not deleted:
+            keys.append(("node", "", obj["metadata"]["name"]))
+        return keys
+
+    return mapper
 
 
-def scheduler_sync(loads: scheduler.NodeLoads, pending: PendingPods):
+def scheduler_sync(loads: scheduler.NodeLoads, pending: PendingPods, known: NodeCache):
+    """The scheduler's pass: the pod and the nodes come from what the change stream kept (`pending`,
+    `known`), as upstream's scheduler reads its informers, so a pass reads nothing through the API."""
+
     def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
-        all_nodes = transport.list("v1", "Node")
+        all_nodes = known.nodes()
         if name == ALL_PENDING:
             actions: list = []
             for pod in pending.pods():
                 actions.extend(_schedule_one(pod, all_nodes, loads, now))
             return actions
-        pod = transport.get("v1", "Pod", namespace, name)
-        if pod is None or (pod.get("spec") or {}).get("nodeName") or pod["metadata"].get("deletionTimestamp"):
+        pod = pending.get(namespace, name)  # None: gone, bound or being deleted
+        if pod is None:
             return []
         return _schedule_one(pod, all_nodes, loads, now)
 
     return sync
 
 
-def _schedule_one(pod: dict, all_nodes: list[dict], loads: scheduler.NodeLoads, now: datetime) -> list:
+def _schedule_one(pod: dict, all_nodes: tuple[dict, ...], loads: scheduler.NodeLoads, now: datetime) -> list:
     node_name, message = scheduler.schedule(pod, all_nodes, [], loads)
     if node_name:
         return scheduler.bind_actions(pod, node_name, now)
@@ -233,13 +276,13 @@ def sync_node(namespace: str, name: str, transport: Transport, now: datetime) ->
 
 
 def simulation_controllers() -> list[Controller]:
-    loads, pending = scheduler.NodeLoads(), PendingPods()
+    loads, pending, known = scheduler.NodeLoads(), PendingPods(), NodeCache()
     feed, index = ContentFeed(), WaitIndex()
     return [
         Controller(
             "scheduler",
-            scheduler_sync(loads, pending),
-            {("v1", "Pod"): _freed_capacity(loads, pending), ("v1", "Node"): _node_keys},
+            scheduler_sync(loads, pending, known),
+            {("v1", "Pod"): _freed_capacity(loads, pending), ("v1", "Node"): _node_keys(known)},
             component="default-scheduler",
             user=identity.SCHEDULER,
         ),

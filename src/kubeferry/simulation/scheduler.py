@@ -588,8 +588,8 @@ def _sorted_views(nodes: list[dict]) -> list[_NodeView]:
     return views
 
 
-def _same_objects(first: tuple, second: list) -> bool:
-    return len(first) == len(second) and all(map(operator.is_, first, second))
+def _same_objects(first: tuple, second: list | tuple) -> bool:
+    return first is second or (len(first) == len(second) and all(map(operator.is_, first, second)))
 
 
 def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | None = None) -> tuple[str | None, str]:

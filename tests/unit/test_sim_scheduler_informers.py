@@ -1,0 +1,126 @@
+"""The scheduler's pass reads the pod and the nodes from what the change stream kept, never through the
+API: the kept nodes equal a listing of the Nodes (by name, each as last stored), and a pass over a real
+registry binds exactly as reading through the transport did."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from kubeferry.controllers.actions import RecordEvent, UpdateObject, UpdateStatus
+from kubeferry.simulation import catalog, nodes, scheduler
+
+T = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def node(name: str, version: int, cordoned: bool = False) -> dict:
+    n = nodes.make_node(name, 0, T)
+    n["metadata"]["resourceVersion"] = str(version)
+    if cordoned:
+        n["spec"]["unschedulable"] = True
+    return n
+
+
+def pod(name: str, version: int = 1, node_name: str = "", deleting: bool = False) -> dict:
+    meta = {"namespace": "default", "name": name, "uid": f"uid-{name}", "resourceVersion": str(version)}
+    if deleting:
+        meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    spec = {"containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "100m"}}}]}
+    if node_name:
+        spec["nodeName"] = node_name
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": {"phase": "Pending"}}
+
+
+class NoReads:
+    """A transport that fails every call: the scheduler's pass must not read through it."""
+
+    def __getattr__(self, name: str):
+        raise AssertionError(f"the scheduler's pass called transport.{name}")
+
+
+def controllers():
+    """The scheduler's sync and its two mappers, wired as `simulation_controllers` wires them."""
+    found = {c.name: c for c in catalog.simulation_controllers()}["scheduler"]
+    return found.reconcile, found.watches[("v1", "Pod")], found.watches[("v1", "Node")]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_kept_nodes_equal_a_listing_by_name(seed):
+    rng = random.Random(seed)
+    known, stored = catalog.NodeCache(), {}
+    names = [f"node-{i}" for i in range(7)]
+    for version in range(1, 200):
+        name = rng.choice(names)
+        if name in stored and rng.random() < 0.25:
+            known.observe(stored.pop(name), True)
+        else:
+            stored[name] = node(name, version, cordoned=rng.random() < 0.2)
+            known.observe(stored[name], False)
+        listed = known.nodes()
+        assert [id(n) for n in listed] == [id(stored[k]) for k in sorted(stored)]
+        assert known.nodes() is listed  # the same tuple until the next node change
+
+
+def test_a_node_change_hands_out_a_new_tuple():
+    known = catalog.NodeCache()
+    a, b = node("b", 1), node("a", 2)
+    known.observe(a, False)
+    known.observe(b, False)
+    first = known.nodes()
+    assert first == (b, a)
+    replaced = node("a", 3, cordoned=True)
+    known.observe(replaced, False)
+    assert known.nodes() is not first and known.nodes() == (replaced, a)
+    known.observe(a, True)
+    assert known.nodes() == (replaced,)
+
+
+def test_pending_get_answers_what_a_read_and_the_checks_answered():
+    pending = catalog.PendingPods()
+    waiting, bound, leaving = pod("a"), pod("b", node_name="node-1"), pod("c", deleting=True)
+    for p in (waiting, bound, leaving):
+        pending.observe(p, False)
+    assert pending.get("default", "a") is waiting
+    assert pending.get("default", "b") is None  # bound: nothing to do
+    assert pending.get("default", "c") is None  # being deleted: nothing to do
+    assert pending.get("default", "missing") is None
+    pending.observe(waiting, True)
+    assert pending.get("default", "a") is None
+
+
+def test_a_pass_binds_from_the_change_stream_alone():
+    sync, pod_mapper, node_mapper = controllers()
+    assert node_mapper("v1", "Node", node("node-1", 1), None, "ADDED") == [
+        ("scheduler", "", catalog.ALL_PENDING),
+        ("node", "", "node-1"),
+    ]
+    waiting = pod("web-0", version=2)
+    pod_mapper("v1", "Pod", waiting, None, "ADDED")
+    actions = sync("default", "web-0", NoReads(), T)
+    assert [type(a) for a in actions] == [UpdateObject, RecordEvent]
+    assert actions[0].obj["spec"]["nodeName"] == "node-1"
+    assert actions[0].subresource == scheduler.BINDING_SUBRESOURCE
+    assert actions[1].message == "Successfully assigned default/web-0 to node-1"
+    # Once bound (as the change stream says), the pod is no longer the scheduler's.
+    pod_mapper("v1", "Pod", pod("web-0", version=3, node_name="node-1"), waiting, "MODIFIED")
+    assert sync("default", "web-0", NoReads(), T) == []
+
+
+def test_a_pass_with_no_kept_nodes_marks_the_pod_unschedulable():
+    sync, pod_mapper, node_mapper = controllers()
+    only = node("node-1", 1, cordoned=True)
+    node_mapper("v1", "Node", only, None, "ADDED")
+    pod_mapper("v1", "Pod", pod("web-0"), None, "ADDED")
+    actions = sync("default", "web-0", NoReads(), T)
+    assert [type(a) for a in actions] == [UpdateStatus, RecordEvent]
+    assert actions[1].message == (
+        "0/1 nodes are available: 1 node(s) were unschedulable. "
+        "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    )
+    node_mapper("v1", "Node", only, None, "DELETED")
+    (status, event) = sync("", catalog.ALL_PENDING, NoReads(), T)
+    assert event.message == scheduler.NO_NODES_MESSAGE
+    condition = status.obj["status"]["conditions"][-1]
+    assert (condition["reason"], condition["message"]) == ("Unschedulable", scheduler.NO_NODES_MESSAGE)
