@@ -1159,6 +1159,184 @@ class _Timeline:
 _TIMELINES: dict[tuple[str, str], _Timeline] = {}
 
 
+# --- one plan per template ----------------------------------------------------------------------------
+#
+# Pods stamped from one template (the same spec, behaviour, owner kind and profile) go through the same
+# stages after the same delays: only their anchors differ (the bind time, the uid that names their
+# containers).  A `_Plan` plays those stages once, on the first such pod, and keeps for each step the
+# stage, the state it leads to, its due time as an offset from the bind time, its events and the model
+# after it.  A later pod's first look takes the steps due by `now` from the plan instead of playing
+# them: its model is the plan's, moved to its own bind time and uid (`_rebased`).
+#
+# Worked example: the plan's pod bound 10:00:00 reached Running at offset 2 s (running.startedAt
+# 10:00:02); a pod of the same template bound 10:00:07 gets the same model with every time moved by
+# +7 s (startedAt 10:00:09) and its own container seeds, which is what playing the stages gives it.
+#
+# A plan only holds steps whose events and model carry nothing of the pod but those anchors: it stops
+# before a stage leading to a state whose events name the pod (liveness failures name the pod IP, crash
+# loop back-off the pod) and before a step that leaves a container a `lastState` (it holds a container
+# id and formatted times); the pod's own timeline plays on from there (`_extend`).  Delays with jitter
+# depend on the uid, so with a jittered profile the uid is part of the plan's key.  Pods whose start
+# waits for ConfigMaps/Secrets never use a plan.
+
+PLAN_MAX_STEPS = 64  # steps one plan keeps; a pod's timeline plays any further ones itself
+PLAN_CACHE_LIMIT = 256  # plans kept; past it they are all dropped (a miss only costs one replay)
+_POD_NAMING_STATES = frozenset({"Unhealthy", "CrashLoopBackOff"})  # their events or messages name the pod
+
+
+class _PlanStep:
+    __slots__ = ("stage", "state", "offset", "events", "model")
+
+    def __init__(self, stage: _profiles.Stage, offset: _dt.timedelta) -> None:
+        self.stage, self.state, self.offset = stage, stage.next, offset
+        self.events: tuple = ()
+        self.model: _Model | None = None  # the model after the step; None while the step is not played
+
+
+class _Plan:
+    """The stages of one template from its bind time on (see above); grown as far as looks need it."""
+
+    __slots__ = ("profile", "behaviour", "job_pod", "spec", "facts", "bound", "ctx", "steps", "played", "closed")
+
+    def __init__(self, pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, profile, job_pod: bool) -> None:
+        self.profile, self.behaviour, self.job_pod, self.spec = profile, behaviour, job_pod, pod.get("spec")
+        self.facts = _facts(pod, behaviour)
+        self.bound: _dt.datetime | None = None  # the bind time the plan's models are stamped with
+        self.ctx: _Context | None = None  # the context it plays in (any pod of the template; see `grow`)
+        self.steps: list[_PlanStep] = []  # played steps, then at most one not played yet (due later)
+        self.played = 0
+        self.closed = False  # no stage pending, or the next one is not the plan's to play
+
+    def grow(self, ctx: _Context, bound: _dt.datetime, reach: _dt.timedelta) -> None:
+        """Play the steps due within `reach` of the bind time; the first pod's `ctx` and `bound` stamp the plan."""
+        if self.ctx is None:
+            self.ctx, self.bound = ctx, bound
+        ctx = self.ctx
+        steps = self.steps
+        while not self.closed and self.played < PLAN_MAX_STEPS:
+            if len(steps) == self.played:  # the next stage is not known yet
+                model = steps[-1].model if steps else _initial_model(ctx.pod, ctx.seed)
+                stage = _next_stage(model, ctx)
+                if stage is None or stage.next in _POD_NAMING_STATES:
+                    self.closed = True
+                    return
+                at = self.bound + steps[-1].offset if steps else self.bound
+                computed = _computed_delays(model, ctx, at) if stage.delay.computed else None
+                due = _plus(at, _profiles.delay_seconds(stage, ctx.seed, ctx.behaviour_seconds, computed))
+                steps.append(_PlanStep(stage, due - self.bound))
+            step = steps[self.played]
+            if step.offset > reach:
+                return
+            before = steps[self.played - 1].model if self.played else _initial_model(ctx.pod, ctx.seed)
+            model = before.clone()
+            try:
+                events = _transition(model, step.state, self.bound + step.offset, ctx)
+            except _profiles.ProfileError:  # the pod's own timeline raises it at the same look
+                events = None
+            if events is None or model.hold is not None or any(c.last for c in (*model.inits, *model.containers)):
+                del steps[self.played :]
+                self.closed = True
+                return
+            step.events, step.model = tuple(events), model
+            self.played += 1
+
+
+_PLANS: dict[tuple, list[_Plan]] = {}
+_JITTERED: dict[int, tuple[Any, bool]] = {}  # id(profile) -> (profile, whether any stage has jitter)
+
+
+def _plan_for(pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, profile, seed: str) -> _Plan | None:
+    """The plan of the pod's template, made on first use.
+
+    Plans are looked up by profile, Job ownership, node and (with a jittered profile) uid, then
+    compared by behaviour and spec (the spec names the node, so a template has a plan per node)."""
+    known = _JITTERED.get(id(profile))
+    if known is None or known[0] is not profile:
+        known = _JITTERED[id(profile)] = (profile, any(s.delay.jitter_seconds for s in profile.stages))
+    spec = pod.get("spec")
+    job_pod = _is_job_pod(pod)
+    key = (id(profile), job_pod, (spec or {}).get("nodeName"), seed if known[1] else None)
+    plans = _PLANS.get(key)
+    if plans is None:
+        if len(_PLANS) >= PLAN_CACHE_LIMIT:
+            _PLANS.clear()
+        plans = _PLANS[key] = []
+    for plan in reversed(plans):
+        if (
+            plan.profile is profile
+            and (plan.behaviour is behaviour or plan.behaviour == behaviour)
+            and plan.spec == spec
+        ):
+            return plan
+    plan = _Plan(pod, behaviour, profile, job_pod)
+    if len(plans) >= PLAN_BUCKET_LIMIT:
+        del plans[0]
+    plans.append(plan)
+    return plan
+
+
+PLAN_BUCKET_LIMIT = 8  # plans compared with a pod's spec per key (templates on one node); the oldest goes first
+
+
+def _rebased(model: _Model, delta: _dt.timedelta, seed: str) -> _Model:
+    """A plan's model for a pod bound `delta` later (or earlier) whose containers are named from `seed`.
+
+    Moves every time the model holds; a plan's model holds no `last` state, no hold and no text naming
+    the pod (see above), so the times and the seed are all that differ between two pods of a template."""
+    twin = model.clone()
+    if delta:
+        if twin.start_time is not None:
+            twin.start_time += delta
+        twin.conditions = {kind: (s, r, m, since + delta) for kind, (s, r, m, since) in twin.conditions.items()}
+        if twin.pull_started is not None:
+            twin.pull_started += delta
+        if twin.exited_at is not None:
+            twin.exited_at += delta
+        if twin.pull_failed_at is not None:
+            twin.pull_failed_at += delta
+        if twin.backoff is not None:
+            twin.backoff = (twin.backoff[0], twin.backoff[1] + delta)
+        if twin.pull_backoff is not None:
+            twin.pull_backoff = (twin.pull_backoff[0], twin.pull_backoff[1] + delta)
+    for c in (*twin.inits, *twin.containers):
+        c.seed = seed
+        if delta:
+            if c.started_at is not None:
+                c.started_at += delta
+            if c.finished_at is not None:
+                c.finished_at += delta
+    return twin
+
+
+def _play_plan(timeline: _Timeline, plan: _Plan, ctx: _Context, now: _dt.datetime) -> None:
+    """Start a new timeline with the plan's steps due by `now` (`_extend` plays on from the last one)."""
+    bound = timeline.at
+    reach = now - bound
+    plan.grow(ctx, bound, reach)
+    steps = plan.steps
+    count = 0
+    while count < plan.played and steps[count].offset <= reach:
+        count += 1
+    if count == 0:
+        timeline.model = _initial_model(ctx.pod, ctx.seed)
+        return
+    played = timeline.steps.played
+    snapshots = timeline.snapshots
+    timeline_steps = timeline.steps
+    for index in range(count):
+        step = steps[index]
+        due = bound + step.offset
+        played.append((step.state, due))
+        snapshot = _Snapshot(due, None, step.events)
+        snapshot._ctx, snapshot._steps, snapshot._index = ctx, timeline_steps, index
+        snapshots.append(snapshot)
+    model = _rebased(steps[count - 1].model, bound - plan.bound, ctx.seed)
+    snapshots[-1]._model = model  # the newest snapshot shares the timeline's model, as `_extend` leaves it
+    timeline.model, timeline.at = model, due
+    if count < len(steps):  # the next stage, due after `now` (else `_extend` finds it, or that none is left)
+        timeline.pending = (steps[count].stage, bound + steps[count].offset)
+
+
 def _fingerprint(
     pod: Mapping[str, Any],
     node: Mapping[str, Any],
@@ -1274,11 +1452,15 @@ def _replay_cached(
     if timeline is not None and (fingerprint is None or timeline.fingerprint != fingerprint):
         timeline = None
         del _TIMELINES[key]
+    plan = None
     if timeline is None:
         behaviour = _behaviour.resolve(pod, rules)
         address = pod_ip(pod, node)
         needs = _mounts.pod_needs(pod) if history is not None else None
         facts = None
+        if needs is None and fingerprint is not None and not (pod.get("metadata") or {}).get("deletionTimestamp"):
+            plan = _plan_for(pod, behaviour, profile, seed)
+            facts = None if plan is None else plan.facts
     else:
         behaviour, address, needs, facts = timeline.behaviour, timeline.pod_ip, timeline.needs, timeline.facts
     ctx = _Context(pod, node, behaviour, profile, seed, host_ip, address, history, needs, facts)
@@ -1288,7 +1470,8 @@ def _replay_cached(
         if len(_TIMELINES) >= TIMELINE_CACHE_LIMIT:
             for old in list(itertools.islice(_TIMELINES, TIMELINE_CACHE_LIMIT // 2)):
                 del _TIMELINES[old]
-        model = _initial_model(pod, seed)
+        # With a plan the model comes from it (`_play_plan`).
+        model = _initial_model(pod, seed) if plan is None else None
         snapshots: list[_Snapshot] = []
         timeline = _Timeline(
             fingerprint,
@@ -1311,6 +1494,8 @@ def _replay_cached(
         # An earlier `now` than a previous look (the answer is still a prefix of the same timeline).
         count = sum(1 for s in played if s.at <= now)
         return played[:count], played[count].at, False, behaviour
+    if timeline.model is None:
+        _play_plan(timeline, plan, ctx, now)
     _extend(timeline, ctx, now, cut)
     snapshots = list(timeline.snapshots)
     if cut is None:
