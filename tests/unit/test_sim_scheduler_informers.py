@@ -124,3 +124,46 @@ def test_a_pass_with_no_kept_nodes_marks_the_pod_unschedulable():
     assert event.message == scheduler.NO_NODES_MESSAGE
     condition = status.obj["status"]["conditions"][-1]
     assert (condition["reason"], condition["message"]) == ("Unschedulable", scheduler.NO_NODES_MESSAGE)
+
+
+def kubelet_controller():
+    found = {c.name: c for c in catalog.simulation_controllers()}["kubelet"]
+    return found.reconcile, found.watches[("v1", "Pod")], found.watches[("v1", "Node")]
+
+
+def test_kept_objects_answer_as_the_store():
+    kept = catalog.KeptObjects()
+    first, second = node("node-1", 1), node("node-1", 2)
+    kept.observe(first, False)
+    assert kept.get("", "node-1") is first
+    kept.observe(second, False)
+    assert kept.get("", "node-1") is second
+    kept.observe(second, True)
+    assert kept.get("", "node-1") is None
+    assert kept.get("default", "node-1") is None
+
+
+def test_a_kubelet_pass_plays_the_pod_from_the_change_stream_alone():
+    sync, pod_mapper, node_mapper = kubelet_controller()
+    assert node_mapper("v1", "Node", node("node-1", 1), None, "ADDED") == []
+    bound = pod("web-0", version=3, node_name="node-1")
+    assert pod_mapper("v1", "Pod", bound, None, "ADDED") == [("kubelet", "default", "web-0")]
+
+    # The simulation ConfigMap is still read through the API (it may not exist: None).
+    class ConfigMapOnly(NoReads):
+        def get(self, api_version, kind, namespace, name):
+            assert kind == "ConfigMap", f"the kubelet's pass read a {kind} through the API"
+            return None
+
+    actions = sync("default", "web-0", ConfigMapOnly(), T)
+    status = next(a for a in actions if isinstance(a, UpdateStatus))
+    assert status.obj["metadata"]["name"] == "web-0"
+    assert status.obj["status"]["hostIP"] == nodes.node_address(0)
+    reasons = [a.reason for a in actions if isinstance(a, RecordEvent)]
+    assert reasons[:2] == ["Pulling", "Pulled"]
+    # Gone from the change stream: nothing to do.
+    pod_mapper("v1", "Pod", bound, None, "DELETED")
+    assert sync("default", "web-0", ConfigMapOnly(), T) == []
+    # A pod whose node is not (yet) kept: nothing to do, as when the read found no Node.
+    pod_mapper("v1", "Pod", pod("web-1", node_name="node-9"), None, "ADDED")
+    assert sync("default", "web-1", ConfigMapOnly(), T) == []

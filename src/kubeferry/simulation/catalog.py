@@ -47,6 +47,43 @@ def _pod_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event: 
     return [("scheduler", meta.get("namespace", ""), meta["name"])]
 
 
+class KeptObjects:
+    """One kind's stored objects by (namespace, name), kept from its change stream (a controller's
+    informer): `get` answers what a read of the store would, without going through the API."""
+
+    def __init__(self) -> None:
+        self._objects: dict[tuple[str, str], dict] = {}
+
+    def observe(self, obj: dict, deleted: bool) -> None:
+        meta = obj["metadata"]
+        key = (meta.get("namespace", ""), meta["name"])
+        if deleted:
+            self._objects.pop(key, None)
+        else:
+            self._objects[key] = obj
+
+    def get(self, namespace: str, name: str) -> dict | None:
+        return self._objects.get((namespace, name))
+
+
+def _kubelet_pod_keys(kept_pods: KeptObjects):
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        """Keep the kubelets' pods current, then `_pod_keys`."""
+        kept_pods.observe(obj, event == "DELETED")
+        return _pod_keys(api_version, kind, obj, prev, event)
+
+    return mapper
+
+
+def _kept_node(kept_nodes: KeptObjects):
+    def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
+        """Keep the kubelets' nodes current (a node change wakes no pod)."""
+        kept_nodes.observe(obj, event == "DELETED")
+        return []
+
+    return mapper
+
+
 class PendingPods:
     """The pods the scheduler may bind: stored, not bound to a node, not being deleted.
 
@@ -222,19 +259,38 @@ def _content_keys(feed: ContentFeed, index: WaitIndex, kind_name: str):
     return mapper
 
 
-def kubelet_sync(feed: ContentFeed | None = None, index: WaitIndex | None = None):
-    """The kubelets' pass over one pod; with `feed` its ConfigMaps/Secrets gate the start (see kubelet.py)."""
+def kubelet_sync(
+    feed: ContentFeed | None = None,
+    index: WaitIndex | None = None,
+    kept_pods: KeptObjects | None = None,
+    kept_nodes: KeptObjects | None = None,
+):
+    """The kubelets' pass over one pod; with `feed` its ConfigMaps/Secrets gate the start (see kubelet.py).
+
+    With `kept_pods` and `kept_nodes` (fed by the kubelet controller's watches) the pod and its node
+    are the objects last stored, as upstream's kubelet reads its pod and node informers, instead of
+    two reads through the API.  The pass runs as the kubelet of the very node the pod is bound to
+    (`identity.kubelet_of_pod`), whose reads of that pod and of its own Node the Node authorizer
+    always allows, so the answers are the same."""
 
     def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
         if feed is not None:
             feed.flush(now)
-        pod = transport.get("v1", "Pod", namespace, name)
+        if kept_pods is not None:
+            pod = kept_pods.get(namespace, name)
+        else:
+            pod = transport.get("v1", "Pod", namespace, name)
         if pod is None:
             if index is not None:
                 index.update(namespace, name, ())
             return []
         node_name = (pod.get("spec") or {}).get("nodeName")
-        node = transport.get("v1", "Node", "", node_name) if node_name else None
+        if not node_name:
+            node = None
+        elif kept_nodes is not None:
+            node = kept_nodes.get("", node_name)
+        else:
+            node = transport.get("v1", "Node", "", node_name)
         if node is None:
             return []
         rules = behaviour.rules_from_configmap(
@@ -277,7 +333,7 @@ def sync_node(namespace: str, name: str, transport: Transport, now: datetime) ->
 
 def simulation_controllers() -> list[Controller]:
     loads, pending, known = scheduler.NodeLoads(), PendingPods(), NodeCache()
-    feed, index = ContentFeed(), WaitIndex()
+    feed, index, kept_pods, kept_nodes = ContentFeed(), WaitIndex(), KeptObjects(), KeptObjects()
     return [
         Controller(
             "scheduler",
@@ -288,9 +344,10 @@ def simulation_controllers() -> list[Controller]:
         ),
         Controller(
             "kubelet",
-            kubelet_sync(feed, index),
+            kubelet_sync(feed, index, kept_pods, kept_nodes),
             {
-                ("v1", "Pod"): _pod_keys,
+                ("v1", "Pod"): _kubelet_pod_keys(kept_pods),
+                ("v1", "Node"): _kept_node(kept_nodes),
                 ("v1", "ConfigMap"): _content_keys(feed, index, mounts.CONFIGMAP),
                 ("v1", "Secret"): _content_keys(feed, index, mounts.SECRET),
             },
