@@ -612,10 +612,11 @@ def schedule(pod: dict, nodes: list[dict], pods: list[dict], loads: NodeLoads | 
         return None, NO_NODES_MESSAGE
     request = _cached_requests(pod)
     if loads is not None:
-        side = (spec.get("tolerations"), spec.get("nodeSelector"), spec.get("affinity"))
+        side = _side_key(spec)
         last = loads.last_decision
         if (
-            last is not None
+            side is not None
+            and last is not None
             and last[0] == loads.version
             and last[1] is request
             and last[2] == side
@@ -667,22 +668,53 @@ def _fit_and_score(
     return reasons, unresolvable, numerator, denominator
 
 
-def _decide(
-    pod: Mapping[str, Any],
-    spec: Mapping[str, Any],
-    request: Mapping[str, Fraction | int],
-    nodes: list[dict],
-    counts: Mapping[str, int],
-    used_of: Mapping[str, Mapping[str, Fraction | int]],
-    loads: NodeLoads | None = None,
-) -> tuple[str | None, str]:
-    """`schedule`'s filters and score over the nodes, given each node's pod count and summed requests.
+def _side_key(spec: Mapping[str, Any]) -> tuple | None:
+    """What the NodeUnschedulable, TaintToleration and NodeAffinity filters read from a pod spec
+    (tolerations, node selector, affinity), to be compared by value with `==`; None when equal values
+    could be read differently.
 
-    With `loads`, a node's NodeResourcesFit answer and score are kept per node (`loads.fits`) with
-    the node's view, the request and the version its load last changed at, and reused while all
-    three are the same."""
-    fits = loads.fits if loads is not None else None
-    # The pod's side of the filters.
+    Those filters compare the pod's values with `==` (and by truth), which equal values pass alike,
+    except the operand of a Gt/Lt expression, read as `int(str(value))`: `1`, `1.0` and `True` are
+    equal but read 1, nothing and nothing.  A spec with such an operand that is not a string gets
+    None, so no memo answers it from another spec's filtering.
+    """
+    affinity = spec.get("affinity")
+    if affinity is not None and not _plain_operands(affinity):
+        return None
+    return (spec.get("tolerations"), spec.get("nodeSelector"), affinity)
+
+
+def _plain_operands(affinity: Any) -> bool:
+    """Every Gt/Lt operand of the required node affinity is a string (anything odd: False)."""
+    try:
+        required = ((affinity or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
+        for term in (required or {}).get("nodeSelectorTerms") or ():
+            for expression in term.get("matchExpressions") or ():
+                if expression.get("operator") in ("Gt", "Lt") and not all(
+                    type(value) is str for value in expression.get("values") or ()
+                ):
+                    return False
+    except AttributeError:
+        return False
+    return True
+
+
+# The last screening (see `_screen`): [views, side key, failures, eligible views].
+_SCREENED: list = [None, None, (), ()]
+
+
+def _screen(
+    pod: Mapping[str, Any], spec: Mapping[str, Any], views: list[_NodeView], side: tuple | None
+) -> tuple[list[tuple[list[str], bool]], list[_NodeView]]:
+    """NodeUnschedulable, TaintToleration and NodeAffinity over the views: (the failing nodes' reasons,
+    all unresolvable, and the views that pass), as the filters run in order per node.
+
+    They read only the views and the pod's side (`_side_key`), so the answer is kept for the last
+    views list and side asked: the pods of one template ask the same of the same nodes.  The answer
+    is shared: callers only read it."""
+    kept = _SCREENED
+    if side is not None and kept[0] is views and kept[1] == side:
+        return kept[2], kept[3]
     tolerations = list(spec.get("tolerations") or ())
     tolerates_unschedulable: bool | None = None
     affinity_free = (
@@ -695,15 +727,9 @@ def _decide(
         ).get("nodeSelectorTerms")
         is None
     )
-    names = [n for n in _BASE_RESOURCES if n in request]
-    if len(names) < len(request):
-        names += sorted(n for n in request if n not in _BASE_RESOURCES and n != "pods")
-    asks = [(name, request[name], f"Insufficient {name}") for name in names if request[name] > 0]
     failures: list[tuple[list[str], bool]] = []
-    best: tuple | None = None  # (numerator, denominator, pod count, name) of the best feasible node so far
-    for view in _sorted_views(nodes):
-        name = view.name
-        # NodeUnschedulable, TaintToleration, NodeAffinity: unresolvable.
+    eligible: list[_NodeView] = []
+    for view in views:
         if view.unschedulable:
             if tolerates_unschedulable is None:
                 taint = {"key": TAINT_UNSCHEDULABLE, "effect": EFFECT_NO_SCHEDULE}
@@ -719,32 +745,93 @@ def _decide(
         if not affinity_free and not matches_node_selector_and_affinity(pod, view.node):
             failures.append(([REASON_NODE_AFFINITY], True))
             continue
-        # NodeResourcesFit, as `_fit_reasons`, and the score.
-        count = counts.get(name, 0)
+        eligible.append(view)
+    if side is not None:
+        _SCREENED[:] = (views, side, failures, eligible)
+    return failures, eligible
+
+
+# NodeResourcesFit's asks of one request: [(resource, quantity, reason)] in the order the filter
+# checks them, by the request's id (requests are shared per content: see `_cached_requests`).
+# Entries hold the request, so an id is never taken for another dict while its entry lives.
+_ASKS: dict[int, tuple[Mapping[str, Any], list[tuple[str, Fraction | int, str]]]] = {}
+_ASKS_LIMIT = 4096
+
+
+def _asks(request: Mapping[str, Fraction | int]) -> list[tuple[str, Fraction | int, str]]:
+    kept = _ASKS.get(id(request))
+    if kept is not None and kept[0] is request:
+        return kept[1]
+    names = [n for n in _BASE_RESOURCES if n in request]
+    if len(names) < len(request):
+        names += sorted(n for n in request if n not in _BASE_RESOURCES and n != "pods")
+    asks = [(name, request[name], f"Insufficient {name}") for name in names if request[name] > 0]
+    if len(_ASKS) > _ASKS_LIMIT:
+        _ASKS.clear()
+    _ASKS[id(request)] = (request, asks)
+    return asks
+
+
+def _decide(
+    pod: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    request: Mapping[str, Fraction | int],
+    nodes: list[dict] | tuple[dict, ...],
+    counts: Mapping[str, int],
+    used_of: Mapping[str, Mapping[str, Fraction | int]],
+    loads: NodeLoads | None = None,
+) -> tuple[str | None, str]:
+    """`schedule`'s filters and score over the nodes, given each node's pod count and summed requests.
+
+    The unresolvable filters come from `_screen`.  With `loads`, a node's NodeResourcesFit answer and
+    score are kept per node (`loads.fits`) with the node's view, the request and the version its load
+    last changed at, and reused while all three are the same.
+
+    The best node has the highest score num/den, then fewer pods, then the lower name.  Two scores
+    with the same denominator (nodes of equal capacities with room left in every resource) compare
+    by numerator; others by cross-multiplying: 3/8 > 1/4 as 3*4 > 1*8.
+    """
+    failures, eligible = _screen(pod, spec, _sorted_views(nodes), _side_key(spec))
+    asks = _asks(request)
+    fits = changed = None
+    if loads is not None:
+        fits, changed = loads.fits, loads.changed
+    short: list[tuple[list[str], bool]] = []  # NodeResourcesFit failures
+    best_name = ""
+    best_num: Fraction | int = 0
+    best_den: Fraction | int = 0  # 0: no feasible node yet
+    best_count = 0
+    for view in eligible:
+        name = view.name
         if fits is None:
+            count = counts.get(name, 0)
             fit = _fit_and_score(view, count, used_of.get(name, _NOTHING_USED), request, asks)
         else:
-            stamp = loads.changed.get(name, 0)
+            stamp = changed.get(name, 0)
             kept = fits.get(name)
             if kept is not None and kept[0] == stamp and kept[1] is view and kept[2] is request:
-                fit = kept[3]
+                fit, count = kept[3], kept[4]
             else:
+                count = counts.get(name, 0)
                 fit = _fit_and_score(view, count, used_of.get(name, _NOTHING_USED), request, asks)
-                fits[name] = (stamp, view, request, fit)
+                fits[name] = (stamp, view, request, fit, count)
         reasons, unresolvable, numerator, denominator = fit
         if reasons:
-            failures.append((reasons, unresolvable))
+            short.append((reasons, unresolvable))
             continue
+        if not best_den:
+            best_name, best_num, best_den, best_count = name, numerator, denominator, count
+            continue
+        if denominator == best_den:
+            mine, theirs = numerator, best_num
+        else:
+            mine, theirs = numerator * best_den, best_num * denominator
         # Higher score first, then fewer pods, then the name; equal ones keep the first (as `min`).
-        if best is None:
-            best = (numerator, denominator, count, name)
-            continue
-        mine, theirs = numerator * best[1], best[0] * denominator
-        if mine > theirs or (mine == theirs and (count, name) < (best[2], best[3])):
-            best = (numerator, denominator, count, name)
-    if best is None:
-        return None, fit_error_message(len(nodes), failures)
-    return best[3], ""
+        if mine > theirs or (mine == theirs and (count < best_count or (count == best_count and name < best_name))):
+            best_name, best_num, best_den, best_count = name, numerator, denominator, count
+    if not best_den:
+        return None, fit_error_message(len(nodes), failures + short)
+    return best_name, ""
 
 
 # --- writes -----------------------------------------------------------------------------------------
