@@ -138,3 +138,29 @@ def test_equal_operands_of_other_types_are_not_answered_from_each_other():
         "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
     )
     assert scheduler.schedule(as_int, nodes, [], loads) == ("g", "")
+
+
+@pytest.mark.parametrize(
+    ("requests", "extra", "expected"),
+    [
+        pytest.param({"cpu": "1"}, {}, {"cpu": 1_000_000_000}, id="the same template: the kept parse"),
+        pytest.param({"cpu": True}, {}, {"cpu": 0}, id="a boolean equals 1 but is no quantity"),
+        pytest.param({"cpu": 1.0}, {}, {"cpu": 1_000_000_000}, id="a float is read as its text"),
+        pytest.param({"cpu": "1.5"}, {}, {"cpu": 1_500_000_000}, id="another quantity"),
+        pytest.param(
+            {"cpu": "1"},
+            {"initContainers": [{"name": "i", "resources": {"requests": {"cpu": "3"}}}]},
+            {"cpu": 3_000_000_000},
+            id="equal containers, another init container",
+        ),
+        pytest.param({"cpu": "1"}, {"overhead": {"cpu": "250m"}}, {"cpu": 1_250_000_000}, id="with overhead"),
+    ],
+)
+def test_a_new_pod_right_after_its_template_sibling(requests, extra, expected):
+    """The parts of the pod parsed last answer the next pod only when its parts are equal; equal
+    looking values of other types and other init containers or overhead are parsed afresh."""
+    tag = f"{requests['cpu']!r}-{sorted(extra)}"
+    sibling = stored_pod(f"sibling-{tag}", {"cpu": "1"})
+    scheduler._cached_requests(sibling)  # parsed from its content: its parts are the last ones kept
+    asked = stored_pod(f"asked-{tag}", requests, **copy.deepcopy(extra))
+    assert scheduler._cached_requests(asked) == expected == scheduler._scaled_requests(asked)

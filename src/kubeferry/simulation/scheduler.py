@@ -45,7 +45,7 @@ from fractions import Fraction
 from typing import Any
 
 from kubeferry.controllers.actions import Action, RecordEvent, UpdateObject, UpdateStatus
-from kubeferry.machinery.podutil import format_time, is_pod_terminal
+from kubeferry.machinery.podutil import PHASE_FAILED, PHASE_SUCCEEDED, format_time, is_pod_terminal
 from kubeferry.machinery.quantity import QuantityError, parse_quantity
 
 SCHEDULER_NAME = "default-scheduler"
@@ -310,6 +310,9 @@ _REQUESTS_CACHE_LIMIT = 50_000
 # is never taken for another list while its entry lives.
 _REQUESTS_BY_PARTS: dict[int, tuple[Any, Any, Any, dict[str, Fraction | int]]] = {}
 _REQUESTS_BY_PARTS_LIMIT = 4096
+# The parts whose content key was last built, with their requests: the next pod of the same template
+# has equal parts (its own copies), found by comparing values instead of building the key again.
+_LAST_PARTS: list = [None, None, None, None]
 
 
 def _requests_key(spec: Mapping[str, Any]) -> tuple | None:
@@ -352,8 +355,16 @@ def _cached_requests(pod: Mapping[str, Any]) -> dict[str, Fraction | int]:
         spec = pod.get("spec") or {}
         containers, inits, overhead = spec.get("containers"), spec.get("initContainers"), spec.get("overhead")
         kept = _REQUESTS_BY_PARTS.get(id(containers))
+        last = _LAST_PARTS
         if kept is not None and kept[0] is containers and kept[1] is inits and kept[2] is overhead:
             found = kept[3]
+        elif last[3] is not None and containers == last[0] and inits == last[1] and overhead == last[2]:
+            # A new pod of the template seen last: equal parts, so equal requests.  The kept parts
+            # have string quantities only (they had a content key), and only a string equals a string.
+            found = last[3]
+            if len(_REQUESTS_BY_PARTS) > _REQUESTS_BY_PARTS_LIMIT:
+                _REQUESTS_BY_PARTS.clear()
+            _REQUESTS_BY_PARTS[id(containers)] = (containers, inits, overhead, found)
         else:
             content = _requests_key(spec)
             found = None if content is None else _REQUESTS_BY_CONTENT.get(content)
@@ -367,6 +378,7 @@ def _cached_requests(pod: Mapping[str, Any]) -> dict[str, Fraction | int]:
                 if len(_REQUESTS_BY_PARTS) > _REQUESTS_BY_PARTS_LIMIT:
                     _REQUESTS_BY_PARTS.clear()
                 _REQUESTS_BY_PARTS[id(containers)] = (containers, inits, overhead, found)
+                _LAST_PARTS[:] = (containers, inits, overhead, found)
         _REQUESTS_CACHE[key] = found
     return found
 
@@ -405,8 +417,10 @@ class NodeLoads:
     def observe(self, pod: Mapping[str, Any], deleted: bool) -> None:
         uid = (pod.get("metadata") or {}).get("uid") or ""
         spec = pod.get("spec")
-        if not deleted and self._spec_of.get(uid) is spec and spec is not None and not is_pod_terminal(pod):
-            return  # a status write: the same stored spec (so node and requests), still counted
+        if not deleted and spec is not None and self._spec_of.get(uid) is spec:
+            phase = (pod.get("status") or {}).get("phase")  # `is_pod_terminal`, inline: every pod change
+            if phase != PHASE_SUCCEEDED and phase != PHASE_FAILED:
+                return  # a status write: the same stored spec (so node and requests), still counted
         self._spec_of.pop(uid, None)
         old = self._by_pod.pop(uid, None)
         if old is not None:
