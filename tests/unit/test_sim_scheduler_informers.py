@@ -167,3 +167,49 @@ def test_a_kubelet_pass_plays_the_pod_from_the_change_stream_alone():
     # A pod whose node is not (yet) kept: nothing to do, as when the read found no Node.
     pod_mapper("v1", "Pod", pod("web-1", node_name="node-9"), None, "ADDED")
     assert sync("default", "web-1", ConfigMapOnly(), T) == []
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_pod_mapper_keeps_the_unbound_pods_and_loads_as_the_store(seed):
+    """Creates, binds, status writes (the spec object kept, as the registry keeps it), deletion
+    marks and deletions, fed with their previous versions: the kept unbound pods equal a filtered
+    listing and the loads equal a count of the bound, non-terminal pods."""
+    rng = random.Random(seed)
+    loads, pending = scheduler.NodeLoads(), catalog.PendingPods()
+    mapper = catalog._freed_capacity(loads, pending)
+    stored: dict[str, dict] = {}
+    for version in range(1, 250):
+        name = f"p{rng.randrange(8)}"
+        old = stored.get(name)
+        roll = rng.random()
+        if old is None:
+            new, event = pod(name, version), "ADDED"
+        elif roll < 0.15:
+            keys = mapper("v1", "Pod", stored.pop(name), None, "DELETED")
+            assert keys == ([("scheduler", "", catalog.ALL_PENDING)] if old["spec"].get("nodeName") else [])
+            continue
+        elif roll < 0.35 and not old["spec"].get("nodeName"):
+            new = {**old, "metadata": {**old["metadata"], "resourceVersion": str(version)}}
+            new["spec"] = {**old["spec"], "nodeName": rng.choice(("n1", "n2"))}
+            event = "MODIFIED"
+        elif roll < 0.45:
+            new = {**old, "metadata": {**old["metadata"], "resourceVersion": str(version)}}
+            new["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+            event = "MODIFIED"
+        else:  # a status write: the same spec object
+            phase = rng.choice(("Pending", "Running", "Running", "Succeeded"))
+            new = {**old, "metadata": {**old["metadata"], "resourceVersion": str(version)}, "status": {"phase": phase}}
+            event = "MODIFIED"
+        mapper("v1", "Pod", new, old, event)
+        stored[name] = new
+        unbound = [
+            p
+            for _, p in sorted(stored.items())
+            if not p["spec"].get("nodeName") and not p["metadata"].get("deletionTimestamp")
+        ]
+        assert pending.pods() == unbound
+        counted = [p for p in stored.values() if p["spec"].get("nodeName") and p["status"]["phase"] != "Succeeded"]
+        for node_name in ("n1", "n2"):
+            on_node = [p for p in counted if p["spec"]["nodeName"] == node_name]
+            assert loads.count.get(node_name, 0) == len(on_node)
+            assert loads.used.get(node_name, {}).get("cpu", 0) == 100_000_000 * len(on_node)

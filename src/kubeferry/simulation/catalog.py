@@ -145,6 +145,11 @@ def _freed_capacity(loads: scheduler.NodeLoads, pending: PendingPods):
         pods may fit now."""
         deleted = event == "DELETED"
         loads.observe(obj, deleted)
+        spec = obj.get("spec")
+        if not deleted and prev is not None and spec is not None and prev.get("spec") is spec and spec.get("nodeName"):
+            # A write that kept the spec of a bound pod (its status): the pod left the unbound pods
+            # when the version that bound it was observed, and stays out.
+            return []
         pending.observe(obj, deleted)
         if deleted and (obj.get("spec") or {}).get("nodeName"):
             return [("scheduler", "", ALL_PENDING)]

@@ -859,13 +859,18 @@ def _reference(pod: Mapping[str, Any]) -> dict:
     return ref
 
 
-def _with_scheduled_condition(pod: dict, condition: dict) -> dict:
-    updated = {**pod, "status": dict(pod.get("status") or {})}
-    conditions = [c for c in updated["status"].get("conditions") or () if c.get("type") != CONDITION_POD_SCHEDULED]
+def _scheduled_status(pod: Mapping[str, Any], condition: dict) -> dict:
+    """The pod's status with `condition` in place of its PodScheduled condition (phase Pending if none)."""
+    status = dict(pod.get("status") or {})
+    conditions = [c for c in status.get("conditions") or () if c.get("type") != CONDITION_POD_SCHEDULED]
     conditions.append(condition)
-    updated["status"]["conditions"] = conditions
-    updated["status"].setdefault("phase", "Pending")
-    return updated
+    status["conditions"] = conditions
+    status.setdefault("phase", "Pending")
+    return status
+
+
+def _with_scheduled_condition(pod: dict, condition: dict) -> dict:
+    return {**pod, "status": _scheduled_status(pod, condition)}
 
 
 def bind_actions(pod: dict, node_name: str, now: _dt.datetime) -> list[Action]:
@@ -875,12 +880,17 @@ def bind_actions(pod: dict, node_name: str, now: _dt.datetime) -> list[Action]:
     not bound from the stale copy.
     """
     meta = pod.get("metadata") or {}
-    bound = {**pod, "metadata": dict(meta), "spec": {**(pod.get("spec") or {}), "nodeName": node_name}}
     condition = {"lastProbeTime": None, "lastTransitionTime": format_time(now), "status": "True"}
     condition["type"] = CONDITION_POD_SCHEDULED
+    bound = {
+        **pod,
+        "metadata": dict(meta),
+        "spec": {**(pod.get("spec") or {}), "nodeName": node_name},
+        "status": _scheduled_status(pod, condition),
+    }
     message = f"Successfully assigned {meta.get('namespace', '')}/{meta.get('name', '')} to {node_name}"
     return [
-        UpdateObject(_with_scheduled_condition(bound, condition), subresource=BINDING_SUBRESOURCE),
+        UpdateObject(bound, subresource=BINDING_SUBRESOURCE),
         RecordEvent(_reference(pod), "Normal", EVENT_SCHEDULED, message),
     ]
 
