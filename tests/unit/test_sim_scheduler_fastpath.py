@@ -164,3 +164,22 @@ def test_a_new_pod_right_after_its_template_sibling(requests, extra, expected):
     scheduler._cached_requests(sibling)  # parsed from its content: its parts are the last ones kept
     asked = stored_pod(f"asked-{tag}", requests, **copy.deepcopy(extra))
     assert scheduler._cached_requests(asked) == expected == scheduler._scaled_requests(asked)
+
+
+@pytest.mark.parametrize(
+    "affinity_value",
+    [
+        pytest.param({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": 5}}}),
+        pytest.param({"nodeAffinity": ["not", "a", "map"]}),
+        pytest.param(affinity("Gt", [6.0])),
+        pytest.param(affinity("Lt", [True])),
+    ],
+    ids=["terms not a list", "nodeAffinity not a map", "float operand", "boolean operand"],
+)
+def test_odd_affinities_get_no_side_key(affinity_value):
+    assert scheduler._side_key({"affinity": affinity_value}) is None
+
+
+def test_plain_sides_are_kept_by_value():
+    spec = {"tolerations": [{"operator": "Exists"}], "affinity": affinity("Gt", ["5"])}
+    assert scheduler._side_key(spec) == scheduler._side_key(copy.deepcopy(spec)) is not None

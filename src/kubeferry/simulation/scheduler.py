@@ -708,7 +708,7 @@ def _plain_operands(affinity: Any) -> bool:
                     type(value) is str for value in expression.get("values") or ()
                 ):
                     return False
-    except AttributeError:
+    except (AttributeError, TypeError):  # a malformed affinity: filtered afresh, never from a memo
         return False
     return True
 
