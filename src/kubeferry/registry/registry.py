@@ -296,29 +296,16 @@ class Registry:
         if expect and expect != current.obj["metadata"].get("resourceVersion"):
             raise st.conflict(res.plural, res.group, name, st.MODIFIED)
         old = current.obj
-        if obj is old or meta is old["metadata"]:
-            # The stored object (or its metadata) handed back: it is never mutated, so work on a copy.
-            obj = dict(obj)
-            meta = obj["metadata"] = dict(meta)
-        # Identity the client cannot change.
-        for kept in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
-            if kept in old["metadata"]:
-                meta[kept] = old["metadata"][kept]
-            else:
-                meta.pop(kept, None)
-        meta["resourceVersion"] = old["metadata"].get("resourceVersion")
         if subresource == "status":
+            # The status strategy rebuilds `obj` from the stored object, reading of the given metadata
+            # only what the kind's status write may change: the identity fields below would be
+            # overwritten by the stored ones, and the given metadata is not written to.
+            if obj is old or meta is old["metadata"]:
+                obj = dict(obj)  # the stored object (or its metadata) handed back: work on a copy
             strategy.prepare_status_update(res, obj, old)
             errors = api_validation.validate_status_update(obj, old)
-        elif subresource == "finalize":
-            strategy.prepare_finalize_update(obj, old)
-            errors = []
-        elif subresource == BINDING and res.kind == "Pod" and not res.group:
-            obj, errors = self._bind(res, obj, old, name)
         else:
-            strategy.prepare_update(res, obj, old)
-            api_defaults.apply_defaults(obj)
-            errors = api_validation.validate_update(obj, old)
+            obj, errors = self._prepare_update(res, obj, meta, old, name, subresource)
         if errors:
             raise st.invalid_object(res.kind, res.group, name, errors)
         if obj == old:
@@ -340,6 +327,31 @@ class Registry:
         except ValueError:
             raise st.conflict(res.plural, res.group, name, st.MODIFIED)
         return WriteResult(entry)
+
+    def _prepare_update(
+        self, res: Resource, obj: dict, meta: dict, old: dict, name: str, subresource: str
+    ) -> tuple[dict, list]:
+        """The object an update other than a status write would store, and its validation errors."""
+        if obj is old or meta is old["metadata"]:
+            # The stored object (or its metadata) handed back: it is never mutated, so work on a copy.
+            obj = dict(obj)
+            meta = obj["metadata"] = dict(meta)
+        # Identity the client cannot change.
+        old_meta = old["metadata"]
+        for kept in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+            if kept in old_meta:
+                meta[kept] = old_meta[kept]
+            else:
+                meta.pop(kept, None)
+        meta["resourceVersion"] = old_meta.get("resourceVersion")
+        if subresource == "finalize":
+            strategy.prepare_finalize_update(obj, old)
+            return obj, []
+        if subresource == BINDING and res.kind == "Pod" and not res.group:
+            return self._bind(res, obj, old, name)
+        strategy.prepare_update(res, obj, old)
+        api_defaults.apply_defaults(obj)
+        return obj, api_validation.validate_update(obj, old)
 
     def _bind(self, res: Resource, obj: dict, old: dict, name: str) -> tuple[dict, list]:
         """The in-process scheduler's binding: the pod's `spec.nodeName` and its PodScheduled condition in

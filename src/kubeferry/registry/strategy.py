@@ -108,22 +108,29 @@ STATUS_KEEPS_NEW_METADATA = {
 
 
 def prepare_status_update(res: Resource, new: dict, old: dict) -> None:
-    """Status update: spec (and most metadata) come from the stored object."""
+    """Status update: spec (and most metadata) come from the stored object.
+
+    `new` becomes the stored object with its status and the metadata the kind's status write may
+    change (`STATUS_KEEPS_NEW_METADATA`), in the stored object's key order; nothing of `new`'s own
+    metadata is kept otherwise, so it is only read.
+    """
     status = new.get("status")
-    merged = dict(old)
-    merged_meta = dict(old["metadata"])
+    new_meta = new["metadata"]
+    meta = dict(old["metadata"])
     for key in STATUS_KEEPS_NEW_METADATA.get(res.kind, ()):
-        if key in new["metadata"]:
-            merged_meta[key] = new["metadata"][key]
+        if key in new_meta:
+            meta[key] = new_meta[key]
         else:
-            merged_meta.pop(key, None)
-    merged["metadata"] = merged_meta
-    if status is None:
-        merged.pop("status", None)
-    else:
-        merged["status"] = status
+            meta.pop(key, None)
+    if new is old:
+        old = dict(old)  # cleared below
     new.clear()
-    new.update(merged)
+    new.update(old)
+    new["metadata"] = meta
+    if status is None:
+        new.pop("status", None)
+    else:
+        new["status"] = status
 
 
 def prepare_finalize_update(new: dict, old: dict) -> None:
