@@ -8,8 +8,12 @@ import pytest
 
 from kubeferry.api.defaults import apply_defaults
 from kubeferry.api.validation import (
+    is_config_map_key,
+    is_dns1035_label,
     is_dns1123_label,
     is_dns1123_subdomain,
+    is_valid_percent,
+    is_valid_port_name,
     validate_create,
     validate_object_meta,
     validate_status_update,
@@ -26,6 +30,16 @@ LABEL_MSG = (
     "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 )
+DNS1035_MSG = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+    "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation "
+    "is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+)
+CONFIG_MAP_KEY_MSG = (
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
+    "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+)
+PORT_CHARSET_MSG = "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"
 PERCENT_MSG = (
     "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', "
     "regex used for validation is '[0-9]+%')"
@@ -991,6 +1005,13 @@ NAME_CASES = [
     ("label-too-long", is_dns1123_label, "a" * 64, ["must be no more than 63 characters"]),
     ("subdomain-ok", is_dns1123_subdomain, "example.com", []),
     ("subdomain-bad", is_dns1123_subdomain, "-a", [SUBDOMAIN_MSG]),
+    # a final newline is not the end of the name (Go's `$`, unlike Python's, matches only at the end)
+    ("label-final-newline", is_dns1123_label, "web\n", [LABEL_MSG]),
+    ("subdomain-final-newline", is_dns1123_subdomain, "example.com\n", [SUBDOMAIN_MSG]),
+    ("dns1035-final-newline", is_dns1035_label, "web\n", [DNS1035_MSG]),
+    ("percent-final-newline", is_valid_percent, "25%\n", [PERCENT_MSG]),
+    ("configmap-key-final-newline", is_config_map_key, "key\n", [CONFIG_MAP_KEY_MSG]),
+    ("port-name-final-newline", is_valid_port_name, "http\n", [PORT_CHARSET_MSG]),
 ]
 
 

@@ -50,12 +50,14 @@ _DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
 _PERCENT_FMT = "[0-9]+%"
 _CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
 
-_DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + "$")
-_DNS1123_SUBDOMAIN_RE = re.compile("^" + _DNS1123_SUBDOMAIN_FMT + "$")
-_DNS1035_LABEL_RE = re.compile("^" + _DNS1035_LABEL_FMT + "$")
-_PERCENT_RE = re.compile("^" + _PERCENT_FMT + "$")
-_CONFIG_MAP_KEY_RE = re.compile("^" + _CONFIG_MAP_KEY_FMT + "$")
-_PORT_NAME_CHARSET_RE = re.compile("^[-a-z0-9]+$")
+# Anchored with \Z, the end of the text: Python's `$` also matches before a final newline ("web\n"
+# would pass), Go's `$` (upstream's patterns) only at the end.
+_DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + r"\Z")
+_DNS1123_SUBDOMAIN_RE = re.compile("^" + _DNS1123_SUBDOMAIN_FMT + r"\Z")
+_DNS1035_LABEL_RE = re.compile("^" + _DNS1035_LABEL_FMT + r"\Z")
+_PERCENT_RE = re.compile("^" + _PERCENT_FMT + r"\Z")
+_CONFIG_MAP_KEY_RE = re.compile("^" + _CONFIG_MAP_KEY_FMT + r"\Z")
+_PORT_NAME_CHARSET_RE = re.compile(r"^[-a-z0-9]+\Z")
 _PORT_NAME_LETTER_RE = re.compile("[a-z]")
 
 _DNS1123_LABEL_MSG = (
