@@ -181,3 +181,85 @@ def test_a_rendered_snapshot_matches_as_its_managed_part(wanted_phase, monkeypat
         snapshot = kubelet._Snapshot(T, dict(STATUS), [])
         answers.append(snapshot.matches(wanted))
     assert answers[0] is answers[1] is (wanted_phase == "Running")
+
+
+@pytest.mark.parametrize(
+    ("meta", "spec"),
+    [
+        pytest.param({"deletionTimestamp": "2024-05-01T10:00:30Z", "deletionGracePeriodSeconds": 30}, {}, id="int"),
+        pytest.param({"deletionTimestamp": "2024-05-01T10:00:30Z", "deletionGracePeriodSeconds": 2.5}, {}, id="float"),
+        pytest.param({"deletionTimestamp": "2024-05-01T10:00:30Z", "deletionGracePeriodSeconds": 0}, {}, id="zero"),
+        pytest.param({"deletionTimestamp": "2024-05-01T10:00:30Z", "deletionGracePeriodSeconds": True}, {}, id="bool"),
+        pytest.param({"deletionTimestamp": "2024-05-01T10:00:30Z", "deletionGracePeriodSeconds": "7"}, {}, id="text"),
+        pytest.param({"deletionTimestamp": "2024-05-01T10:00:30Z"}, {"terminationGracePeriodSeconds": 5}, id="spec"),
+        pytest.param({"deletionTimestamp": "2024-05-01T10:00:30Z"}, {}, id="default-grace"),
+        pytest.param({"deletionTimestamp": "2024-05-01T10:00:30Z"}, {"terminationGracePeriodSeconds": None}, id="null"),
+        pytest.param({"deletionTimestamp": "not a time", "deletionGracePeriodSeconds": 30}, {}, id="unreadable"),
+        pytest.param({"deletionTimestamp": ""}, {}, id="empty"),
+        pytest.param({}, {}, id="not-deleted"),
+    ],
+)
+def test_the_memoised_deletion_request_answers_as_computed(meta, spec, monkeypatch):
+    pod = {"metadata": meta, "spec": spec}
+    answers = []
+    for fast in (True, False, True):  # the second fast call answers from the memo
+        monkeypatch.setattr(kubelet, "FAST_PATHS", fast)
+        answers.append(kubelet._deletion_request(pod))
+    assert answers[0] == answers[1] == answers[2]
+    assert [type(part) for part in answers[0] or ()] == [type(part) for part in answers[1] or ()]
+
+
+def two_pass_fingerprint_conditions(pod: dict) -> tuple:
+    """The bind time and foreign conditions as `_fingerprint` read them in two passes (its former code)."""
+    meta = pod.get("metadata") or {}
+    conditions = (pod.get("status") or {}).get("conditions") or ()
+    bound = None
+    for condition in conditions:
+        if condition.get("type") == "PodScheduled" and condition.get("status") == "True":
+            bound = condition.get("lastTransitionTime")
+            if kubelet.parse_time(bound) is not None:
+                break
+            bound = None
+    if bound is None:
+        bound = meta.get("creationTimestamp")
+        if kubelet.parse_time(bound) is None:
+            return None
+    return bound, tuple(c for c in conditions if c.get("type") not in kubelet.CONDITION_ORDER)
+
+
+SCHEDULED = {"type": "PodScheduled", "status": "True", "lastTransitionTime": "2024-05-01T10:00:03Z"}
+
+
+@pytest.mark.parametrize(
+    ("conditions", "created"),
+    [
+        pytest.param([SCHEDULED], None, id="scheduled"),
+        pytest.param([{**SCHEDULED, "lastTransitionTime": "bad"}, SCHEDULED], None, id="first-unreadable"),
+        pytest.param([{**SCHEDULED, "status": "False"}, SCHEDULED], None, id="first-false"),
+        pytest.param([SCHEDULED, {**SCHEDULED, "lastTransitionTime": "2024-05-01T10:00:09Z"}], None, id="two"),
+        pytest.param(
+            [{"type": "Ready", "status": "True"}, {"type": "example.com/gate"}], "2024-05-01T10:00:00Z", id="c"
+        ),
+        pytest.param([{**SCHEDULED, "status": "False"}], None, id="no-bind-time"),
+        pytest.param([], "2024-05-01T10:00:00Z", id="none"),
+    ],
+)
+def test_the_fingerprint_reads_conditions_as_two_passes_did(conditions, created):
+    pod = {"metadata": {"uid": "u", "creationTimestamp": created}, "status": {"conditions": conditions}}
+    fingerprint = kubelet._fingerprint(pod, NODES[0], [], None, None, "172.18.0.2")
+    expected = two_pass_fingerprint_conditions(pod)
+    if expected is None:
+        assert fingerprint is None
+    else:
+        assert (fingerprint[3], fingerprint[7]) == expected
+
+
+def test_foreign_conditions_are_flat_unless_a_value_is_nested():
+    conditions = [
+        {"type": "Ready", "status": "True"},
+        {"type": "PodScheduled", "status": "True"},
+        {"type": "example.com/gate", "status": "True", "details": {"a": 1}},
+        {"type": "example.com/list", "status": "True", "items": [1]},
+    ]
+    ctx = kubelet._Context({"status": {"conditions": conditions}}, NODES[0], None, None, "u", "", "", facts=(0,) * 4)
+    assert ctx.foreign_conditions == [(conditions[1], True), (conditions[2], False), (conditions[3], False)]

@@ -388,11 +388,15 @@ class _Context:
         """The pod's conditions the kubelet does not own (PodScheduled, readiness gates …), each with
         whether it is flat (copied with `dict`) — read from the pod once per look."""
         if self._foreign is None:
-            self._foreign = [
-                (existing, all(not isinstance(v, _NESTED) for v in existing.values()))
-                for existing in (self.pod.get("status") or {}).get("conditions") or ()
-                if existing.get("type") not in CONDITION_ORDER
-            ]
+            foreign = self._foreign = []
+            for existing in (self.pod.get("status") or {}).get("conditions") or ():
+                if existing.get("type") not in CONDITION_ORDER:
+                    flat = True
+                    for value in existing.values():
+                        if isinstance(value, _NESTED):
+                            flat = False
+                            break
+                    foreign.append((existing, flat))
         return self._foreign
 
 
@@ -549,6 +553,17 @@ def _deletion_request(pod: Mapping[str, Any]) -> tuple[_dt.datetime, float] | No
     grace = meta.get("deletionGracePeriodSeconds")
     if grace is None:
         grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds", DEFAULT_GRACE_SECONDS)
+    if FAST_PATHS and type(grace) in _NUMBERS:
+        return _requested(deadline, grace)  # the pods of one rollout share a handful of (deadline, grace)
+    return _plus(deadline, -float(grace or 0)), float(grace or 0)
+
+
+_NUMBERS = (int, float)
+
+
+@functools.lru_cache(maxsize=1024)
+def _requested(deadline: _dt.datetime, grace: float) -> tuple[_dt.datetime, float]:
+    """(request time, grace seconds) for a deadline and a numeric grace (memoised; 30 and 30.0 answer alike)."""
     return _plus(deadline, -float(grace or 0)), float(grace or 0)
 
 
@@ -1374,22 +1389,22 @@ def _fingerprint(
 
     `host_ip` is `node_internal_ip(node)` when the caller has it already."""
     meta = pod.get("metadata") or {}
-    conditions = (pod.get("status") or {}).get("conditions") or ()
     bound = None
-    for condition in conditions:
-        if condition.get("type") == COND_SCHEDULED and condition.get("status") == "True":
-            bound = condition.get("lastTransitionTime")
-            if parse_time(bound) is not None:
-                break
-            bound = None
+    foreign = []
+    # One pass: the first PodScheduled=True with a readable time is the bind time; every condition
+    # the kubelet does not own goes into the fingerprint.
+    for condition in (pod.get("status") or {}).get("conditions") or ():
+        kind = condition.get("type")
+        if kind not in CONDITION_ORDER:
+            foreign.append(condition)
+            if bound is None and kind == COND_SCHEDULED and condition.get("status") == "True":
+                bound = condition.get("lastTransitionTime")
+                if parse_time(bound) is None:
+                    bound = None
     if bound is None:
         bound = meta.get("creationTimestamp")
         if parse_time(bound) is None:
             return None  # the bind time would be `now`
-    foreign = []
-    for condition in conditions:
-        if condition.get("type") not in CONDITION_ORDER:
-            foreign.append(condition)
     return (
         meta.get("uid"),
         meta.get("name"),
