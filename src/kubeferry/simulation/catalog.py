@@ -1,7 +1,9 @@
 """The simulated scheduler, kubelets and node heartbeats as controllers of the runner.
 
-    ("scheduler", ns, pod)   an unbound pod: bind it, or mark it Unschedulable
-    ("scheduler", "", "*")   a node changed or a bound pod left: look at every unbound pod again
+    ("scheduler", ns, pod)   an unbound pod, new or changed beyond its status: bind it, or mark it
+                             Unschedulable
+    ("scheduler", "", "*")   a node came, went or changed beyond its heartbeat, or a bound pod left:
+                             look at every unbound pod again
     ("kubelet", ns, pod)     a bound pod: play its stage profile up to now, come back when due
     ("node", "", node)       a node: post its status and renew its lease every 10 s
 
@@ -35,6 +37,31 @@ HEARTBEAT_SECONDS = 10.0
 ALL_PENDING = "*"
 
 
+# What a change to an unbound pod may differ in and still not make it schedulable (upstream's scheduling
+# queue, `isPodUpdated`): its resourceVersion, generation, managedFields, finalizers and status (all but
+# `resourceClaimStatuses`).  The scheduler's own PodScheduled=False write is such a change.
+_UNSCHEDULING_META = frozenset({"resourceVersion", "generation", "managedFields", "finalizers"})
+
+
+def may_have_become_schedulable(prev: dict, obj: dict) -> bool:
+    """Whether an unbound pod changed from `prev` to `obj` in a way that may let it schedule now.
+
+    Upstream's scheduler moves a pod it found unschedulable back to its active queue on such an update
+    only; a status write (its own FailedScheduling condition included) leaves it waiting for a cluster
+    change (a node, a bound pod leaving)."""
+    if prev.get("spec") is not obj.get("spec") and prev.get("spec") != obj.get("spec"):
+        return True
+    for key in prev.keys() | obj.keys():
+        if key not in ("metadata", "spec", "status") and prev.get(key) != obj.get(key):
+            return True
+    before, after = prev.get("metadata") or {}, obj.get("metadata") or {}
+    for key in before.keys() | after.keys():
+        if key not in _UNSCHEDULING_META and before.get(key) != after.get(key):
+            return True
+    claims = "resourceClaimStatuses"
+    return (prev.get("status") or {}).get(claims) != (obj.get("status") or {}).get(claims)
+
+
 def _pod_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
     if event == "DELETED":
         return []
@@ -43,6 +70,8 @@ def _pod_keys(api_version: str, kind: str, obj: dict, prev: dict | None, event: 
     if spec.get("nodeName"):
         return [("kubelet", meta.get("namespace", ""), meta["name"])]
     if meta.get("deletionTimestamp"):
+        return []
+    if prev is not None and not (prev.get("spec") or {}).get("nodeName") and not may_have_become_schedulable(prev, obj):
         return []
     return [("scheduler", meta.get("namespace", ""), meta["name"])]
 
@@ -158,12 +187,38 @@ def _freed_capacity(loads: scheduler.NodeLoads, pending: PendingPods):
     return mapper
 
 
+def _conditions_but_heartbeats(node: dict) -> list:
+    return [
+        {k: v for k, v in c.items() if k != "lastHeartbeatTime"} if isinstance(c, dict) else c
+        for c in (node.get("status") or {}).get("conditions") or ()
+    ]
+
+
+def node_may_make_room(prev: dict, obj: dict) -> bool:
+    """Whether a node's update may let an unbound pod fit (upstream's scheduler moves the pods it
+    could not place only on such node events): `spec.unschedulable`, taints, labels, annotations,
+    allocatable, or its conditions beyond their heartbeat times changed.  A heartbeat alone does not."""
+    before, after = prev.get("spec") or {}, obj.get("spec") or {}
+    if before.get("unschedulable") != after.get("unschedulable") or before.get("taints") != after.get("taints"):
+        return True
+    old_meta, new_meta = prev.get("metadata") or {}, obj.get("metadata") or {}
+    if old_meta.get("labels") != new_meta.get("labels") or old_meta.get("annotations") != new_meta.get("annotations"):
+        return True
+    old_status, new_status = prev.get("status") or {}, obj.get("status") or {}
+    if old_status.get("allocatable") != new_status.get("allocatable"):
+        return True
+    return _conditions_but_heartbeats(prev) != _conditions_but_heartbeats(obj)
+
+
 def _node_keys(known: NodeCache):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        """Keep the scheduler's nodes current; any node change may make room for unbound pods."""
+        """Keep the scheduler's nodes current; a node added or removed, or changed in a way that may
+        make room (`node_may_make_room`), has every unbound pod looked at again."""
         deleted = event == "DELETED"
         known.observe(obj, deleted)
-        keys: list[Key] = [("scheduler", "", ALL_PENDING)]
+        keys: list[Key] = []
+        if deleted or prev is None or node_may_make_room(prev, obj):
+            keys.append(("scheduler", "", ALL_PENDING))
         if not deleted:
             keys.append(("node", "", obj["metadata"]["name"]))
         return keys
