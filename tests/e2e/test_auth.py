@@ -381,3 +381,39 @@ def test_aggregated_cluster_role_gains_a_labelled_roles_rules(cluster):
             break
         time.sleep(0.05)
     assert extra["rules"][0] in view["rules"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "complaint"),
+    [
+        pytest.param(
+            {"user": ["x"]},
+            "cannot unmarshal array into Go struct field SubjectAccessReviewSpec.spec.user of type string",
+            id="user-list",
+        ),
+        pytest.param(
+            {"user": 5},
+            "cannot unmarshal number into Go struct field SubjectAccessReviewSpec.spec.user of type string",
+            id="user-number",
+        ),
+        pytest.param(
+            {"groups": [["a"]]},
+            "cannot unmarshal array into Go struct field SubjectAccessReviewSpec.spec.groups of type string",
+            id="group-list",
+        ),
+    ],
+)
+def test_a_mistyped_access_review_is_a_bad_request_not_a_server_error(cluster, tmp_path, spec, complaint):
+    review = {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SubjectAccessReview",
+        "spec": {**spec, "resourceAttributes": {"namespace": "ci", "verb": "get", "resource": "pods"}},
+    }
+    path = tmp_path / "review.json"
+    path.write_text(json.dumps(review))
+    result = cluster.kubectl("create", "--raw", "/apis/authorization.k8s.io/v1/subjectaccessreviews", "-f", str(path))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'Error from server (BadRequest): SubjectAccessReview in version "v1" cannot be handled as a '
+        f"SubjectAccessReview: json: {complaint}"
+    )

@@ -203,7 +203,9 @@ class ApiServer:
         if res is not None and res.group in REVIEW_GROUPS and not target.name:
             if request.method != "POST":
                 raise st.method_not_allowed()
-            body = self.access.review(request.user, res.kind, target.namespace or "", await request.decoded())
+            review = await request.decoded()
+            self._type_check(res, review)  # `"user": ["x"]` is Go's decoding error, as for any body
+            body = self.access.review(request.user, res.kind, target.namespace or "", review)
             await send_bytes(send, 201, orjson.dumps(body))
             return True
         if res is not None and res.plural == "serviceaccounts" and target.sub == ("token",) and target.name:
