@@ -318,3 +318,21 @@ def test_forbidden_message_carries_rbac_resolution_errors():
         SA, _res("get", "", "pods"), 'RBAC: role.rbac.authorization.k8s.io "gone" not found'
     )
     assert message.endswith('in the namespace "ci": RBAC: role.rbac.authorization.k8s.io "gone" not found')
+
+
+def test_equal_users_made_apart_find_each_other_and_unequal_ones_do_not():
+    import dataclasses
+
+    a = rbac.UserInfo("system:node:n1", ("system:nodes", "system:authenticated"))
+    b = rbac.UserInfo("system:node:n1", ("system:nodes", "system:authenticated"))
+    seen = {(a, None): "kubelet"}
+    assert a is not b and seen.get((b, None)) == "kubelet"
+    for other in (
+        dataclasses.replace(a, name="system:node:n2"),
+        dataclasses.replace(a, groups=("system:nodes",)),
+        dataclasses.replace(a, uid="u-1"),
+        dataclasses.replace(a, extra=(("scopes", ("x",)),)),
+    ):
+        assert other != a and seen.get((other, None)) is None
+    assert dataclasses.replace(a, uid="u-1") == rbac.UserInfo(a.name, a.groups, "u-1")
+    assert hash(dataclasses.replace(a, uid="u-1")) == hash(rbac.UserInfo(a.name, a.groups, "u-1"))

@@ -35,12 +35,22 @@ NODES_GROUP = "system:nodes"
 
 @dataclass(frozen=True)
 class UserInfo:
-    """An authenticated principal: name, uid, groups and extra attributes."""
+    """An authenticated principal: name, uid, groups and extra attributes.
+
+    Users key the authorizers' caches and the controllers' identity switches (twice per controller
+    pass): the hash of the four fields is worked out once, when the user is made (~1 µs a hash
+    otherwise).  Equal users still hash equal; equality compares the fields as before."""
 
     name: str
     groups: tuple[str, ...] = ()
     uid: str = ""
     extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.name, self.groups, self.uid, self.extra)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def to_json(self) -> dict:
         out: dict = {"username": self.name}
