@@ -59,6 +59,8 @@ AGGREGATE_INTERVAL_SECONDS = 600
 SPAM_BURST = 25
 SPAM_QPS = 1.0 / 300.0
 COMBINED_PREFIX = "(combined from similar events): "
+# `EventCorrelator.correlate_parts`'s answer for an Event written as its caller built it.
+AS_BUILT = "as built"
 
 
 def spam_key(event: dict) -> tuple:
@@ -197,6 +199,7 @@ class EventCorrelator:
         self._records = self._similar._items
         self._observations = self._log._items
         self._tokens = self._buckets._items
+        self._maps = (self._records, self._observations, self._tokens, lru_entries)
 
     def correlate(self, event: dict, now: datetime, base: tuple | None = None, *, owned: bool = False) -> Correlated:
         """What to write for `event` at `now`.  `base` is the event's `spam_key` when the caller built
@@ -217,27 +220,49 @@ class EventCorrelator:
         """`correlate` for an Event the caller has just built as its own and drops after writing it: every
         field an Event has, the event, metadata, involvedObject and source dicts its own, count 1, both
         timestamps `now` in `format_time`'s text, no resourceVersion.  The caller knows its keys from the
-        parts it built it of: `base` its spam key,
-        `group` its aggregate key, `key` its full key.  Answers (the event to write, the patch or None)
-        or None when the spam filter drops it.
-
-        The same three steps as `correlate`, with the LRUs' maps used directly: this runs for every
-        Event a component records.  Worked example of the observation kept for a repeat: the log
-        holds (2, "10:00:00Z", "p.1f", "41") for `key`; the event is then written as a patch of
-        count 3, named p.1f at resourceVersion 41, and the log keeps (3, "10:00:00Z", "p.1f", "41").
-        """
+        parts it built it of: `base` its spam key, `group` its aggregate key, `key` its full key.  Answers
+        (the event to write, the patch or None) or None when the spam filter drops it: `correlate_parts`
+        decides, `owned_answer` applies the decision to the event."""
         if self.spam_key is not spam_key:
             answer = self.correlate(event, now, base, owned=True)
             if answer.skip or answer.event is None:
                 return None
             return answer.event, answer.patch
-        message = event["message"]
-        lru_entries = self.lru_entries
-        # 1. aggregation.  Taking an entry out and putting it back makes it the newest, as reading
-        # it does; only a new entry can overfill the map.
-        records = self._records
+        verdict = self.correlate_parts(
+            now, event["lastTimestamp"], base, group, key, event["message"], event["metadata"]["name"]
+        )
+        if verdict is None:
+            return None
+        if verdict is AS_BUILT:
+            self.remember(key, (1, event["firstTimestamp"], event["metadata"]["name"], ""))
+            return event, None
+        return self.owned_answer(event, verdict)
+
+    def correlate_parts(
+        self, now: datetime, stamp: str, base: tuple, group: tuple, key: tuple, message: str, name: str
+    ) -> tuple | None:
+        """The three steps for an Event known by its parts (with the default spam key): the Event
+        `correlate_owned` describes, named `name`, with message `message`, both timestamps `stamp`
+        (`now` in `format_time`'s text), keys `base`, `group` and `key`; `base[4]` is the name of the
+        object it is about.  The caller builds the Event only when it is written.
+
+        Answers None when the spam filter drops it; `AS_BUILT` when it is created as built (not
+        combined, not seen before); otherwise a verdict (combined, name, firstTimestamp, count,
+        resourceVersion) for `owned_answer`: a count above 1 means a patch of the Event already written.
+        For `AS_BUILT` the dedupe log is left without `key`: the caller puts in what it learns by
+        writing the Event (`remember_created`, or `remember` of (1, stamp, name, "") when the write is
+        refused), the one entry upstream's observe step and its update after the write leave there.
+
+        The LRUs' maps are used directly: this runs for every Event a component records.  Taking an
+        entry out and putting it back makes it the newest, as reading it does; only a new entry can
+        overfill a map.  Worked example of the observation kept for a repeat: the log holds
+        (2, "10:00:00Z", "p.1f", "41") for `key`; the verdict is (False, "p.1f", "10:00:00Z", 3, "41"),
+        a patch of count 3, and the log keeps (3, "10:00:00Z", "p.1f", "41").
+        """
+        records, observations, buckets, lru_entries = self._maps
+        # 1. aggregation (an instant's gap to itself is 0: no subtraction)
         record = records.pop(group, None)
-        if record is None or (now - record[1]).total_seconds() > self.interval_seconds:
+        if record is None or ((0.0 if record[1] is now else (now - record[1]).total_seconds()) > self.interval_seconds):
             messages = {message: None}
         else:
             messages = record[0]
@@ -245,52 +270,27 @@ class EventCorrelator:
         records[group] = (messages, now)
         if record is None and len(records) > lru_entries:
             records.popitem(last=False)
-        if len(messages) >= self.max_events:
+        combined = len(messages) >= self.max_events
+        if combined:
             del messages[next(iter(messages))]
-            # The caller's event is dropped for the combined one, which takes over its object and
-            # source dicts and its timestamps (`now`'s).
-            ref = event["involvedObject"]
-            stamp = event["lastTimestamp"]
-            event = {
-                "apiVersion": event["apiVersion"],
-                "kind": "Event",
-                "metadata": {
-                    "name": self.make_name(ref.get("name", ""), now),
-                    "namespace": event["metadata"]["namespace"],
-                },
-                "involvedObject": ref,
-                "reason": event["reason"],
-                "message": COMBINED_PREFIX + message,
-                "type": event["type"],
-                "source": event["source"],
-                "firstTimestamp": stamp,
-                "lastTimestamp": stamp,
-                "count": 1,
-            }
+            # the combined Event is named afresh and keyed for dedupe by the aggregate key
+            name = self.make_name(base[4], now)
             key = group
         # 2. dedupe
-        observations = self._observations
         last = observations.pop(key, None)
-        patch = None
         if last is not None and last[0] > 0:
             count, first_timestamp, name, resource_version = last
-            metadata = event["metadata"]
-            metadata["name"] = name
-            if resource_version:
-                metadata["resourceVersion"] = resource_version
-            event["firstTimestamp"] = first_timestamp
             count += 1
-            event["count"] = count
-            patch = {"count": count, "lastTimestamp": event["lastTimestamp"]}
-            if event["message"]:
-                patch["message"] = event["message"]
             observations[key] = (count, first_timestamp, name, resource_version or "")
-        else:
-            observations[key] = (1, event["firstTimestamp"], event["metadata"]["name"], "")
+            verdict = (combined, name, first_timestamp, count, resource_version)
+        elif combined:
+            observations[key] = (1, stamp, name, "")
             if last is None and len(observations) > lru_entries:
                 observations.popitem(last=False)
+            verdict = (True, name, stamp, 1, "")
+        else:
+            verdict = AS_BUILT  # the caller remembers it (see above)
         # 3. spam filter (`take_token`, restated for a bucket found or new)
-        buckets = self._tokens
         found = buckets.pop(base, None)
         burst = self.burst
         if found is None:
@@ -298,7 +298,7 @@ class EventCorrelator:
             last_refill = now
         else:
             tokens, last_refill = found
-            if now > last_refill:
+            if last_refill is not now and now > last_refill:
                 tokens += (now - last_refill).total_seconds() * self.qps
                 last_refill = now
         if tokens > burst:
@@ -309,8 +309,45 @@ class EventCorrelator:
         buckets[base] = (tokens, last_refill)
         if found is None and len(buckets) > lru_entries:
             buckets.popitem(last=False)
-        if not accepted:
-            return None
+        if accepted:
+            return verdict
+        if verdict is AS_BUILT:
+            self.remember(key, (1, stamp, name, ""))
+        return None
+
+    @staticmethod
+    def owned_answer(event: dict, verdict: tuple) -> tuple[dict, dict | None]:
+        """(the event to write, the patch or None) for a `correlate_parts` verdict other than `AS_BUILT`,
+        `event` being the Event it describes (the caller's own, changed in place or dropped)."""
+        combined, name, first_timestamp, count, resource_version = verdict
+        if combined:
+            # The caller's event is dropped for the combined one, which takes over its object and
+            # source dicts and its timestamps (`now`'s).
+            stamp = event["lastTimestamp"]
+            event = {
+                "apiVersion": event["apiVersion"],
+                "kind": "Event",
+                "metadata": {"name": name, "namespace": event["metadata"]["namespace"]},
+                "involvedObject": event["involvedObject"],
+                "reason": event["reason"],
+                "message": COMBINED_PREFIX + event["message"],
+                "type": event["type"],
+                "source": event["source"],
+                "firstTimestamp": stamp,
+                "lastTimestamp": stamp,
+                "count": 1,
+            }
+        if count <= 1:
+            return event, None
+        metadata = event["metadata"]
+        metadata["name"] = name
+        if resource_version:
+            metadata["resourceVersion"] = resource_version
+        event["firstTimestamp"] = first_timestamp
+        event["count"] = count
+        patch = {"count": count, "lastTimestamp": event["lastTimestamp"]}
+        if event["message"]:
+            patch["message"] = event["message"]
         return event, patch
 
     def update_state(self, stored: dict) -> None:
@@ -348,6 +385,27 @@ class EventCorrelator:
         except (KeyError, TypeError):
             self.update_state(stored)
 
+    def remember(self, key: tuple, observation: tuple) -> None:
+        """Put `observation` into the dedupe log under `key`, which it does not hold (see
+        `correlate_parts`), as the newest entry."""
+        observations = self._observations
+        observations[key] = observation
+        if len(observations) > self.lru_entries:
+            observations.popitem(last=False)
+
+    def remember_created(self, key: tuple, stored: dict) -> None:
+        """`remember` of what `update_created` keeps for `stored`, for a `key` the log does not hold."""
+        meta = stored["metadata"]
+        observations = self._observations
+        observations[key] = (
+            int(stored["count"] or 0),
+            stored["firstTimestamp"] or "",
+            meta["name"],
+            meta["resourceVersion"],
+        )
+        if len(observations) > self.lru_entries:
+            observations.popitem(last=False)
+
     def update_created(self, key: tuple, stored: dict) -> None:
         """`update_owned` for the recorder's own event stored as it was built (created in process, the
         server's copy the same dict): its full key is `key`, the one `correlate_owned` was given, since
@@ -355,9 +413,11 @@ class EventCorrelator:
         meta = stored["metadata"]
         observation = (int(stored["count"] or 0), stored["firstTimestamp"] or "", meta["name"], meta["resourceVersion"])
         observations = self._observations
-        known = observations.pop(key, None)
+        # Setting the entry and moving it to the end costs no allocation, where taking it out and
+        # putting it back does; the map can only overfill if the entry was not there.
         observations[key] = observation
-        if known is None and len(observations) > self.lru_entries:
+        observations.move_to_end(key)
+        if len(observations) > self.lru_entries:
             observations.popitem(last=False)
 
     # ---- the three steps ---------------------------------------------------------------------

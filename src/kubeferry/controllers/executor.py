@@ -45,6 +45,7 @@ POD_EVENT_COMPONENTS = frozenset({"replicaset-controller", "daemonset-controller
 NAME_OFFSETS = 1 << 20
 _OFFSET_BITS = NAME_OFFSETS.bit_length()
 _PLAIN_RANDOM = random.Random
+_SPAM_KEY = events.spam_key
 
 
 def _involved(kind, namespace, name, uid, api_version, version, field_path) -> dict:
@@ -87,12 +88,37 @@ class EventRecorder:
         self._instant: datetime | None = None
         self._instant_text = ""
         self._instant_nanos = 0
+        # Per component, the instant's Event with the fields every record shares (`_template`).
+        self._templates: dict[str, dict] = {}
 
     def _at(self, now: datetime) -> None:
         if now is not self._instant:
             self._instant_text = _time(now)
             self._instant_nanos = int(now.timestamp() * 1e9)
             self._instant = now
+            self._templates = {}
+
+    def _template(self, component: str) -> dict:
+        """The Event `component` records at the current instant, its own fields left None: a record
+        copies it (one copy of the whole dict costs less than building it key by key) and sets them."""
+        stamp = self._instant_text
+        template = self._templates[component] = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": None,
+            "involvedObject": None,
+            "reason": None,
+            "message": None,
+            "type": None,
+            "source": None,
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+            "eventTime": None,
+            "reportingComponent": component,
+            "reportingInstance": "",
+        }
+        return template
 
     def _offset(self) -> int:
         """`self.rng.randrange(1 << 20)`: for a plain `random.Random` the same draw made directly (the
@@ -125,7 +151,11 @@ class EventRecorder:
         self, regarding: dict, type_: str, reason: str, message: str, component: str, now: datetime
     ) -> None:
         """`record` of a `RecordEvent(regarding, type_, reason, message)`, its parts given as they are
-        (the recorder's own callers skip building the action)."""
+        (the recorder's own callers skip building the action).
+
+        The correlator decides from the event's parts and keys (`EventCorrelator.correlate_parts`), so
+        an event the spam filter drops is never built; one created as built is remembered under the
+        key it was correlated with (`update_created`)."""
         get = regarding.get
         meta = get("metadata")
         # involvedObject: kind, namespace, name, uid, apiVersion, resourceVersion, fieldPath, the empty
@@ -143,46 +173,84 @@ class EventRecorder:
             version = get("resourceVersion", "")
         api_version = get("apiVersion", "")
         field_path = get("fieldPath")
-        involved = _involved(kind, namespace, name, uid, api_version, version, field_path)
         if now is not self._instant:
             self._at(now)
-        stamp = self._instant_text
-        event = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {
-                "name": f"{name}.{self._instant_nanos + self._offset():x}",
-                "namespace": namespace or "default",
-            },
-            "involvedObject": involved,
-            "reason": reason,
-            "message": message,
-            "type": type_,
-            "source": {"component": component},
-            "firstTimestamp": stamp,
-            "lastTimestamp": stamp,
-            "count": 1,
-            "eventTime": None,
-            "reportingComponent": component,
-            "reportingInstance": "",
-        }
-        # The event's spam, aggregate and full keys (`events.spam_key`, `aggregate_key`, `event_key`),
-        # from the parts it was built of (the empty ones as "", as the keys read them from the event).
-        if not (kind and namespace and name and uid and api_version):
+        # The name's offset (`_offset`, written out for a plain generator).
+        rng = self.rng
+        if type(rng) is _PLAIN_RANDOM:
+            draw = rng.getrandbits
+            offset = draw(_OFFSET_BITS)
+            while offset >= NAME_OFFSETS:
+                offset = draw(_OFFSET_BITS)
+        else:
+            offset = rng.randrange(NAME_OFFSETS)
+        event_name = f"{name}.{self._instant_nanos + offset:x}"
+        event_namespace = namespace or "default"
+        if kind and namespace and name and uid and api_version:
+            involved = {"kind": kind, "namespace": namespace, "name": name, "uid": uid, "apiVersion": api_version}
+            if version:
+                involved["resourceVersion"] = version
+            if field_path:
+                involved["fieldPath"] = field_path
+        else:
+            involved = None
+            # The keys read a missing field as "" (`events.spam_key`).
             kind = kind or ""
             namespace = namespace or ""
             name = name or ""
             uid = uid or ""
             api_version = api_version or ""
+        # The event's spam, aggregate and full keys (`events.spam_key`, `aggregate_key`, `event_key`),
+        # from the parts it is built of.
         base = (component, "", kind, namespace, name, uid, api_version, type_)
         group = (component, "", kind, namespace, name, uid, api_version, type_, reason, component, "")
         key = (component, "", kind, namespace, name, uid, api_version, type_, field_path or "", reason, message)
         correlator = self._correlators.get(component) or self.correlator(component)
-        answer = correlator.correlate_owned(event, now, base, group, key)
-        if answer is None:
-            return
+        stamp = self._instant_text
+        if correlator.spam_key is _SPAM_KEY:
+            verdict = correlator.correlate_parts(now, stamp, base, group, key, message, event_name)
+            if verdict is None:
+                return
+        else:
+            verdict = None
+        if involved is None:
+            involved = _involved(kind, namespace, name, uid, api_version, version, field_path)
+        event = (self._templates.get(component) or self._template(component)).copy()
+        event["metadata"] = {"name": event_name, "namespace": event_namespace}
+        event["involvedObject"] = involved
+        event["reason"] = reason
+        event["message"] = message
+        event["type"] = type_
+        event["source"] = {"component": component}
         built = event
-        event, patch = answer
+        if verdict is events.AS_BUILT:
+            # The dedupe log waits for what the write tells (`correlate_parts`).
+            if self.transport is not self._bound_to:
+                self._bind()
+            if self._in_process:
+                # `_write` of a new Event, which goes out as built
+                try:
+                    written = self._create(event)
+                except st.StatusError:
+                    correlator.remember(key, (1, stamp, event_name, ""))
+                    return  # refused events are dropped, as upstream
+                if written is event:
+                    correlator.remember_created(key, written)
+                    return
+                correlator.remember(key, (1, stamp, event_name, ""))
+                if written is not None:
+                    correlator.update_owned(written)
+                return
+            correlator.remember(key, (1, stamp, event_name, ""))
+            patch = None
+        elif verdict is None:
+            # a correlator with a spam key of its own
+            answer = correlator.correlate_owned(event, now, base, group, key)
+            if answer is None:
+                return
+            event, patch = answer
+        else:
+            event, patch = correlator.owned_answer(event, verdict)
         written = self._write(event, patch)
         if written is built and self._in_process:
             # created as built (not combined, no patch) by the in-process registry: its key is `key`
@@ -190,18 +258,22 @@ class EventRecorder:
         elif written is not None:
             correlator.update_owned(written)
 
+    def _bind(self) -> None:
+        """Look up the transport's create and patch (again, if the transport was replaced)."""
+        transport = self.transport
+        # An in-process transport takes the recorder's own Events by a shorter way (`create_event`).
+        create_event = getattr(transport, "create_event", None)
+        self._in_process = create_event is not None
+        self._bound_to, self._patch = transport, transport.patch
+        self._create = create_event or transport.create
+
     def _write(self, event: dict, patch: dict | None) -> dict | None:
         """Patch the existing Event, or create it (also when the patch finds it gone); best effort.
 
         `event` is the recorder's own (built for this record), so a new Event goes out as it is."""
         meta = event["metadata"]
-        transport = self.transport
-        if transport is not self._bound_to:
-            # An in-process transport takes the recorder's own Events by a shorter way (`create_event`).
-            create_event = getattr(transport, "create_event", None)
-            self._in_process = create_event is not None
-            self._bound_to, self._patch = transport, transport.patch
-            self._create = create_event or transport.create
+        if self.transport is not self._bound_to:
+            self._bind()
         if patch is not None:
             try:
                 return self._patch("v1", "Event", meta["namespace"], meta["name"], patch, STRATEGIC)
