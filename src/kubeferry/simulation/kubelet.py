@@ -232,7 +232,7 @@ class _Snapshot:
     look that needs it).  Otherwise detaching takes a copy of the model.
     """
 
-    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx", "_steps", "_index", "_kinds")
+    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx", "_steps", "_index", "_kinds", "_shape")
 
     def __init__(self, at: _dt.datetime, status: dict | None, events: list[tuple[str, str, str, str]]) -> None:
         self.at = at
@@ -244,6 +244,9 @@ class _Snapshot:
         self._steps: _Steps | None = None
         self._index = 0
         self._kinds: dict[str, str] | None = None  # a deletion's Terminating snapshot: condition type -> status
+        # A snapshot taken from a plan: (the plan step, the pod's bind-time offset from the plan's),
+        # whose status shape (`_PlanStep.shape`) renders it without the model.
+        self._shape: tuple[_PlanStep, _dt.timedelta] | None = None
 
     @classmethod
     def deferred(
@@ -269,7 +272,10 @@ class _Snapshot:
     @property
     def status(self) -> dict:
         if self._status is None:
-            if self._model is not None:
+            if FAST_PATHS and self._shape is not None:
+                step, delta = self._shape
+                self._status = step.shape(delta).render(self._ctx.seed, self._ctx)
+            elif self._model is not None:
                 self._status = _render(self._model, self._ctx)
             elif self._kinds is not None:  # Terminating: the steps before it, then the deletion request
                 model = self._steps.materialize(self._index, self._ctx)
@@ -277,7 +283,7 @@ class _Snapshot:
                 self._status = _render(model, self._ctx)
             else:
                 self._steps.materialize(self._index, self._ctx)
-            self._model = self._ctx = self._steps = None
+            self._model = self._ctx = self._steps = self._shape = None
         return self._status
 
     def matches(self, wanted: Mapping[str, Any]) -> bool:
@@ -289,10 +295,11 @@ class _Snapshot:
                 status = kinds.get(condition.get("type"))
                 if status is not None and condition.get("status") != status:
                     return False
-        if FAST_PATHS and self._managed is None and self._status is not None:
+        if FAST_PATHS and self._managed is None:
             # A rendered phase is a non-empty string, which `_managed` keeps: another phase in `wanted`
             # rules the snapshot out without building its managed part (a look at a pod that moved on).
-            phase = self._status.get("phase")
+            # (The comparison below renders the status anyway.)
+            phase = self.status.get("phase")
             if phase and isinstance(phase, str) and wanted.get("phase") != phase:
                 return False
         return self.managed == wanted
@@ -333,7 +340,7 @@ class _Steps:
             snapshot = self.snapshots[position]
             if snapshot._status is None and snapshot._model is None:
                 snapshot._status = _render(model, snapshot._ctx or ctx)
-                snapshot._ctx = snapshot._steps = None
+                snapshot._ctx = snapshot._steps = snapshot._shape = None
         return model
 
 
@@ -484,22 +491,22 @@ def pod_ip(pod: Mapping[str, Any], node: Mapping[str, Any]) -> str:
     if spec.get("hostNetwork"):
         return node_internal_ip(node)
     cidr = (node.get("spec") or {}).get("podCIDR") or DEFAULT_POD_CIDR
-    network, usable = _pod_network(cidr)
+    base, usable, v4 = _pod_network(cidr)
     meta = pod.get("metadata") or {}
     key = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
     # The first 6 bytes of the digest: the number its first 12 hex digits spell, without the hex text.
-    host = FIRST_POD_HOST + int.from_bytes(hashlib.sha256(f"ip/{key}".encode()).digest()[:6]) % usable
-    if network.version == 4:  # dotted quad by hand: ipaddress' arithmetic and text cost more than the hash
-        value = int(network.network_address) + host
+    value = base + FIRST_POD_HOST + int.from_bytes(hashlib.sha256(f"ip/{key}".encode()).digest()[:6]) % usable
+    if v4:  # dotted quad by hand: ipaddress' arithmetic and text cost more than the hash
         return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
-    return str(network.network_address + host)
+    return str(ipaddress.IPv6Address(value))
 
 
 @functools.lru_cache(maxsize=4096)
-def _pod_network(cidr: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, int]:
-    """The parsed podCIDR and how many pod addresses it has (parsed once per CIDR)."""
+def _pod_network(cidr: str) -> tuple[int, int, bool]:
+    """The podCIDR's network address as a number, how many pod addresses it has and whether it is IPv4
+    (parsed once per CIDR: a look then needs no ipaddress objects)."""
     network = ipaddress.ip_network(cidr, strict=False)
-    return network, max(1, network.num_addresses - FIRST_POD_HOST - 1)
+    return int(network.network_address), max(1, network.num_addresses - FIRST_POD_HOST - 1), network.version == 4
 
 
 def node_internal_ip(node: Mapping[str, Any]) -> str:
@@ -916,6 +923,25 @@ _NESTED = (dict, list)
 
 def _render(model: _Model, ctx: _Context) -> dict:
     """The managed part of the pod status for the model."""
+    conditions = _kubelet_conditions(model)
+    for existing, flat in ctx.foreign_conditions:
+        conditions.append(dict(existing) if flat else copy.deepcopy(existing))
+    status: dict[str, Any] = {"phase": _phase(model), "conditions": conditions}
+    if model.start_time is not None:
+        status["hostIP"] = ctx.host_ip
+        status["hostIPs"] = [{"ip": ctx.host_ip}] if ctx.host_ip else []
+        if model.sandbox:
+            status["podIP"] = ctx.pod_ip
+            status["podIPs"] = [{"ip": ctx.pod_ip}]
+        status["startTime"] = format_time(model.start_time)
+        if model.inits:
+            status["initContainerStatuses"] = [_container_status(c) for c in model.inits]
+        status["containerStatuses"] = [_container_status(c) for c in model.containers]
+    return status
+
+
+def _kubelet_conditions(model: _Model) -> list[dict]:
+    """The conditions the kubelet owns, in their order, as flat dicts."""
     conditions = []
     kept = model.conditions
     for kind in CONDITION_ORDER:
@@ -931,19 +957,66 @@ def _render(model: _Model, ctx: _Context) -> dict:
         condition["status"] = status
         condition["type"] = kind
         conditions.append(condition)
-    for existing, flat in ctx.foreign_conditions:
-        conditions.append(dict(existing) if flat else copy.deepcopy(existing))
-    status: dict[str, Any] = {"phase": _phase(model), "conditions": conditions}
-    if model.start_time is not None:
-        status["hostIP"] = ctx.host_ip
-        status["hostIPs"] = [{"ip": ctx.host_ip}] if ctx.host_ip else []
-        if model.sandbox:
-            status["podIP"] = ctx.pod_ip
-            status["podIPs"] = [{"ip": ctx.pod_ip}]
-        status["startTime"] = format_time(model.start_time)
-        if model.inits:
-            status["initContainerStatuses"] = [_container_status(c) for c in model.inits]
-        status["containerStatuses"] = [_container_status(c) for c in model.containers]
+    return conditions
+
+
+class _Shape:
+    """A status `_render` gives for a model, less the pod's own values (seed, addresses, foreign conditions).
+
+    Made once per plan step and bind-time offset (`_PlanStep.shape`): the pods of a template bound at
+    one instant share the step's times, phase and container shapes, and `render` builds each one's
+    status as fresh dicts from it (statuses are written and must share nothing mutable between pods).
+    Each container is kept as (its status rendered with seed "", name, restart count, whether its
+    status and whether its terminated state carry a container id); `render` puts the pod's ids in."""
+
+    __slots__ = ("phase", "conditions", "started", "sandbox", "inits", "containers")
+
+    def __init__(self, model: _Model) -> None:
+        self.phase = _phase(model)
+        self.conditions = _kubelet_conditions(model)
+        self.started = None if model.start_time is None else format_time(model.start_time)
+        self.sandbox = model.sandbox
+        self.inits = [self._container(c) for c in model.inits] if model.inits else None
+        self.containers = [self._container(c) for c in model.containers]
+
+    @staticmethod
+    def _container(c: _Container) -> tuple:
+        proto = _container_status(c)
+        inner = "containerID" in (proto["state"].get("terminated") or ())
+        return proto, c.name, c.restart_count, "containerID" in proto, inner
+
+    def render(self, seed: str, ctx: _Context) -> dict:
+        """`_render` of the model this shape was made from, with its containers named from `seed`, in `ctx`."""
+        conditions = [dict(condition) for condition in self.conditions]
+        for existing, flat in ctx.foreign_conditions:
+            conditions.append(dict(existing) if flat else copy.deepcopy(existing))
+        status: dict[str, Any] = {"phase": self.phase, "conditions": conditions}
+        if self.started is not None:
+            host_ip = ctx.host_ip
+            status["hostIP"] = host_ip
+            status["hostIPs"] = [{"ip": host_ip}] if host_ip else []
+            if self.sandbox:
+                status["podIP"] = ctx.pod_ip
+                status["podIPs"] = [{"ip": ctx.pod_ip}]
+            status["startTime"] = self.started
+            if self.inits is not None:
+                status["initContainerStatuses"] = [_fresh_container(shape, seed) for shape in self.inits]
+            status["containerStatuses"] = [_fresh_container(shape, seed) for shape in self.containers]
+        return status
+
+
+def _fresh_container(shape: tuple, seed: str) -> dict:
+    """A container status from its shape (`_Shape`): new dicts, the pod's container id in place of seed "'s."""
+    proto, name, restarts, top, inner = shape
+    status = dict(proto)  # the keys keep their order: the id first, the state last
+    status["lastState"] = _copy_state(proto["lastState"])
+    state = status["state"] = _copy_state(proto["state"])
+    if top or inner:
+        container_id = _container_id_of(seed, name, restarts)
+        if top:
+            status["containerID"] = container_id
+        if inner:
+            state["terminated"]["containerID"] = container_id
     return status
 
 
@@ -971,19 +1044,21 @@ def _managed(status: Mapping[str, Any]) -> dict:
     return managed
 
 
-def _shows(status: Mapping[str, Any], managed: Mapping[str, Any]) -> bool:
-    """`managed == _managed(status)`, without building the dict: key by key, equal values in the same keys."""
-    count = 0
+def _shows(status: Mapping[str, Any], rendered: Mapping[str, Any]) -> bool:
+    """`_managed(status) == _managed(rendered)`, without building either: key by key, the same keys carry
+    a value (None, [] and "" count as absent) and those values are equal.  `rendered` may be a managed
+    part already (`_managed` keeps it as it is)."""
     for key in MANAGED_KEYS:
         value = status.get(key)
+        kept = rendered.get(key)
         if value or (value is not None and value != [] and value != ""):
-            if key not in managed:
+            if not (kept or (kept is not None and kept != [] and kept != "")):
                 return False
-            kept = managed[key]
             if kept is not value and not kept == value:  # noqa: SIM201 (the dict comparison asks ==)
                 return False
-            count += 1
-    return count == len(managed)
+        elif kept or (kept is not None and kept != [] and kept != ""):
+            return False
+    return True
 
 
 # --- the replay -------------------------------------------------------------------------------------
@@ -1225,12 +1300,25 @@ _POD_NAMING_STATES = frozenset({"Unhealthy", "CrashLoopBackOff"})  # their event
 
 
 class _PlanStep:
-    __slots__ = ("stage", "state", "offset", "events", "model")
+    __slots__ = ("stage", "state", "offset", "events", "model", "shapes")
 
     def __init__(self, stage: _profiles.Stage, offset: _dt.timedelta) -> None:
         self.stage, self.state, self.offset = stage, stage.next, offset
         self.events: tuple = ()
         self.model: _Model | None = None  # the model after the step; None while the step is not played
+        self.shapes: dict[_dt.timedelta, _Shape] = {}  # bind-time offset -> the status shape after the step
+
+    def shape(self, delta: _dt.timedelta) -> _Shape:
+        """The status shape after the step of a pod bound `delta` after the plan's pod (made on first use)."""
+        shape = self.shapes.get(delta)
+        if shape is None:
+            if len(self.shapes) >= SHAPE_CACHE_LIMIT:
+                self.shapes.clear()
+            shape = self.shapes[delta] = _Shape(_rebased(self.model, delta, ""))
+        return shape
+
+
+SHAPE_CACHE_LIMIT = 64  # shapes per plan step (bind instants); past it they are all dropped
 
 
 class _Plan:
@@ -1362,6 +1450,7 @@ def _play_plan(timeline: _Timeline, plan: _Plan, ctx: _Context, now: _dt.datetim
         return
     played = timeline.steps.played
     snapshots = timeline.snapshots
+    delta = bound - plan.bound
     timeline_steps = timeline.steps
     for index in range(count):
         step = steps[index]
@@ -1369,8 +1458,9 @@ def _play_plan(timeline: _Timeline, plan: _Plan, ctx: _Context, now: _dt.datetim
         played.append((step.state, due))
         snapshot = _Snapshot(due, None, step.events)
         snapshot._ctx, snapshot._steps, snapshot._index = ctx, timeline_steps, index
+        snapshot._shape = (step, delta)
         snapshots.append(snapshot)
-    model = _rebased(steps[count - 1].model, bound - plan.bound, ctx.seed)
+    model = _rebased(steps[count - 1].model, delta, ctx.seed)
     snapshots[-1]._model = model  # the newest snapshot shares the timeline's model, as `_extend` leaves it
     timeline.model, timeline.at = model, due
     if count < len(steps):  # the next stage, due after `now` (else `_extend` finds it, or that none is left)
@@ -1582,7 +1672,7 @@ def _quiet_look(
     if not current.get("startTime"):
         return None
     fingerprint = _fingerprint(pod, node, rules, profile, history, node_internal_ip(node))
-    if fingerprint is None or timeline.fingerprint != fingerprint or not _shows(current, last.managed):
+    if fingerprint is None or timeline.fingerprint != fingerprint or not _shows(current, last.status):
         return None
     timeline.reported = last.at
     next_at = _next_due(timeline)
@@ -1653,6 +1743,18 @@ def _reference(pod: Mapping[str, Any], field_path: str = "") -> dict:
     return ref
 
 
+def _stale(last: _Snapshot, current: Mapping[str, Any], shown: dict | None) -> bool:
+    """Whether the stored status (`current`, managed part `shown` when built) differs from the last snapshot's.
+
+    Without `shown` the stored status has no startTime, so a snapshot with one differs (`_managed` keeps
+    every rendered startTime, a formatted time)."""
+    if shown is None:
+        if last._kinds is None and "startTime" in last.status:
+            return True
+        shown = _managed(current)
+    return not last.matches(shown)
+
+
 def reconcile(
     pod: dict,
     node: dict,
@@ -1686,7 +1788,9 @@ def reconcile(
             return quiet
     snapshots, next_at, delete_now, behaviour = _replay_cached(pod, node, now, rules, profile, history)
     current = pod.get("status") or {}
-    shown = _managed(current)
+    # The stored status of a pod the kubelet never wrote has no startTime (`_written_index` is then -1
+    # without reading it): its managed part is built only if the last snapshot has none either.
+    shown = _managed(current) if not FAST_PATHS or current.get("startTime") is not None else None
     timeline = _TIMELINES.get((meta.get("namespace", ""), meta.get("name", "")))
     written = _written_index(current, snapshots, shown, timeline.reported if timeline is not None else None)
     if timeline is not None and snapshots:
@@ -1703,7 +1807,7 @@ def reconcile(
             if ref is None:
                 ref = references[field_path] = _reference(pod, field_path)
             actions.append(RecordEvent(ref, kind, reason, message))
-    if snapshots and not snapshots[-1].matches(shown):
+    if snapshots and _stale(snapshots[-1], current, shown):
         # The write shares the stored (read-only) spec and the snapshot's rendered parts, which neither
         # the kubelet nor the store changes once made (stored objects are never changed in place), so
         # the next look finds the very same values when it compares; metadata and the status dict are

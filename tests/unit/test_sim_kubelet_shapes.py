@@ -1,0 +1,177 @@
+"""The kubelet's cheaper renderings answer exactly as the general code.
+
+* `_Shape` (a plan step's status less the pod's own values) renders, for every step of the seeded
+  scenarios' plans, every bind-time offset and pods with flat and nested foreign conditions, the
+  very text `_render` gives for the step's model moved to that pod (compared as JSON, key order
+  included: the write traces depend on it), and two pods' statuses share no mutable object.
+* `pod_ip` without ipaddress objects gives the address ipaddress arithmetic gives.
+* `_shows` compares a stored status with a rendered one as `_managed(a) == _managed(b)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+
+import pytest
+from test_sim_kubelet_plans import NODES, T, run, scenario, stamp_pod
+
+from kubeferry.controllers.actions import UpdateStatus
+from kubeferry.simulation import kubelet
+
+GATE_FLAT = {"type": "example.com/gate", "status": "True", "lastProbeTime": None}
+GATE_NESTED = {"type": "example.com/nested", "status": "False", "details": {"why": ["a", "b"]}}
+OFFSETS = [dt.timedelta(0), dt.timedelta(seconds=1), dt.timedelta(seconds=-3), dt.timedelta(seconds=2.5)]
+
+
+def context_for(plan, number: int, foreign: list[dict]) -> kubelet._Context:
+    pod = {
+        "metadata": {"name": f"other-{number}", "namespace": "default", "uid": f"other-uid-{number}"},
+        "spec": plan.spec,
+        "status": {"conditions": [{"type": "Ready", "status": "True"}, *foreign]},
+    }
+    host_ip = "" if number % 3 == 2 else "172.18.0.9"
+    return kubelet._Context(
+        pod, NODES[0], plan.behaviour, plan.profile, f"other-uid-{number}", host_ip, "10.244.0.77", facts=plan.facts
+    )
+
+
+def objects(value, found: list) -> list:
+    """Every dict and list inside `value` (the mutable parts a status is made of)."""
+    if isinstance(value, dict):
+        found.append(value)
+        for item in value.values():
+            objects(item, found)
+    elif isinstance(value, list):
+        found.append(value)
+        for item in value:
+            objects(item, found)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_step_shape_renders_as_the_moved_model(seed):
+    pods, looks, profile = scenario(seed)
+    run(pods, looks, profile)  # grows the plans
+    compared = 0
+    for plans in kubelet._PLANS.values():
+        for plan in plans:
+            for step in plan.steps[: plan.played]:
+                for number, foreign in enumerate(([], [GATE_FLAT], [GATE_FLAT, GATE_NESTED])):
+                    ctx = context_for(plan, number, foreign)
+                    for delta in OFFSETS:
+                        expected = kubelet._render(kubelet._rebased(step.model, delta, ctx.seed), ctx)
+                        got = step.shape(delta).render(ctx.seed, ctx)
+                        again = step.shape(delta).render(ctx.seed, ctx)
+                        assert json.dumps(got) == json.dumps(expected)
+                        shared = {id(part) for part in objects(got, [])} & {id(part) for part in objects(again, [])}
+                        assert not shared
+                        compared += 1
+    assert compared > 0 or not kubelet._PLANS
+
+
+def test_pods_bound_at_one_instant_get_statuses_sharing_nothing():
+    """Two pods of a template bound together: their written statuses share no dict or list, and a change
+    to one (a caller may change a status in place) leaves the other's next first look as it was."""
+    template = ({}, {"restartPolicy": "Always", "containers": [{"name": "app", "image": "nginx:1.25"}]}, [])
+    kubelet._TIMELINES.clear()
+    kubelet._PLANS.clear()
+    written = []
+    for number in range(3):
+        pod = stamp_pod(template, number, 0, T)
+        actions, _ = kubelet.reconcile(pod, NODES[0], T, rules=[], configmaps={}, secrets={})
+        update = [a for a in actions if isinstance(a, UpdateStatus)]
+        assert len(update) == 1
+        written.append(update[0].obj["status"])
+        if number == 0:  # another writer changes the first pod's status in place
+            expected = json.loads(json.dumps(written[0]))
+            written[0]["conditions"][0]["status"] = "Changed"
+            written[0]["containerStatuses"][0]["state"]["running"]["startedAt"] = "changed"
+            written[0]["containerStatuses"][0]["lastState"]["x"] = {}
+    first, second, third = (objects(status, []) for status in written)
+    assert not {id(part) for part in first} & {id(part) for part in second}
+    assert not {id(part) for part in second} & {id(part) for part in third}
+    assert written[1]["containerStatuses"][0]["containerID"] != written[2]["containerStatuses"][0]["containerID"]
+    strip = {"podIP", "podIPs", "containerStatuses"}
+    assert {k: v for k, v in written[1].items() if k not in strip} == {
+        k: v for k, v in expected.items() if k not in strip
+    }
+    assert written[1]["containerStatuses"][0]["state"] == expected["containerStatuses"][0]["state"]
+
+
+def ipaddress_pod_ip(uid: str, cidr: str) -> str:
+    network = ipaddress.ip_network(cidr, strict=False)
+    usable = max(1, network.num_addresses - 3)
+    number = int(hashlib.sha256(f"ip/{uid}".encode()).hexdigest()[:12], 16)
+    return str(network.network_address + 2 + number % usable)
+
+
+@pytest.mark.parametrize(
+    "cidr",
+    [
+        "10.244.1.0/24",
+        "10.244.1.77/24",
+        "10.0.0.0/8",
+        "192.168.7.0/30",
+        "192.168.7.4/31",
+        "192.168.7.9/32",
+        "fd00:10:244::/64",
+        "fd00:10:244:1::/120",
+        "2001:db8::/126",
+    ],
+    ids=["v4-24", "v4-host-bits", "v4-8", "v4-30", "v4-31", "v4-32", "v6-64", "v6-120", "v6-126"],
+)
+def test_the_pod_ip_is_the_ipaddress_arithmetic(cidr):
+    node = {"spec": {"podCIDR": cidr}, "status": {"addresses": [{"type": "InternalIP", "address": "172.18.0.2"}]}}
+    for number in range(30):
+        pod = {"metadata": {"uid": f"uid-{number}", "name": "p", "namespace": "default"}}
+        assert kubelet.pod_ip(pod, node) == ipaddress_pod_ip(f"uid-{number}", cidr)
+    named = {"metadata": {"name": "web-1", "namespace": "prod"}}
+    assert kubelet.pod_ip(named, node) == ipaddress_pod_ip("prod/web-1", cidr)
+
+
+def test_a_node_without_pod_cidr_uses_the_default():
+    pod = {"metadata": {"uid": "u-1"}}
+    assert kubelet.pod_ip(pod, {}) == ipaddress_pod_ip("u-1", kubelet.DEFAULT_POD_CIDR)
+    assert kubelet.pod_ip({**pod, "spec": {"hostNetwork": True}}, NODES[1]) == "172.18.0.3"
+
+
+RENDERED = {
+    "phase": "Running",
+    "conditions": [{"type": "Ready", "status": "True"}],
+    "hostIP": "172.18.0.2",
+    "hostIPs": [{"ip": "172.18.0.2"}],
+    "podIP": "10.244.0.7",
+    "podIPs": [{"ip": "10.244.0.7"}],
+    "startTime": "2024-05-01T10:00:00Z",
+    "containerStatuses": [{"name": "app", "ready": True}],
+}
+
+
+@pytest.mark.parametrize(
+    ("stored_change", "rendered_change"),
+    [
+        pytest.param({}, {}, id="the-same"),
+        pytest.param({"qosClass": "Burstable"}, {}, id="a-key-the-kubelet-does-not-manage"),
+        pytest.param({}, {"hostIP": "", "hostIPs": []}, id="rendered-empty-host-ip"),
+        pytest.param({"hostIP": "", "hostIPs": []}, {"hostIP": "", "hostIPs": []}, id="both-empty"),
+        pytest.param({"hostIP": None}, {"hostIP": ""}, id="none-and-empty"),
+        pytest.param({"hostIPs": []}, {}, id="stored-empty-list"),
+        pytest.param({"podIP": 0}, {}, id="zero-is-kept"),
+        pytest.param({"podIP": 0}, {"podIP": 0}, id="zero-on-both"),
+        pytest.param({"podIP": False}, {"podIP": ""}, id="false-and-empty"),
+        pytest.param({}, {"conditions": []}, id="rendered-without-conditions"),
+        pytest.param({"conditions": []}, {"conditions": []}, id="no-conditions-on-both"),
+        pytest.param({"phase": "Pending"}, {}, id="another-phase"),
+        pytest.param({}, {"initContainerStatuses": [{"name": "init"}]}, id="a-key-only-rendered"),
+        pytest.param({"startTime": 0.0}, {"startTime": 0}, id="equal-values-of-other-types"),
+    ],
+)
+def test_shows_compares_with_a_rendered_status_as_managed_parts(stored_change, rendered_change):
+    stored = {**RENDERED, **stored_change}
+    rendered = {**RENDERED, **rendered_change}
+    expected = kubelet._managed(stored) == kubelet._managed(rendered)
+    assert kubelet._shows(stored, rendered) is expected
+    assert kubelet._shows(stored, kubelet._managed(rendered)) is expected
