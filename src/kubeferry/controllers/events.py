@@ -260,16 +260,25 @@ class EventCorrelator:
         a patch of count 3, and the log keeps (3, "10:00:00Z", "p.1f", "41").
         """
         records, observations, buckets, lru_entries = self._maps
-        # 1. aggregation (an instant's gap to itself is 0: no subtraction)
-        record = records.pop(group, None)
-        if record is None or ((0.0 if record[1] is now else (now - record[1]).total_seconds()) > self.interval_seconds):
+        # 1. aggregation.  A record found becomes the newest; one of this very instant keeps its tuple
+        # (its message set grows in place), so it needs no new entry; an instant's gap to itself is 0.
+        record = records.get(group)
+        if record is None:
             messages = {message: None}
+            records[group] = (messages, now)
+            if len(records) > lru_entries:
+                records.popitem(False)  # positional: no keyword parsing
         else:
-            messages = record[0]
-            messages[message] = None
-        records[group] = (messages, now)
-        if record is None and len(records) > lru_entries:
-            records.popitem(last=False)
+            records.move_to_end(group)
+            then = record[1]
+            if (0.0 if then is now else (now - then).total_seconds()) > self.interval_seconds:
+                messages = {message: None}
+                records[group] = (messages, now)
+            else:
+                messages = record[0]
+                messages[message] = None
+                if then is not now:
+                    records[group] = (messages, now)
         combined = len(messages) >= self.max_events
         if combined:
             del messages[next(iter(messages))]
@@ -286,7 +295,7 @@ class EventCorrelator:
         elif combined:
             observations[key] = (1, stamp, name, "")
             if last is None and len(observations) > lru_entries:
-                observations.popitem(last=False)
+                observations.popitem(False)
             verdict = (True, name, stamp, 1, "")
         else:
             verdict = AS_BUILT  # the caller remembers it (see above)
@@ -308,7 +317,7 @@ class EventCorrelator:
             tokens -= 1.0
         buckets[base] = (tokens, last_refill)
         if found is None and len(buckets) > lru_entries:
-            buckets.popitem(last=False)
+            buckets.popitem(False)
         if accepted:
             return verdict
         if verdict is AS_BUILT:
@@ -391,7 +400,7 @@ class EventCorrelator:
         observations = self._observations
         observations[key] = observation
         if len(observations) > self.lru_entries:
-            observations.popitem(last=False)
+            observations.popitem(False)
 
     def remember_created(self, key: tuple, stored: dict) -> None:
         """`remember` of what `update_created` keeps for `stored`, for a `key` the log does not hold."""
@@ -404,7 +413,7 @@ class EventCorrelator:
             meta["resourceVersion"],
         )
         if len(observations) > self.lru_entries:
-            observations.popitem(last=False)
+            observations.popitem(False)
 
     def update_created(self, key: tuple, stored: dict) -> None:
         """`update_owned` for the recorder's own event stored as it was built (created in process, the
@@ -418,7 +427,7 @@ class EventCorrelator:
         observations[key] = observation
         observations.move_to_end(key)
         if len(observations) > self.lru_entries:
-            observations.popitem(last=False)
+            observations.popitem(False)
 
     # ---- the three steps ---------------------------------------------------------------------
     # The LRUs' maps are used directly here (get + move_to_end, set + move_to_end + trim): these

@@ -46,6 +46,7 @@ NAME_OFFSETS = 1 << 20
 _OFFSET_BITS = NAME_OFFSETS.bit_length()
 _PLAIN_RANDOM = random.Random
 _SPAM_KEY = events.spam_key
+_AS_BUILT = events.AS_BUILT
 
 
 def _involved(kind, namespace, name, uid, api_version, version, field_path) -> dict:
@@ -223,7 +224,7 @@ class EventRecorder:
         event["type"] = type_
         event["source"] = {"component": component}
         built = event
-        if verdict is events.AS_BUILT:
+        if verdict is _AS_BUILT:
             # The dedupe log waits for what the write tells (`correlate_parts`).
             if self.transport is not self._bound_to:
                 self._bind()
