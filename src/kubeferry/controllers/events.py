@@ -3,9 +3,10 @@
 Upstream, every event recorder (one per controller, one per kubelet) passes each Event through an
 EventCorrelator before writing it (client-go tools/record, events_cache.go).  This module restates
 its behaviour; `EventCorrelator.correlate` answers what to write, and the caller writes it.
-`correlate_owned` and `update_owned` take the same steps for an Event the recorder has just built
-itself, whose keys it already has (see their docstrings for what they rely on); the tests play
-random streams through both ways and compare answers and all three caches, entry by entry.
+`correlate_parts` takes the same steps for an Event the recorder knows by its parts and keys, before
+building it (a dropped one never is), `correlate_owned` for one it has built, `update_owned` and
+`remember_created` keep the server's copy (see their docstrings for what they rely on); the tests
+play random streams through both ways and compare answers and all three caches, entry by entry.
 
 Facts, in the order upstream applies them to each new Event:
 
