@@ -5,7 +5,11 @@
   very text `_render` gives for the step's model moved to that pod (compared as JSON, key order
   included: the write traces depend on it), and two pods' statuses share no mutable object.
 * `pod_ip` without ipaddress objects gives the address ipaddress arithmetic gives.
-* `_shows` compares a stored status with a rendered one as `_managed(a) == _managed(b)`.
+* `_shows` compares a stored status with a rendered one as `_managed(a) == _managed(b)`, and
+  `_is_managed_part` a managed part with a rendered status as `wanted == _managed(rendered)`.
+* `_PlanStep.stopped` (a deletion of a pod still at its plan step) gives the events, condition
+  statuses and stopped status the moved model gives, and seeded deletions after planned first looks
+  answer as with `FAST_PATHS` off.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
+import random
 
 import pytest
-from test_sim_kubelet_plans import NODES, T, run, scenario, stamp_pod
+from test_sim_kubelet_plans import NODES, T, random_template, run, scenario, stamp, stamp_pod
 
 from kubeferry.controllers.actions import UpdateStatus
-from kubeferry.simulation import kubelet
+from kubeferry.simulation import kubelet, profiles
 
 GATE_FLAT = {"type": "example.com/gate", "status": "True", "lastProbeTime": None}
 GATE_NESTED = {"type": "example.com/nested", "status": "False", "details": {"why": ["a", "b"]}}
@@ -175,3 +180,131 @@ def test_shows_compares_with_a_rendered_status_as_managed_parts(stored_change, r
     expected = kubelet._managed(stored) == kubelet._managed(rendered)
     assert kubelet._shows(stored, rendered) is expected
     assert kubelet._shows(stored, kubelet._managed(rendered)) is expected
+
+
+STOPS = [  # (request, stop) as seconds after the bind-time offset's instant, and whether the deadline kills
+    (0, 0, False),
+    (5, 5, False),
+    (5, 8.5, False),
+    (40, 70, True),
+]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_a_step_stopped_by_a_deletion_answers_as_the_moved_model(seed):
+    """`_PlanStep.stopped` gives the Terminating events and condition statuses `_terminating` gives the
+    moved model, and the stopped status `_render` gives after `_stopped` (as JSON text)."""
+    pods, looks, profile = scenario(seed)
+    run(pods, looks, profile)
+    compared = 0
+    for plans in kubelet._PLANS.values():
+        for plan in plans:
+            for step in plan.steps[: plan.played]:
+                if step.model.start_time is None or step.model.terminal_phase:
+                    continue  # `_deletion_tail` deletes such a pod without stopping anything
+                for number, foreign in enumerate(([], [GATE_FLAT, GATE_NESTED])):
+                    ctx = context_for(plan, number, foreign)
+                    for delta in OFFSETS:
+                        for request, stop, killed in STOPS:
+                            cut = T + delta + dt.timedelta(seconds=request)
+                            stop_at = T + delta + dt.timedelta(seconds=stop)
+                            model = kubelet._rebased(step.model, delta, ctx.seed)
+                            events = tuple(kubelet._terminating(model, cut))
+                            kinds = {kind: found[0] for kind, found in model.conditions.items()}
+                            kubelet._stopped(model, stop_at, killed, ctx)
+                            expected = kubelet._render(model, ctx)
+                            got_events, got_kinds, shape = step.stopped(delta, cut, stop_at, killed, ctx)
+                            assert got_events == events
+                            assert got_kinds == kinds
+                            assert json.dumps(shape.render(ctx.seed, ctx)) == json.dumps(expected)
+                            compared += 1
+    assert compared > 0 or not kubelet._PLANS
+
+
+def test_a_plan_keeps_its_templates_pre_stop_seconds():
+    spec = {
+        "containers": [
+            {"name": "a", "image": "x", "lifecycle": {"preStop": {"sleep": {"seconds": 3}}}},
+            {"name": "b", "image": "x", "lifecycle": {"preStop": {"sleep": {"seconds": 7}}}},
+        ]
+    }
+    pod = {"metadata": {"uid": "u"}, "spec": spec}
+    plan = kubelet._Plan(pod, kubelet._behaviour.resolve(pod, []), kubelet._profiles.load_profile(), False)
+    assert plan.pre_stop() == kubelet._pre_stop_seconds(pod) == 7.0
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        pytest.param(kubelet._managed(RENDERED), id="its-managed-part"),
+        pytest.param({**kubelet._managed(RENDERED), "qosClass": "Burstable"}, id="an-unmanaged-key"),
+        pytest.param({**kubelet._managed(RENDERED), "podIP": None}, id="a-none-value"),
+        pytest.param({**kubelet._managed(RENDERED), "podIP": ""}, id="an-empty-value"),
+        pytest.param({k: v for k, v in RENDERED.items() if k != "podIPs"}, id="a-key-missing"),
+        pytest.param({**kubelet._managed(RENDERED), "phase": "Pending"}, id="another-phase"),
+        pytest.param(json.loads(json.dumps(RENDERED)), id="equal-copies"),
+        pytest.param({}, id="empty"),
+    ],
+)
+def test_a_managed_part_is_recognised_as_dict_equality(wanted):
+    for rendered in (RENDERED, {**RENDERED, "hostIP": "", "hostIPs": []}):
+        assert kubelet._is_managed_part(wanted, rendered) is (wanted == kubelet._managed(rendered))
+
+
+def deletion_answers(seed: int) -> list:
+    """Pods of random templates looked at once, then deleted and looked at (a rollout's pattern); the answers."""
+    rng = random.Random(seed)
+    kubelet._TIMELINES.clear()
+    kubelet._PLANS.clear()
+    templates = [random_template(rng) for _ in range(2)]
+    answers = []
+    for number in range(8):
+        bound = T + dt.timedelta(seconds=rng.choice((0, 0, 1)))
+        pod = stamp_pod(rng.choice(templates), number, number % 2, bound)
+        node = NODES[number % 2]
+        first = bound + dt.timedelta(seconds=rng.choice((0, 0, 2, 9)))
+        got = kubelet.reconcile(pod, node, first, rules=[], configmaps={}, secrets={}, profile=profiles.load_profile())
+        answers.append(got)
+        for action in got[0]:
+            if isinstance(action, UpdateStatus):
+                pod = action.obj
+        request = first + dt.timedelta(seconds=rng.choice((0, 1, 5)))
+        grace = rng.choice((0, 2, 30))
+        meta = {
+            **pod["metadata"],
+            "deletionTimestamp": stamp(request + dt.timedelta(seconds=grace)),
+            "deletionGracePeriodSeconds": grace,
+        }
+        pod = {**pod, "metadata": meta}
+        for later in (0, 1, 40):
+            got = kubelet.reconcile(
+                pod, node, request + dt.timedelta(seconds=later), rules=[], configmaps={}, secrets={}
+            )
+            answers.append(got)
+            if any(type(action).__name__ == "DeleteObject" for action in got[0]):
+                break
+    return answers
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_deletions_after_a_planned_first_look_answer_as_the_general_path(seed, monkeypatch):
+    fast = deletion_answers(seed)
+    monkeypatch.setattr(kubelet, "FAST_PATHS", False)
+    assert fast == deletion_answers(seed)
+
+
+def test_the_deletion_scenarios_take_the_planned_stop():
+    taken = []
+    general = kubelet._PlanStep.stopped
+
+    def counted(self, *args):
+        taken.append(args)
+        return general(self, *args)
+
+    kubelet._PlanStep.stopped = counted
+    try:
+        for seed in range(40):
+            deletion_answers(seed)
+    finally:
+        kubelet._PlanStep.stopped = general
+    assert len(taken) > 40

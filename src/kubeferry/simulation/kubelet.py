@@ -299,9 +299,11 @@ class _Snapshot:
             # A rendered phase is a non-empty string, which `_managed` keeps: another phase in `wanted`
             # rules the snapshot out without building its managed part (a look at a pod that moved on).
             # (The comparison below renders the status anyway.)
-            phase = self.status.get("phase")
+            status = self.status
+            phase = status.get("phase")
             if phase and isinstance(phase, str) and wanted.get("phase") != phase:
                 return False
+            return _is_managed_part(wanted, status)
         return self.managed == wanted
 
     @status.setter
@@ -1044,6 +1046,22 @@ def _managed(status: Mapping[str, Any]) -> dict:
     return managed
 
 
+def _is_managed_part(wanted: Mapping[str, Any], rendered: Mapping[str, Any]) -> bool:
+    """`wanted == _managed(rendered)`, without building the managed part (see `_shows`): `wanted` must
+    also hold nothing but managed keys with a value."""
+    count = 0
+    for key in MANAGED_KEYS:
+        kept = rendered.get(key)
+        if kept or (kept is not None and kept != [] and kept != ""):
+            if key not in wanted:
+                return False
+            value = wanted[key]
+            if kept is not value and not kept == value:  # noqa: SIM201 (the dict comparison asks ==)
+                return False
+            count += 1
+    return count == len(wanted)
+
+
 def _shows(status: Mapping[str, Any], rendered: Mapping[str, Any]) -> bool:
     """`_managed(status) == _managed(rendered)`, without building either: key by key, the same keys carry
     a value (None, [] and "" count as absent) and those values are equal.  `rendered` may be a managed
@@ -1107,6 +1125,7 @@ def _deletion_tail(
     now: _dt.datetime,
     keep: bool,
     steps: _Steps | None = None,
+    planned: tuple[_Plan, _PlanStep, _dt.timedelta] | None = None,
 ) -> tuple[list[_Snapshot], _dt.datetime | None, bool]:
     """Deletion: Ready goes False at the request; containers stop after preStop + stop-seconds or at the deadline.
 
@@ -1114,11 +1133,25 @@ def _deletion_tail(
     then drops the model: only a pod still stopping needs it as it was for its next look).  When the
     pod is deleted now and `steps` played every snapshot, the Terminating status (only ever compared
     with the stored one, never written) is rendered only if that comparison gets past the
-    conditions' statuses (`_Snapshot.matches`), replayed from the steps."""
+    conditions' statuses (`_Snapshot.matches`), replayed from the steps.
+
+    `planned` (the plan, its step and the pod's bind-time offset) says `model` is that step's model
+    moved to the pod, as `_play_plan` left it: a pod deleted now then takes the Terminating events and
+    the stopped status from the step (`_PlanStep.stopped`) and `model` is left as it was (the caller
+    drops it)."""
     if model.start_time is None or model.terminal_phase:
         return snapshots, None, True
-    wanted = _pre_stop_seconds(ctx.pod) + ctx.behaviour.stop_seconds
+    fast = FAST_PATHS and planned is not None
+    wanted = (planned[0].pre_stop() if fast else _pre_stop_seconds(ctx.pod)) + ctx.behaviour.stop_seconds
     stop_at = _plus(cut, min(wanted, grace))
+    if fast and stop_at <= now and steps is not None and len(steps.played) == len(snapshots):
+        events, kinds, shape = planned[1].stopped(planned[2], cut, stop_at, wanted > grace, ctx)
+        terminating = _Snapshot(cut, None, events)
+        terminating._steps, terminating._index, terminating._ctx = steps, len(snapshots) - 1, ctx
+        terminating._kinds = kinds
+        snapshots.append(terminating)
+        snapshots.append(_Snapshot(stop_at, shape.render(ctx.seed, ctx), []))
+        return snapshots, None, True
     if keep and stop_at > now:
         model = model.clone()
     elif snapshots:
@@ -1269,6 +1302,8 @@ class _Timeline:
     reported: _dt.datetime | None = None  # the newest snapshot whose events a look has recorded
     facts: tuple | None = None  # `_Context.facts`, read from the pod by the timeline's first look
     steps: _Steps | None = None  # what rebuilds a detached snapshot's model (None: snapshots copy it)
+    # (plan, step, bind-time offset) while the model is the plan step's moved model (`_play_plan`)
+    planned: tuple | None = None
 
 
 _TIMELINES: dict[tuple[str, str], _Timeline] = {}
@@ -1300,13 +1335,14 @@ _POD_NAMING_STATES = frozenset({"Unhealthy", "CrashLoopBackOff"})  # their event
 
 
 class _PlanStep:
-    __slots__ = ("stage", "state", "offset", "events", "model", "shapes")
+    __slots__ = ("stage", "state", "offset", "events", "model", "shapes", "stops")
 
     def __init__(self, stage: _profiles.Stage, offset: _dt.timedelta) -> None:
         self.stage, self.state, self.offset = stage, stage.next, offset
         self.events: tuple = ()
         self.model: _Model | None = None  # the model after the step; None while the step is not played
         self.shapes: dict[_dt.timedelta, _Shape] = {}  # bind-time offset -> the status shape after the step
+        self.stops: dict[tuple, tuple] = {}  # (offset, request, stop, killed) -> `stopped`'s answer
 
     def shape(self, delta: _dt.timedelta) -> _Shape:
         """The status shape after the step of a pod bound `delta` after the plan's pod (made on first use)."""
@@ -1317,14 +1353,45 @@ class _PlanStep:
             shape = self.shapes[delta] = _Shape(_rebased(self.model, delta, ""))
         return shape
 
+    def stopped(
+        self, delta: _dt.timedelta, cut: _dt.datetime, stop_at: _dt.datetime, killed: bool, ctx: _Context
+    ) -> tuple[tuple, dict[str, str], _Shape]:
+        """A pod deleted after the step (bound `delta` after the plan's pod, delete requested at `cut`,
+        containers stopped at `stop_at`, `killed` at the deadline): the Terminating events, the condition
+        statuses of the Terminating snapshot and the shape of the stopped status.  Neither the events
+        nor the statuses name the pod; `_terminating` and `_stopped` leave no `lastState`."""
+        key = (delta, cut, stop_at, killed)
+        found = self.stops.get(key)
+        if found is None:
+            twin = _rebased(self.model, delta, "")
+            events = tuple(_terminating(twin, cut))
+            kinds = {kind: condition[0] for kind, condition in twin.conditions.items()}
+            _stopped(twin, stop_at, killed, ctx)
+            if len(self.stops) >= SHAPE_CACHE_LIMIT:
+                self.stops.clear()
+            found = self.stops[key] = (events, kinds, _Shape(twin))
+        return found
 
-SHAPE_CACHE_LIMIT = 64  # shapes per plan step (bind instants); past it they are all dropped
+
+SHAPE_CACHE_LIMIT = 64  # shapes per plan step (bind instants, deletions); past it they are all dropped
 
 
 class _Plan:
     """The stages of one template from its bind time on (see above); grown as far as looks need it."""
 
-    __slots__ = ("profile", "behaviour", "job_pod", "spec", "facts", "bound", "ctx", "steps", "played", "closed")
+    __slots__ = (
+        "profile",
+        "behaviour",
+        "job_pod",
+        "spec",
+        "facts",
+        "bound",
+        "ctx",
+        "steps",
+        "played",
+        "closed",
+        "_pre_stop",
+    )
 
     def __init__(self, pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, profile, job_pod: bool) -> None:
         self.profile, self.behaviour, self.job_pod, self.spec = profile, behaviour, job_pod, pod.get("spec")
@@ -1334,6 +1401,13 @@ class _Plan:
         self.steps: list[_PlanStep] = []  # played steps, then at most one not played yet (due later)
         self.played = 0
         self.closed = False  # no stage pending, or the next one is not the plan's to play
+        self._pre_stop: float | None = None
+
+    def pre_stop(self) -> float:
+        """`_pre_stop_seconds` of the template's pods (read from the plan's spec once)."""
+        if self._pre_stop is None:
+            self._pre_stop = _pre_stop_seconds({"spec": self.spec})
+        return self._pre_stop
 
     def grow(self, ctx: _Context, bound: _dt.datetime, reach: _dt.timedelta) -> None:
         """Play the steps due within `reach` of the bind time; the first pod's `ctx` and `bound` stamp the plan."""
@@ -1463,6 +1537,7 @@ def _play_plan(timeline: _Timeline, plan: _Plan, ctx: _Context, now: _dt.datetim
     model = _rebased(steps[count - 1].model, delta, ctx.seed)
     snapshots[-1]._model = model  # the newest snapshot shares the timeline's model, as `_extend` leaves it
     timeline.model, timeline.at = model, due
+    timeline.planned = (plan, steps[count - 1], delta)
     if count < len(steps):  # the next stage, due after `now` (else `_extend` finds it, or that none is left)
         timeline.pending = (steps[count].stage, bound + steps[count].offset)
 
@@ -1556,6 +1631,7 @@ def _extend(timeline: _Timeline, ctx: _Context, now: _dt.datetime, cut: _dt.date
             events = _enter(model, stage, due, ctx)
             next_state = stage.next
         timeline.at = due
+        timeline.planned = None  # the model moved on from the plan's step
         if steps is None:
             snapshots.append(_Snapshot.deferred(due, model, ctx, events, live=True))
         else:
@@ -1631,7 +1707,9 @@ def _replay_cached(
     if cut is None:
         return snapshots, _next_due(timeline), False, behaviour
     # Deletion: as in `_replay`; the timeline's model stays as it was unless the pod is deleted now.
-    answer = _deletion_tail(timeline.model, ctx, snapshots, cut, deletion[1], now, keep=True, steps=timeline.steps)
+    answer = _deletion_tail(
+        timeline.model, ctx, snapshots, cut, deletion[1], now, keep=True, steps=timeline.steps, planned=timeline.planned
+    )
     if answer[2]:
         del _TIMELINES[key]  # the pod is deleted now
     return (*answer, behaviour)
