@@ -9,6 +9,10 @@ and the key is requeued, exactly as an upstream sync that returns an error.
      UpdateObject(ReplicaSet ..., replicas 3),
      UpdateStatus(Deployment my-app, ...),
      RequeueAfter(30.0)]
+
+Actions are made by the thousand (a 1,000-replica rollout: ~15,000), so they are slotted dataclasses,
+not frozen ones: a frozen dataclass sets each field through `object.__setattr__` (~3.5 us for a
+RecordEvent against ~1 us).  Nothing changes an action once it is made.
 """
 
 from __future__ import annotations
@@ -16,14 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CreateObject:
     """Create `obj` (apiVersion/kind/metadata.namespace say where)."""
 
     obj: dict
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class UpdateObject:
     """PUT the whole object; `obj.metadata.resourceVersion` is the optimistic-concurrency guard.
 
@@ -34,14 +38,14 @@ class UpdateObject:
     subresource: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class UpdateStatus:
     """PUT the object's status subresource."""
 
     obj: dict
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PatchObject:
     """A strategic merge patch of one object (adoption and release of owner references)."""
 
@@ -53,7 +57,7 @@ class PatchObject:
     subresource: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DeleteObject:
     api_version: str
     kind: str
@@ -64,7 +68,7 @@ class DeleteObject:
     grace_period_seconds: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RecordEvent:
     """An Event about `regarding` (a full object or an ObjectReference-like dict)."""
 
@@ -74,7 +78,7 @@ class RecordEvent:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RequeueAfter:
     """Look at this key again after `seconds` of cluster time (deadlines, minReadySeconds)."""
 
