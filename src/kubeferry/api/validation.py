@@ -117,6 +117,7 @@ _valid_label_keys: set[str] = set()
 _valid_label_values: set[str] = set()
 _valid_annotation_keys: set[str] = set()
 _valid_namespace_names: set[str] = set()
+_valid_generate_names: set[str] = set()  # as DNS-subdomain prefixes (trailing dash allowed)
 
 
 def _remember(known: set[str], text: str) -> None:
@@ -582,6 +583,34 @@ def _validate_owner_references(refs: list | None, path: str) -> list[FieldError]
     return errs
 
 
+def _owner_references_plainly_valid(refs: object) -> bool:
+    """True only when `_validate_owner_references(refs, ...)` finds nothing: a list of dicts, each with a
+    `str` apiVersion of at most one inner '/', a kind, name and uid, not a v1 Event, and at most one of
+    them the controller.  Anything else (False) takes the full check, which words the errors."""
+    if refs.__class__ is not list:
+        return False
+    controllers = 0
+    for ref in refs:
+        if ref.__class__ is not dict:
+            return False
+        api_version = ref.get("apiVersion", "")
+        if (
+            api_version.__class__ is not str
+            or not api_version
+            or api_version.count("/") > 1
+            or api_version[0] == "/"
+            or api_version[-1] == "/"
+            or not ref.get("kind")
+            or not ref.get("name")
+            or not ref.get("uid")
+            or (api_version == "v1" and ref.get("kind") == "Event")
+        ):
+            return False
+        if ref.get("controller") is True:
+            controllers += 1
+    return controllers <= 1
+
+
 _ORPHAN = "orphan"
 _FOREGROUND = "foregroundDeletion"
 
@@ -616,7 +645,7 @@ def _validate_meta_common(meta: dict, namespaced: bool, path: str) -> list[Field
     if annotations:
         errs += validate_annotations(annotations, child(path, "annotations"))
     owners, finalizers = meta.get("ownerReferences"), meta.get("finalizers")
-    if owners:
+    if owners and not _owner_references_plainly_valid(owners):
         errs += _validate_owner_references(owners, child(path, "ownerReferences"))
     if finalizers:
         errs += _validate_finalizers(finalizers, child(path, "finalizers"))
@@ -629,13 +658,20 @@ def validate_object_meta(
     """ValidateObjectMeta: generateName, name (required), namespace, labels, annotations, owners."""
     meta = meta or {}
     errs: list[FieldError] = []
+    # For DNS-subdomain names (most kinds, pods among them) a name is matched without building the
+    # messages, and a generateName found valid is remembered (every pod of a ReplicaSet has its prefix).
+    subdomain = name_fn is name_is_dns_subdomain
     generate_name = meta.get("generateName") or ""
-    if generate_name:
-        errs += [st.invalid(child(path, "generateName"), generate_name, m) for m in name_fn(generate_name, True)]
+    if generate_name and not (subdomain and generate_name.__class__ is str and generate_name in _valid_generate_names):
+        msgs = name_fn(generate_name, True)
+        if msgs:
+            errs += [st.invalid(child(path, "generateName"), generate_name, m) for m in msgs]
+        elif subdomain and generate_name.__class__ is str:
+            _remember(_valid_generate_names, generate_name)
     name = meta.get("name") or ""
     if not name:
         errs.append(st.required(child(path, "name"), "name or generateName is required"))
-    else:
+    elif not (subdomain and is_valid_subdomain_name(name)):
         errs += [st.invalid(child(path, "name"), name, m) for m in name_fn(name, False)]
     return errs + _validate_meta_common(meta, namespaced, path)
 

@@ -29,9 +29,11 @@ from kubeferry.api import defaults as api_defaults
 from kubeferry.api import validation as api_validation
 from kubeferry.machinery import status as st
 from kubeferry.machinery.clock import parse_time
+from kubeferry.machinery.names import ALPHANUMS, MAX_GENERATED_NAME_LENGTH, RANDOM_LENGTH
 from kubeferry.machinery.podutil import format_time
 from kubeferry.machinery.resources import Resource, by_gvk, storage_key
 from kubeferry.registry import admission, allocator, strategy
+from kubeferry.registry.pod_create import PodSpecs
 from kubeferry.storage.store import Entry, Store
 
 FOREGROUND_FINALIZER = "foregroundDeletion"
@@ -42,6 +44,18 @@ ORPHAN_FINALIZER = "orphan"
 CREATE_ON_UPDATE = frozenset({"Endpoints", "Event", "Lease", "Node", "EndpointSlice"})
 # Kinds whose DELETE answers with the object itself rather than a Success Status.
 RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim"})
+
+
+# generateName: the first 58 characters of the prefix and 5 random characters of names.ALPHANUMS (upstream's
+# SimpleNameGenerator), tried up to 8 times against the names already taken.
+NAME_ALPHABET = ALPHANUMS
+GENERATE_NAME_BASE_MAX = MAX_GENERATED_NAME_LENGTH
+GENERATE_NAME_SUFFIX = RANDOM_LENGTH
+GENERATE_NAME_ATTEMPTS = 8
+# random.Random.choice(seq) draws getrandbits(k), k = len(seq).bit_length(), until the draw is below
+# len(seq): for the 27 letters k = 5 (draws 27..31 are thrown away and drawn again).
+_ALPHABET_SIZE = len(NAME_ALPHABET)
+_ALPHABET_BITS = _ALPHABET_SIZE.bit_length()
 
 
 # uuid.UUID(int=n, version=4) sets the version nibble (hex digit 12) to 4 and the variant bits of hex
@@ -97,6 +111,9 @@ def _plain_event_errors(obj: dict) -> list | None:
         errors.append(st.invalid("involvedObject.namespace", involved, "does not match event.namespace"))
     return errors
 
+
+# What creating a pod made of each spec seen (see registry.pod_create); shared, as the validation memos are.
+_POD_SPECS = PodSpecs()
 
 # core/v1 Event, for `Registry.create_event`.
 _EVENT = by_gvk("", "v1", "Event")
@@ -169,13 +186,38 @@ class Registry:
         meta["uid"] = _uuid4(self.rng.getrandbits(128))
         meta["creationTimestamp"] = self._now_text()
         admission.check_namespace(self.store, res, meta.get("namespace", ""), creating=True)
-        if not plain_event:
+        errors = None
+        steps = not plain_event  # strategy, admission and defaults still to run
+        # A core Pod's spec as given: its text, and what the spec steps made of it if seen before.
+        spec_text = given_spec = None
+        if res.kind == "Pod" and not res.group and obj.get("spec").__class__ is dict:
+            spec = obj["spec"]
+            spec_text = _POD_SPECS.text_of(spec)
+            made = _POD_SPECS.find(spec_text, spec) if spec_text is not None else None
+            if made is not None:
+                # strategy.prepare_create, admission and defaults as they would go for this spec, then
+                # the pod's create validation, whose spec part found nothing in it before.
+                obj.pop("status", None)
+                meta["generation"] = 1
+                obj["status"] = {"phase": "Pending", "qosClass": made[1]}
+                obj["spec"] = made[0]
+                errors = api_validation.validate_object_meta(meta, True, api_validation.name_is_dns_subdomain)
+                steps = False
+                spec_text = None
+            elif spec_text is not None:
+                given_spec = orjson.loads(spec_text)
+                if given_spec != spec:  # not plain JSON (NaN, infinities): never kept
+                    spec_text = None
+        if steps:
             strategy.prepare_create(res, obj)
             admission.admit_create(self.store, res, obj)
             api_defaults.apply_defaults(obj)
-        errors = _plain_event_errors(obj) if res.kind == "Event" and not res.group else None
+        if errors is None:
+            errors = _plain_event_errors(obj) if res.kind == "Event" and not res.group else None
         if errors is None:
             errors = api_validation.validate_create(obj)
+            if spec_text is not None and not errors:
+                _POD_SPECS.remember(spec_text, given_spec, obj["spec"], obj["status"]["qosClass"])
         if res.kind == "Service" and not errors:
             errors = allocator.allocate_service(
                 obj.setdefault("spec", {}), [e.obj for e in self.store.list("services")], self.rng
@@ -237,11 +279,26 @@ class Registry:
             raise st.already_exists(_EVENT.plural, "", name)
 
     def _generate_name(self, res: Resource, meta: dict) -> str:
-        alphabet = "bcdfghjklmnpqrstvwxz2456789"
-        base = meta["generateName"][:58]
-        for _ in range(8):
-            candidate = base + "".join(self.rng.choice(alphabet) for _ in range(5))
-            if self.store.get(storage_key(res), meta.get("namespace", ""), candidate) is None:
+        base = meta["generateName"][:GENERATE_NAME_BASE_MAX]
+        key, namespace, get = storage_key(res), meta.get("namespace", ""), self.store.get
+        rng = self.rng
+        if rng.__class__ is not random.Random:  # a subclass may draw its own way: ask it
+            for _ in range(GENERATE_NAME_ATTEMPTS):
+                candidate = base + "".join(rng.choice(NAME_ALPHABET) for _ in range(GENERATE_NAME_SUFFIX))
+                if get(key, namespace, candidate) is None:
+                    return candidate
+            return candidate
+        draw = rng.getrandbits
+        for _ in range(GENERATE_NAME_ATTEMPTS):
+            suffix = ""
+            for _ in range(GENERATE_NAME_SUFFIX):
+                # random.Random.choice(NAME_ALPHABET), draw for draw: getrandbits(5) until below 27.
+                r = draw(_ALPHABET_BITS)
+                while r >= _ALPHABET_SIZE:
+                    r = draw(_ALPHABET_BITS)
+                suffix += NAME_ALPHABET[r]
+            candidate = base + suffix
+            if get(key, namespace, candidate) is None:
                 return candidate
         return candidate
 
