@@ -386,7 +386,13 @@ def execute(
                 options["preconditions"] = {"uid": action.uid}
             if action.grace_period_seconds is not None:
                 options["gracePeriodSeconds"] = action.grace_period_seconds
-            pod = transport.get("v1", "Pod", action.namespace, action.name) if action.kind == "Pod" else None
+            # The pod is read for the owner's SuccessfulDelete/FailedDelete event (`_pod_event`), which only
+            # the pod-owning controllers record: a kubelet's final delete reads nothing first.
+            pod = (
+                transport.get("v1", "Pod", action.namespace, action.name)
+                if action.kind == "Pod" and component in POD_EVENT_COMPONENTS
+                else None
+            )
             try:
                 transport.delete(action.api_version, action.kind, action.namespace, action.name, options)
             except st.StatusError as e:
