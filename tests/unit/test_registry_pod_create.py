@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -334,3 +334,33 @@ def test_owner_references_not_in_a_list_take_the_full_check():
     refs = ({"apiVersion": "v1", "kind": "K", "name": "n", "uid": "u"},)
     assert validation._owner_references_plainly_valid(refs) is False
     assert validation._validate_owner_references(refs, "p") == []
+
+
+# ---- deletion times ---------------------------------------------------------------------------------
+
+
+def test_deletion_times_are_formatted_per_instant_and_grace():
+    clock = {"now": NOW}
+    reg = Registry(Store(None), now=lambda: clock["now"], rng=random.Random(1))
+    rng = random.Random(5)
+    for _ in range(300):
+        if rng.random() < 0.2:
+            clock["now"] = clock["now"] + timedelta(seconds=rng.choice([0, 1, 0.5]))
+        grace = rng.choice([0, 1, True, 30, 3600])
+        assert reg._deadline_text(grace) == registry_module.rfc3339(clock["now"] + timedelta(seconds=grace))
+
+
+@pytest.mark.parametrize("grace", [None, 0, 5])
+def test_deleting_a_pod_leaves_the_stored_object_as_it_was(grace):
+    reg = _registry(2)
+    body = {"metadata": {"name": "web-1", "finalizers": ["example.com/hold"]}, "spec": {"nodeName": "n1"}}
+    body["spec"]["containers"] = [{"name": "c", "image": "nginx"}]
+    stored = reg.create(POD, "default", body).entry
+    before = copy.deepcopy(stored.obj)
+    options = {} if grace is None else {"gracePeriodSeconds": grace}
+    entry, removed = reg.delete(POD, "default", "web-1", options)
+    assert stored.obj == before
+    assert removed is False and entry.obj["metadata"]["deletionGracePeriodSeconds"] == (30 if grace is None else grace)
+    assert entry.obj["metadata"]["deletionTimestamp"] == registry_module.rfc3339(
+        NOW + timedelta(seconds=entry.obj["metadata"]["deletionGracePeriodSeconds"])
+    )

@@ -142,6 +142,9 @@ class Registry:
         # share one instant; datetimes are immutable, so the same object has the same text).
         self._stamped: datetime | None = None
         self._stamp = ""
+        # Deletion times' texts by grace period for the instant `_deadlines_at` (see `_deadline_text`).
+        self._deadlines_at: datetime | None = None
+        self._deadlines: dict[int, str] = {}
 
     # ---- reads -------------------------------------------------------------------------------
 
@@ -242,6 +245,18 @@ class Registry:
             self._stamp = rfc3339(now)
             self._stamped = now
         return self._stamp
+
+    def _deadline_text(self, grace: int) -> str:
+        """rfc3339(self.now() + timedelta(seconds=grace)), formatted once per instant and grace period (a
+        ReplicaSet scaling down marks hundreds of pods with the same deletion time)."""
+        now = self.now()
+        if now is not self._deadlines_at:
+            self._deadlines = {}
+            self._deadlines_at = now
+        text = self._deadlines.get(grace)
+        if text is None:
+            text = self._deadlines[grace] = rfc3339(now + timedelta(seconds=grace))
+        return text
 
     def create_event(self, namespace: str, obj: dict) -> Entry:
         """`create` of a core/v1 Event in `namespace` as an in-process event recorder builds it: apiVersion
@@ -494,14 +509,13 @@ class Registry:
                 "",
                 [st.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])],
             )
-        if res.kind == "Namespace":
+        namespace_kind = res.kind == "Namespace"
+        if namespace_kind:
             obj = orjson.loads(current.raw)  # a private copy: its status changes too
+            m = obj["metadata"]
         else:
-            # Only the metadata changes (the finalizers as a new list): the rest is shared with the
-            # stored object, which is never mutated, as the update path shares kept spec and status.
-            obj = dict(current.obj)
-            obj["metadata"] = dict(obj["metadata"])
-        m = obj["metadata"]
+            # Read from the stored object; it is copied only when a deletion mark is written (below).
+            obj, m = current.obj, meta
         finalizers = list(m.get("finalizers") or [])
         if policy == "Foreground" and FOREGROUND_FINALIZER not in finalizers:
             finalizers.append(FOREGROUND_FINALIZER)
@@ -510,11 +524,16 @@ class Registry:
             finalizers.append(ORPHAN_FINALIZER)
             finalizers = [f for f in finalizers if f != FOREGROUND_FINALIZER]
         grace = self._grace_period(res, obj, options)
-        if res.kind == "Namespace":
+        if namespace_kind:
             finalizers = finalizers or []
             obj.setdefault("status", {})["phase"] = "Terminating"
         graceful = grace > 0
-        if finalizers or graceful or (res.kind == "Namespace" and (obj.get("spec") or {}).get("finalizers")):
+        if finalizers or graceful or (namespace_kind and (obj.get("spec") or {}).get("finalizers")):
+            if not namespace_kind:
+                # Only the metadata changes (the finalizers as a new list): the rest is shared with the
+                # stored object, which is never mutated, as the update path shares kept spec and status.
+                obj = dict(obj)
+                obj["metadata"] = m = dict(m)
             if m.get("deletionTimestamp"):
                 # Already being deleted: only a shorter grace period may still be applied, moving the
                 # deletion time with it (30 s pending, then 0: the deletion time becomes now).
@@ -526,7 +545,7 @@ class Registry:
                 elif finalizers == (m.get("finalizers") or []):
                     return current, False
             else:
-                m["deletionTimestamp"] = rfc3339(self.now() + timedelta(seconds=grace))
+                m["deletionTimestamp"] = self._deadline_text(grace)
                 m["deletionGracePeriodSeconds"] = grace
             if finalizers:
                 m["finalizers"] = finalizers
