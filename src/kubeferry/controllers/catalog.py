@@ -55,20 +55,70 @@ def _owner_keys(name: str, owner_kind: str, namespace: str, ref: dict | None, be
     return ()
 
 
-def _owner(name: str, owner_kind: str):
-    """Key the controlling owner of `owner_kind` (now or before the change: adoption and release)."""
+def _owners(index: PodsByController | None, pairs: tuple[tuple[str, str], ...]):
+    """The keys of `_owner(name, owner_kind)` for each (name, owner_kind) of `pairs`, in that order, with the
+    changed object's controller read once; with `index` (pods only) that object is indexed first, its
+    controller given by `index.observe`.
+
+    The runner asks neighbouring owner mappers of a kind as one (`fuse`, runner._plan): every pod change
+    reaches the owner mappers of ReplicaSets, StatefulSets and DaemonSets, which read the same references."""
+    names_of: dict[str, tuple[str, ...]] = {}  # owner kind -> the controllers keying it, in `pairs` order
+    for name, owner_kind in pairs:
+        names_of[owner_kind] = names_of.get(owner_kind, ()) + (name,)
 
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
         meta = obj["metadata"]
-        ref = controller_of(obj)
-        before = controller_of(prev) if prev is not None else None
-        # Most changes reach the mappers of every owner kind watching pods while naming one owner kind
-        # (or none): the others end here, before building any key (what `_owner_keys` returns then).
-        if (ref is None or ref.get("kind") != owner_kind) and (before is None or before.get("kind") != owner_kind):
-            return ()
-        return _owner_keys(name, owner_kind, meta.get("namespace", ""), ref, before)
+        if index is not None:
+            ref = index.observe(obj, event == "DELETED")
+        else:
+            ref = None
+            for candidate in meta.get("ownerReferences") or ():  # `controller_of(obj)`, inline
+                if candidate.get("controller"):
+                    ref = candidate
+                    break
+        if prev is None:
+            before = None
+        elif (prev.get("metadata") or {}).get("ownerReferences") is meta.get("ownerReferences"):
+            before = ref  # the very list of references kept (status writes): the same controller
+        else:
+            before = controller_of(prev)
+        if ref is before:
+            # One controller now and before (or none): a key per controller watching its kind, once.
+            if ref is None:
+                return ()
+            names = names_of.get(ref.get("kind"))
+            if names is None:
+                return ()
+            namespace, owner = meta.get("namespace", ""), ref["name"]
+            if len(names) == 1:
+                return ((names[0], namespace, owner),)
+            return tuple((name, namespace, owner) for name in names)
+        namespace = meta.get("namespace", "")
+        keys: tuple[Key, ...] = ()
+        for name, owner_kind in pairs:
+            # Most changes name one owner kind (or none): the others end here, before building any key.
+            if (ref is not None and ref.get("kind") == owner_kind) or (
+                before is not None and before.get("kind") == owner_kind
+            ):
+                keys += _owner_keys(name, owner_kind, namespace, ref, before)
+        return keys
 
+    def fuse(following) -> object | None:
+        """This mapper and `following` as one, when `following` is an owner mapper keeping no index."""
+        more = getattr(following, "owner_pairs", None)
+        if more is None or getattr(following, "owner_index", None) is not None:
+            return None
+        return _owners(index, pairs + more)
+
+    mapper.owner_pairs = pairs  # type: ignore[attr-defined]
+    mapper.owner_index = index  # type: ignore[attr-defined]
+    mapper.fuse = fuse  # type: ignore[attr-defined]
     return mapper
+
+
+def _owner(name: str, owner_kind: str):
+    """Key the controlling owner of `owner_kind` (now or before the change: adoption and release)."""
+    return _owners(None, ((name, owner_kind),))
 
 
 def sync_deployment(namespace: str, name: str, transport: Transport, now: datetime) -> list:
@@ -125,23 +175,10 @@ class PodsByController:
         self._labelled: dict[tuple[str, str, str], set[str]] = {}  # (ns, label key, label value) -> pod names
         self._labels_of: dict[tuple[str, str], dict] = {}  # (ns, name) -> the labels indexed for it
 
-    def _observe_labels(self, namespace: str, name: str, pod: dict, deleted: bool) -> None:
-        """Keep `_pods` and `_labelled` (a copy of the pod's labels kept to compare the next change with)."""
-        key = (namespace, name)
-        old_labels = self._labels_of.get(key, _NO_LABELS)
-        if deleted:
-            new_labels = _NO_LABELS
-            pods = self._pods.get(namespace)
-            if pods is not None and pods.pop(name, None) is not None and not pods:
-                del self._pods[namespace]
-            self._labels_of.pop(key, None)
-        else:
-            new_labels = pod["metadata"].get("labels") or _NO_LABELS
-            self._pods.setdefault(namespace, {})[name] = pod
-        if old_labels == new_labels:
-            return  # status writes and most updates keep the labels
+    def _relabel(self, namespace: str, name: str, old_labels: dict, new_labels: dict, deleted: bool) -> None:
+        """The pod's labels changed from `old_labels` (its kept copy) to `new_labels`: move it in `_labelled`."""
         if not deleted:
-            self._labels_of[key] = dict(new_labels)
+            self._labels_of[(namespace, name)] = dict(new_labels)
         labelled = self._labelled
         for label, value in old_labels.items():
             if new_labels.get(label, _ABSENT) != value:
@@ -177,19 +214,41 @@ class PodsByController:
         """Index the pod's new state (or its removal); returns its controller reference."""
         meta = pod["metadata"]
         namespace, name = meta.get("namespace", ""), meta["name"]
-        self._observe_labels(namespace, name, pod, deleted)
-        ref = controller_of(pod)
+        me = (namespace, name)
+        # `_pods` and `_labelled`, the latter from a copy of the labels kept to compare the next change with
+        old_labels = self._labels_of.get(me, _NO_LABELS)
+        if deleted:
+            new_labels = _NO_LABELS
+            pods = self._pods.get(namespace)
+            if pods is not None and pods.pop(name, None) is not None and not pods:
+                del self._pods[namespace]
+            self._labels_of.pop(me, None)
+        else:
+            new_labels = meta.get("labels") or _NO_LABELS
+            pods = self._pods.get(namespace)
+            if pods is None:
+                self._pods[namespace] = {name: pod}
+            else:
+                pods[name] = pod
+        if old_labels != new_labels:  # status writes and most updates keep the labels
+            self._relabel(namespace, name, old_labels, new_labels, deleted)
+        ref = None
+        for candidate in meta.get("ownerReferences") or ():  # `controller_of(pod)`, inline
+            if candidate.get("controller"):
+                ref = candidate
+                break
         key = (namespace, ref.get("uid", "") if ref is not None else "")
-        old = self._bucket_of.get((namespace, name))
+        old = self._bucket_of.get(me)
         owned = self._owned
         if old == key and not deleted:
             self._buckets[key][name] = pod  # same controller as before (status writes): replace in place
-            facts = owned.get(key)
-            if facts is not None:
-                facts.changed.add(name)
+            if owned:
+                facts = owned.get(key)
+                if facts is not None:
+                    facts.changed.add(name)
             return ref
         if old is not None:
-            del self._bucket_of[(namespace, name)]
+            del self._bucket_of[me]
             bucket = self._buckets[old]
             bucket.pop(name, None)
             facts = owned.get(old)
@@ -200,7 +259,7 @@ class PodsByController:
                 owned.pop(old, None)
         if deleted:
             return ref
-        self._bucket_of[(namespace, name)] = key
+        self._bucket_of[me] = key
         self._buckets.setdefault(key, {})[name] = pod
         facts = owned.get(key)
         if facts is not None:
@@ -297,13 +356,7 @@ def indexed_sync_replicaset(index: PodsByController):
 
 def _indexing_owner(index: PodsByController, name: str, owner_kind: str):
     """`_owner(name, owner_kind)` for pods that also keeps `index` (the pod's controller read once)."""
-
-    def observe_then_map(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
-        ref = index.observe(obj, event == "DELETED")
-        before = controller_of(prev) if prev is not None else None
-        return _owner_keys(name, owner_kind, obj["metadata"].get("namespace", ""), ref, before)
-
-    return observe_then_map
+    return _owners(index, ((name, owner_kind),))
 
 
 def sync_statefulset(namespace: str, name: str, transport: Transport, now: datetime) -> list:
@@ -423,3 +476,6 @@ def _pods_to_deployment(api_version: str, kind: str, obj: dict, prev: dict | Non
     rs_name = ref["name"]
     deployment_name = rs_name.rsplit("-", 1)[0] if "-" in rs_name else rs_name
     return (("deployment", obj["metadata"].get("namespace", ""), deployment_name),)
+
+
+_pods_to_deployment.only_on = frozenset({"DELETED"})  # type: ignore[attr-defined]  # see runner._plan

@@ -30,6 +30,10 @@ from kubeferry.machinery import resources
 _NAMESPACED = [r for r in resources.RESOURCES if r.namespaced and r.group != "events.k8s.io"]
 
 
+# A mapper that answers deletions only (the runner asks it about nothing else: runner._plan).
+ONLY_DELETIONS = frozenset({"DELETED"})
+
+
 def _ref_key(api_version: str, kind: str, namespace: str) -> str:
     return f"{api_version}|{kind}|{namespace}"
 
@@ -56,7 +60,7 @@ class OwnerIndex:
             and refs == (prev.get("metadata") or {}).get("ownerReferences")
         ):
             return me  # the references this index holds for it are unchanged (status writes)
-        for uid in self.owners_of.pop(me, set()):
+        for uid in self.owners_of.pop(me, ()):
             self.dependents[uid].discard(me)
         if event != "DELETED":
             uids = {ref["uid"] for ref in meta.get("ownerReferences") or () if ref.get("uid")}
@@ -75,8 +79,23 @@ def garbage_collector() -> Controller:
 
     dependents_of = index.dependents
 
+    owners_of = index.owners_of
+    ref_keys: dict[tuple[str, str, str], str] = {}  # (api_version, kind, namespace) -> `_ref_key` of them
+
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key] | tuple:
         meta = obj["metadata"]
+        if prev is not None and event != "DELETED" and not meta.get("deletionTimestamp"):
+            before = prev.get("metadata") or {}
+            refs = meta.get("ownerReferences")
+            if before.get("ownerReferences") is refs and before.get("finalizers") is meta.get("finalizers"):
+                # A write that keeps the very lists of owner references and finalizers (status writes): no
+                # key, and the index holds what it should when it knows the object exactly when it has owners.
+                namespace = meta.get("namespace", "")
+                ref_key = ref_keys.get((api_version, kind, namespace))
+                if ref_key is None:
+                    ref_key = ref_keys[(api_version, kind, namespace)] = _ref_key(api_version, kind, namespace)
+                if ((ref_key, meta["name"]) in owners_of) is bool(refs):
+                    return ()
         me = index.observe(api_version, kind, obj, event, prev)
         keys: list[Key] = []
         if event == "DELETED":
@@ -169,6 +188,7 @@ def namespace_controller() -> Controller:
     def on_content(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
         return (("namespace", "", obj["metadata"].get("namespace", "")),) if event == "DELETED" else ()
 
+    on_content.only_on = ONLY_DELETIONS  # type: ignore[attr-defined]  # not asked about other changes (runner._plan)
     watches = {("v1", "Namespace"): on_namespace}
     for res in _NAMESPACED:
         watches[(res.api_version, res.kind)] = on_content
@@ -227,6 +247,8 @@ def serviceaccount_controller() -> Controller:
 
     def on_account(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         return [("serviceaccount", "", obj["metadata"].get("namespace", ""))] if event == "DELETED" else []
+
+    on_account.only_on = ONLY_DELETIONS  # type: ignore[attr-defined]
 
     def sync(_: str, name: str, transport: Transport, now: datetime) -> list:
         ns = transport.get("v1", "Namespace", "", name)

@@ -35,7 +35,8 @@ log = logging.getLogger("kubeferry.controllers")
 
 Key = tuple[str, str, str]
 # (api_version, kind, object, previous object or None, ADDED|MODIFIED|DELETED) -> keys to reconcile, in
-# order (a list or a tuple; most changes map to none, and an empty tuple costs nothing to build)
+# order (a list or a tuple; most changes map to none, and an empty tuple costs nothing to build).
+# Optional attributes `only_on` and `fuse`: see `_plan`.
 Mapper = Callable[[str, str, dict, dict | None, str], Iterable[Key]]
 MAX_RETRIES_PER_SETTLE = 15
 RETRY_DELAY = 1.0
@@ -81,6 +82,39 @@ class _RecorderTransport:
         return getattr(self._transport, name)
 
 
+EVENT_TYPES = ("ADDED", "MODIFIED", "DELETED")
+
+
+def _plan(mappers: tuple[Mapper, ...], event: str) -> tuple[Mapper, ...]:
+    """The mappers to ask about a change of type `event`, in order.
+
+    A mapper may carry two optional attributes:
+
+    * `only_on`: the event types it can answer or learn anything from; for any other it answers
+      nothing and keeps nothing, so it is not asked (the namespace controller's mapper of namespaced
+      objects waits for deletions only: an Event's creation then asks no mapper at all);
+    * `fuse(next_mapper)`: a mapper that does the work of both (its own keys first, then those of
+      `next_mapper`, each index kept as by the two) or None; mappers that read the same parts of an
+      object (the owner mappers of pods) then read them once.
+
+        (rs_owner, to_deployment, sts_owner, ds_owner) on MODIFIED, to_deployment only_on DELETED
+        -> (rs_owner.fuse(sts_owner).fuse(ds_owner),)
+    """
+    plan: list[Mapper] = []
+    for mapper in mappers:
+        only_on = getattr(mapper, "only_on", None)
+        if only_on is not None and event not in only_on:
+            continue
+        if plan:
+            fuse = getattr(plan[-1], "fuse", None)
+            fused = fuse(mapper) if fuse is not None else None
+            if fused is not None:
+                plan[-1] = fused
+                continue
+        plan.append(mapper)
+    return tuple(plan)
+
+
 class Runner:
     def __init__(self, transport: Transport, clock, controllers: list[Controller]):
         self.transport = transport
@@ -116,20 +150,32 @@ class Runner:
 
     def route(self, api_version: str, kind: str) -> Callable[[dict, dict | None, str], None] | None:
         """`notify` for one kind, its mappers looked up once: the change fan-out calls this for every
-        stored write, so it asks only the controllers that watch the kind.  None when none does."""
+        stored write, so it asks only the controllers that watch the kind.  None when none does.
+
+        Per event type the mappers are planned once (`_plan`): a mapper that declares the events it
+        answers (`only_on`) is left out of the others, and neighbours that can share their work
+        (`fuse`) are asked as one.  Either way the keys come in the same order as asking each mapper."""
         mappers = tuple(self._mappers.get((api_version, kind), ()))
         if not mappers:
             return None
         queued = self.queued
-        enqueue = self.enqueue
+        queue_of, first_queue = self._queue_of, self._first_queue
+        plans = {event: _plan(mappers, event) for event in EVENT_TYPES}
 
         def deliver(obj: dict, prev: dict | None, event: str) -> None:
-            for mapper in mappers:
+            plan = plans.get(event)
+            if plan is None:
+                plan = plans[event] = _plan(mappers, event)
+            for mapper in plan:
                 keys = mapper(api_version, kind, obj, prev, event)
                 if keys:
                     for key in keys:
-                        if key not in queued:
-                            enqueue(key)
+                        if key not in queued:  # `enqueue(key)`, inline
+                            queued.add(key)
+                            queue = queue_of.get(key[0])
+                            (first_queue if queue is None else queue).append(key)
+                            if self.on_work is not None:
+                                self.on_work()
 
         return deliver
 
