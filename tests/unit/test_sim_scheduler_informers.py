@@ -213,3 +213,37 @@ def test_the_pod_mapper_keeps_the_unbound_pods_and_loads_as_the_store(seed):
             on_node = [p for p in counted if p["spec"]["nodeName"] == node_name]
             assert loads.count.get(node_name, 0) == len(on_node)
             assert loads.used.get(node_name, {}).get("cpu", 0) == 100_000_000 * len(on_node)
+
+
+class _StoreReads:
+    """A transport whose get reads a dict of pods (what identity.kubelet_of_pod reads through the API)."""
+
+    def __init__(self, pods: dict) -> None:
+        self.pods = pods
+
+    def get(self, api_version, kind, namespace, name):
+        assert (api_version, kind) == ("v1", "Pod")
+        return self.pods.get((namespace, name))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param({"nodeName": "node-a"}, id="bound"),
+        pytest.param({}, id="unbound"),
+        pytest.param(None, id="gone"),
+    ],
+)
+def test_the_kubelet_a_pass_runs_as_comes_from_the_kept_pods_as_from_a_read(spec):
+    from kubeferry.controllers import identity
+
+    kept = catalog.KeptObjects()
+    pods = {}
+    if spec is not None:
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}, "spec": spec}
+        kept.observe(pod, False)
+        pods[("ns", "p")] = pod
+    user_of = catalog._kubelet_of_kept(kept)
+    expected = identity.kubelet_of_pod("ns", "p", _StoreReads(pods))
+    assert user_of("ns", "p", None) == expected
+    assert (expected is None) == (spec is None or "nodeName" not in spec)

@@ -48,7 +48,11 @@ def node(name: str) -> UserInfo:
 def kubelet_of_pod(namespace: str, name: str, transport: Transport) -> UserInfo | None:
     """The kubelet a pod's changes reach: the one of the node it is bound to (upstream's kubelet
     watches the pods with `spec.nodeName=<itself>`); None when the pod is gone or unbound."""
-    pod = transport.get("v1", "Pod", namespace, name)
+    return kubelet_of(transport.get("v1", "Pod", namespace, name))
+
+
+def kubelet_of(pod: dict | None) -> UserInfo | None:
+    """`kubelet_of_pod` for a pod already at hand (None: gone)."""
     if pod is None:
         return None
     node_name = (pod.get("spec") or {}).get("nodeName")

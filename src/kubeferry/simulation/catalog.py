@@ -401,6 +401,16 @@ def sync_node(namespace: str, name: str, transport: Transport, now: datetime) ->
     return actions
 
 
+def _kubelet_of_kept(kept_pods: KeptObjects):
+    """`identity.kubelet_of_pod` answered from the kubelets' kept pods (the stored pods, as their watch
+    keeps them), without a read through the API per pass."""
+
+    def user_of(namespace: str, name: str, transport: Transport):
+        return identity.kubelet_of(kept_pods.get(namespace, name))
+
+    return user_of
+
+
 def simulation_controllers() -> list[Controller]:
     loads, pending, known = scheduler.NodeLoads(), PendingPods(), NodeCache()
     feed, index, kept_pods, kept_nodes = ContentFeed(), WaitIndex(), KeptObjects(), KeptObjects()
@@ -422,7 +432,7 @@ def simulation_controllers() -> list[Controller]:
                 ("v1", "Secret"): _content_keys(feed, index, mounts.SECRET),
             },
             component="kubelet",
-            user_of=identity.kubelet_of_pod,
+            user_of=_kubelet_of_kept(kept_pods),
         ),
         Controller("node", sync_node, {}, component="kubelet", user_of=identity.kubelet_of_node),
     ]
