@@ -10,36 +10,11 @@ import datetime as dt
 import random
 
 import pytest
+from test_sim_scheduler_caches import TAINT, stored_node, stored_pod
 
-from kubeferry.simulation import nodes as simulated
 from kubeferry.simulation import scheduler
 
 T = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
-TAINT = {"key": "dedicated", "value": "db", "effect": "NoSchedule"}
-
-
-def stored_node(name, taints=None, unschedulable=False, ready="True", cpu="4", memory="16Gi", pods="110"):
-    """A node as the store hands it out (with a resourceVersion, so its view may be kept)."""
-    n = simulated.make_node(name, 0, T)
-    n["metadata"]["resourceVersion"] = "1"
-    if taints:
-        n["spec"]["taints"] = taints
-    if unschedulable:
-        n["spec"]["unschedulable"] = True
-    n["status"]["allocatable"].update(cpu=cpu, memory=memory, pods=pods)
-    for c in n["status"]["conditions"]:
-        if c["type"] == "Ready":
-            c["status"] = ready
-    return n
-
-
-def stored_pod(name, requests=None, version="1", **spec):
-    container = {"name": "app", "image": "nginx", "resources": {"requests": requests} if requests else {}}
-    return {
-        "metadata": {"name": name, "namespace": "default", "uid": f"uid-{name}", "resourceVersion": version},
-        "spec": {"containers": [container], **spec},
-        "status": {"phase": "Pending"},
-    }
 
 
 def reference_schedule(pod, all_nodes, pods):

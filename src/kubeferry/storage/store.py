@@ -462,6 +462,15 @@ class Store:
                 raise
             self._committed(size)
 
+    def _pend(self, key: tuple[str, str, str], entry: Entry | None) -> None:
+        """Keep the row of a write inside a group (None: a removal), last written last."""
+        pending = self._pending
+        if key in pending:
+            del pending[key]  # to the end: the order of last writes
+        elif len(pending) >= PENDING_ROWS:
+            self._write_early()
+        pending[key] = entry
+
     def _write_early(self) -> None:
         """Hand the `EARLY_ROWS` least recently written pending rows to the row writer (inside a group).
 
@@ -628,13 +637,7 @@ class Store:
         """Write `entry` (its row now, or with the group), make its resourceVersion the store's, announce it."""
         rv = entry.rv
         if self._grouped:
-            pending = self._pending
-            key = (kind, namespace, name)
-            if key in pending:
-                del pending[key]  # to the end: the order of last writes
-            elif len(pending) >= PENDING_ROWS:
-                self._write_early()
-            pending[key] = entry
+            self._pend((kind, namespace, name), entry)
         elif self._db is not None:
             self._commit(
                 [
@@ -657,13 +660,7 @@ class Store:
             raise ValueError("conflict")
         rv = self._next_rv()
         if self._grouped:
-            pending = self._pending
-            key = (kind, namespace, name)
-            if key in pending:
-                del pending[key]  # to the end: the order of last writes
-            elif len(pending) >= PENDING_ROWS:
-                self._write_early()
-            pending[key] = None
+            self._pend((kind, namespace, name), None)
         elif self._db is not None:
             self._commit(
                 [
