@@ -96,19 +96,9 @@ class KeptObjects:
 
 
 def _kubelet_pod_keys(kept_pods: KeptObjects):
-    objects = kept_pods._objects
-
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        """Keep the kubelets' pods current (`kept_pods.observe`), then `_pod_keys`, both inline: every pod
-        change comes here, and most are status writes of bound pods (one kubelet key)."""
-        meta = obj["metadata"]
-        namespace, name = meta.get("namespace", ""), meta["name"]
-        if event == "DELETED":
-            objects.pop((namespace, name), None)
-            return []
-        objects[(namespace, name)] = obj
-        if (obj.get("spec") or {}).get("nodeName"):
-            return [("kubelet", namespace, name)]
+        """Keep the kubelets' pods current, then `_pod_keys`."""
+        kept_pods.observe(obj, event == "DELETED")
         return _pod_keys(api_version, kind, obj, prev, event)
 
     return mapper

@@ -75,8 +75,9 @@ CHECKPOINT_BYTES = 8 * 1024 * 1024
 # again after its row went early costs a second row).
 PENDING_ROWS = 2000
 EARLY_ROWS = 500
-# Rows per INSERT statement on the row writer's thread: a statement binds its rows in one call and
-# runs without the interpreter lock, so the thread needs the lock once per 100 rows, not per row.
+# Rows per INSERT (or DELETE) statement, on the row writer's thread and at the group's end alike: a
+# statement binds its rows in one call and runs without the interpreter lock, so the writer's thread
+# needs the lock once per 100 rows, not per row.
 WRITER_CHUNK = 100
 
 ADDED = "ADDED"
@@ -240,6 +241,23 @@ class _Checkpointer:
             self._thread = None
 
 
+def _rows(pending) -> tuple[list[tuple], list[tuple[str, str, str]]]:
+    """Pending (key, entry or None) pairs as rows in key order: (kind, namespace, name, rv, text) for each
+    entry, and the keys of the removals.
+
+    Key order puts consecutive inserts on the same B-tree pages (a rollout's group of ~8,400 rows: about
+    a third of the time in random order).  An entry nobody has asked to encode yet is encoded for its
+    row only: the text is not kept (that would hold a second copy of every stored object in memory), a
+    watch or GET encodes it again if it ever comes."""
+    ordered = sorted(pending, key=_row_order)
+    rows = [
+        (*key, entry.rv, entry._raw if entry._raw is not None else orjson.dumps(entry.obj))
+        for key, entry in ordered
+        if entry is not None
+    ]
+    return rows, [key for key, entry in ordered if entry is None]
+
+
 def _insert_rows(db: sqlite3.Connection, rows: list[tuple]) -> None:
     """INSERT OR REPLACE `rows` ((kind, namespace, name, rv, text) in key order), `WRITER_CHUNK` a statement."""
     for start in range(0, len(rows), WRITER_CHUNK):
@@ -301,10 +319,14 @@ class _RowWriter:
             finally:
                 batches.task_done()
 
-    def settle(self) -> BaseException | None:
-        """Wait until every batch handed over is written; the first error, if any (then forgotten)."""
+    def wait(self) -> None:
+        """Wait until every batch handed over is written (or skipped after an error)."""
         if self._thread is not None:
             self._batches.join()
+
+    def settle(self) -> BaseException | None:
+        """`wait`, then the first error, if any (then forgotten)."""
+        self.wait()
         error, self.error = self.error, None
         return error
 
@@ -384,7 +406,8 @@ class Store:
         self._checkpointer = _Checkpointer(path)
 
     def close(self) -> None:
-        """Stop the checkpointer, then close the database (SQLite checkpoints a last time and removes the WAL)."""
+        """Stop the row writer and the checkpointer, then close the database (SQLite checkpoints a last
+        time and removes the WAL)."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
@@ -481,47 +504,27 @@ class Store:
         if writer is None:
             return
         taken = [(key, pending.pop(key)) for key in list(itertools.islice(pending, EARLY_ROWS))]
-        taken.sort(key=_row_order)
         try:
-            rows = [
-                (*key, entry.rv, entry._raw if entry._raw is not None else orjson.dumps(entry.obj))
-                for key, entry in taken
-                if entry is not None
-            ]
+            rows, removals = _rows(taken)
         except BaseException as e:  # noqa: BLE001 - raised at the group's end
             writer.error = writer.error or e
             return
         self._early += sum(len(row[4]) for row in rows)
-        writer.write(rows, [key for key, entry in taken if entry is None])
+        writer.write(rows, removals)
 
     def _settle_writer(self) -> None:
         """Let the row writer finish before this thread uses the connection (its error waits for the group's end)."""
-        writer = self._writer
-        if writer is not None and writer._thread is not None:
-            writer._batches.join()
+        if self._writer is not None:
+            self._writer.wait()
 
     def _write_rows(self, db: sqlite3.Connection, pending: dict[tuple[str, str, str], Entry | None]) -> int:
-        """A group's rows: the objects' last states, the removals, and the resourceVersion; returns the
-        bytes of object text written.
-
-        Rows go in key order, so consecutive inserts land on the same B-tree pages (a rollout's group of
-        ~8,400 rows: about a third of the time in random order).  An entry nobody has asked to encode
-        yet is encoded for its row only: the text is not kept (that would hold a second copy of every
-        stored object in memory), a watch or GET encodes it again if it ever comes.
-        """
+        """A group's rows (`_rows`): the objects' last states, the removals, and the resourceVersion;
+        returns the bytes of object text written."""
         if not pending:
             return 0
-        ordered = sorted(pending.items(), key=_row_order)
-        rows = [
-            (*key, entry.rv, entry._raw if entry._raw is not None else orjson.dumps(entry.obj))
-            for key, entry in ordered
-            if entry is not None
-        ]
-        db.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", rows)
-        db.executemany(
-            "DELETE FROM objects WHERE kind=? AND namespace=? AND name=?",
-            [key for key, entry in ordered if entry is None],
-        )
+        rows, removals = _rows(pending.items())
+        _insert_rows(db, rows)
+        _delete_rows(db, removals)
         db.execute("UPDATE meta SET value=? WHERE key='rv'", (str(self._rv),))
         return sum(len(row[4]) for row in rows)
 
