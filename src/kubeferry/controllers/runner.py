@@ -159,7 +159,7 @@ class Runner:
         if not mappers:
             return None
         queued = self.queued
-        queue_of, first_queue = self._queue_of, self._first_queue
+        enqueue = self.enqueue
         plans = {event: _plan(mappers, event) for event in EVENT_TYPES}
 
         def deliver(obj: dict, prev: dict | None, event: str) -> None:
@@ -170,12 +170,8 @@ class Runner:
                 keys = mapper(api_version, kind, obj, prev, event)
                 if keys:
                     for key in keys:
-                        if key not in queued:  # `enqueue(key)`, inline
-                            queued.add(key)
-                            queue = queue_of.get(key[0])
-                            (first_queue if queue is None else queue).append(key)
-                            if self.on_work is not None:
-                                self.on_work()
+                        if key not in queued:
+                            enqueue(key)
 
         return deliver
 
