@@ -68,14 +68,7 @@ def _owners(index: PodsByController | None, pairs: tuple[tuple[str, str], ...]):
 
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> tuple[Key, ...]:
         meta = obj["metadata"]
-        if index is not None:
-            ref = index.observe(obj, event == "DELETED")
-        else:
-            ref = None
-            for candidate in meta.get("ownerReferences") or ():  # `controller_of(obj)`, inline
-                if candidate.get("controller"):
-                    ref = candidate
-                    break
+        ref = index.observe(obj, event == "DELETED") if index is not None else controller_of(obj)
         if prev is None:
             before = None
         elif (prev.get("metadata") or {}).get("ownerReferences") is meta.get("ownerReferences"):
@@ -232,11 +225,7 @@ class PodsByController:
                 pods[name] = pod
         if old_labels != new_labels:  # status writes and most updates keep the labels
             self._relabel(namespace, name, old_labels, new_labels, deleted)
-        ref = None
-        for candidate in meta.get("ownerReferences") or ():  # `controller_of(pod)`, inline
-            if candidate.get("controller"):
-                ref = candidate
-                break
+        ref = controller_of(pod)
         key = (namespace, ref.get("uid", "") if ref is not None else "")
         old = self._bucket_of.get(me)
         owned = self._owned
