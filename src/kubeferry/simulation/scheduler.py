@@ -45,7 +45,7 @@ from fractions import Fraction
 from typing import Any
 
 from kubeferry.controllers.actions import Action, RecordEvent, UpdateObject, UpdateStatus
-from kubeferry.machinery.podutil import PHASE_FAILED, PHASE_SUCCEEDED, format_time, is_pod_terminal
+from kubeferry.machinery.podutil import format_time, is_pod_terminal
 from kubeferry.machinery.quantity import QuantityError, parse_quantity
 
 SCHEDULER_NAME = "default-scheduler"
@@ -417,10 +417,8 @@ class NodeLoads:
     def observe(self, pod: Mapping[str, Any], deleted: bool) -> None:
         uid = (pod.get("metadata") or {}).get("uid") or ""
         spec = pod.get("spec")
-        if not deleted and spec is not None and self._spec_of.get(uid) is spec:
-            phase = (pod.get("status") or {}).get("phase")  # `is_pod_terminal`, inline: every pod change
-            if phase != PHASE_SUCCEEDED and phase != PHASE_FAILED:
-                return  # a status write: the same stored spec (so node and requests), still counted
+        if not deleted and spec is not None and self._spec_of.get(uid) is spec and not is_pod_terminal(pod):
+            return  # a status write: the same stored spec (so node and requests), still counted
         self._spec_of.pop(uid, None)
         old = self._by_pod.pop(uid, None)
         if old is not None:
