@@ -1036,12 +1036,17 @@ MANAGED_KEYS = (
 _MANAGED_KEY_SET = frozenset(MANAGED_KEYS)  # membership tests of every key of a stored status
 
 
+def _carries(value: Any) -> bool:
+    """Whether a status value counts as present: None, [] and "" count as absent (0 and False do not)."""
+    return bool(value) or (value is not None and value != [] and value != "")
+
+
 def _managed(status: Mapping[str, Any]) -> dict:
-    """The kubelet's keys of `status` that carry a value (None, [] and "" count as absent)."""
+    """The kubelet's keys of `status` that carry a value (`_carries`)."""
     managed = {}
     for key in MANAGED_KEYS:
         value = status.get(key)
-        if value or (value is not None and value != [] and value != ""):
+        if _carries(value):
             managed[key] = value
     return managed
 
@@ -1052,7 +1057,7 @@ def _is_managed_part(wanted: Mapping[str, Any], rendered: Mapping[str, Any]) -> 
     count = 0
     for key in MANAGED_KEYS:
         kept = rendered.get(key)
-        if kept or (kept is not None and kept != [] and kept != ""):
+        if _carries(kept):
             if key not in wanted:
                 return False
             value = wanted[key]
@@ -1064,17 +1069,17 @@ def _is_managed_part(wanted: Mapping[str, Any], rendered: Mapping[str, Any]) -> 
 
 def _shows(status: Mapping[str, Any], rendered: Mapping[str, Any]) -> bool:
     """`_managed(status) == _managed(rendered)`, without building either: key by key, the same keys carry
-    a value (None, [] and "" count as absent) and those values are equal.  `rendered` may be a managed
+    a value (`_carries`) and those values are equal.  `rendered` may be a managed
     part already (`_managed` keeps it as it is)."""
     for key in MANAGED_KEYS:
         value = status.get(key)
         kept = rendered.get(key)
-        if value or (value is not None and value != [] and value != ""):
-            if not (kept or (kept is not None and kept != [] and kept != "")):
+        if _carries(value):
+            if not _carries(kept):
                 return False
             if kept is not value and not kept == value:  # noqa: SIM201 (the dict comparison asks ==)
                 return False
-        elif kept or (kept is not None and kept != [] and kept != ""):
+        elif _carries(kept):
             return False
     return True
 
