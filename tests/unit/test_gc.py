@@ -246,6 +246,35 @@ def test_gc_looks_again_only_when_owners_or_deletion_change():
     assert list(mapper("v1", "Pod", foreground, foreground, "MODIFIED")) == key  # looked at while deleting
 
 
+def test_gc_skips_a_new_dependent_whose_owners_it_has_seen_live():
+    """As upstream's graph builder: a new object is queued only when an owner it names was not observed
+    live under that uid, apiVersion, kind, name and namespace (a pass would otherwise decide nothing)."""
+    from kubeferry.controllers.cluster_controllers import garbage_collector
+
+    gc = garbage_collector()
+    on_rs, on_pod = gc.watches[("apps/v1", "ReplicaSet")], gc.watches[("v1", "Pod")]
+    rs = {"metadata": {"name": "rs", "namespace": "default", "uid": "rs-uid"}}
+    ref = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "rs-uid", "controller": True}
+
+    def added(name: str, refs: list, namespace: str = "default") -> list:
+        pod = {"metadata": {"name": name, "namespace": namespace, "uid": f"{name}-uid", "ownerReferences": refs}}
+        return list(on_pod("v1", "Pod", pod, None, "ADDED"))
+
+    assert added("before", [ref]) == [("gc", "v1|Pod|default", "before")]  # owner not seen yet
+    on_rs("apps/v1", "ReplicaSet", rs, None, "ADDED")
+    assert added("p", [ref]) == []
+    assert added("q", [ref, {**ref, "name": "other", "uid": "other-uid"}]) == [("gc", "v1|Pod|default", "q")]
+    assert added("r", [{**ref, "name": "renamed"}]) == [("gc", "v1|Pod|default", "r")]
+    assert added("s", [{**ref, "kind": "StatefulSet"}]) == [("gc", "v1|Pod|default", "s")]
+    assert added("t", [{**ref, "apiVersion": "apps/v1beta2"}]) == [("gc", "v1|Pod|default", "t")]
+    assert added("u", [ref], namespace="elsewhere") == [("gc", "v1|Pod|elsewhere", "u")]
+    deleting = {"metadata": {**rs["metadata"], "deletionTimestamp": "2026-01-01T00:00:00Z"}}
+    on_rs("apps/v1", "ReplicaSet", deleting, rs, "MODIFIED")
+    assert added("v", [ref]) == [("gc", "v1|Pod|default", "v")]  # an owner being deleted: looked at
+    on_rs("apps/v1", "ReplicaSet", deleting, None, "DELETED")
+    assert added("w", [ref]) == [("gc", "v1|Pod|default", "w")]  # gone: dangling
+
+
 def test_gc_ignores_events_as_upstream():
     """Upstream's collector ignores core and events.k8s.io Events; every other stored kind is watched."""
     from kubeferry.controllers import cluster_controllers

@@ -81,6 +81,28 @@ def garbage_collector() -> Controller:
 
     owners_of = index.owners_of
     ref_keys: dict[tuple[str, str, str], str] = {}  # (api_version, kind, namespace) -> `_ref_key` of them
+    # uid -> (`_ref_key`, name) of every watched object seen and not being deleted (None once it is): the
+    # owners upstream's graph builder holds as observed nodes.
+    live: dict[str, tuple[str, str] | None] = {}
+
+    def ref_key_of(api_version: str, kind: str, namespace: str) -> str:
+        found = ref_keys.get((api_version, kind, namespace))
+        if found is None:
+            found = ref_keys[(api_version, kind, namespace)] = _ref_key(api_version, kind, namespace)
+        return found
+
+    def owners_live(refs: list, namespace: str) -> bool:
+        """Whether every reference names an object seen live under exactly that apiVersion, kind, name
+        and `namespace` (the dependent's) with that uid: a pass would find each owner solid and decide
+        nothing (garbagecollector.reconcile), so a new dependent of such owners needs none, as upstream's
+        graph builder queues a new object only for an owner it has not observed."""
+        for ref in refs:
+            seen = live.get(ref.get("uid"))
+            if seen is None or seen[1] != ref.get("name"):
+                return False
+            if seen[0] != ref_key_of(ref.get("apiVersion"), ref.get("kind"), namespace):
+                return False
+        return True
 
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key] | tuple:
         meta = obj["metadata"]
@@ -98,10 +120,14 @@ def garbage_collector() -> Controller:
                     return ()
         me = index.observe(api_version, kind, obj, event, prev)
         keys: list[Key] = []
+        uid = meta.get("uid")
         if event == "DELETED":
             deleting = True
+            live.pop(uid, None)
         else:
             deleting = bool(meta.get("deletionTimestamp"))
+            if uid:
+                live[uid] = None if deleting else me
             refs = meta.get("ownerReferences")
             if deleting:
                 # While it is being deleted, an object is looked at only for the orphan and foreground
@@ -110,11 +136,12 @@ def garbage_collector() -> Controller:
                 if garbagecollector.has_deletion_work(obj):
                     keys.append(("gc", me[0], me[1]))
             elif refs:
-                # As upstream's graph builder: an object is looked at when it appears and when its owner
-                # references change; a status write changes neither.  (An owner's deletion queues its
-                # dependents below.)
+                # As upstream's graph builder: an object is looked at when it appears with an owner not
+                # seen live, and when its owner references change; a status write changes neither.  (An
+                # owner's deletion queues its dependents below.)
                 if prev is None:
-                    keys.append(("gc", me[0], me[1]))
+                    if not owners_live(refs, meta.get("namespace", "")):
+                        keys.append(("gc", me[0], me[1]))
                 else:
                     before = prev.get("metadata") or {}
                     if before.get("ownerReferences") != refs or before.get("finalizers") != meta.get("finalizers"):
