@@ -28,7 +28,7 @@ from datetime import datetime
 
 from kubeferry.client.transport import Transport
 from kubeferry.controllers import identity
-from kubeferry.controllers.actions import CreateObject, RequeueAfter, UpdateObject
+from kubeferry.controllers.actions import CreateObject, RequeueAfter, UpdateObject, UpdateStatus
 from kubeferry.controllers.runner import Controller, Key
 from kubeferry.machinery.podutil import parse_time
 from kubeferry.simulation import behaviour, kubelet, mounts, nodes, scheduler
@@ -95,10 +95,42 @@ class KeptObjects:
         return self._objects.get((namespace, name))
 
 
-def _kubelet_pod_keys(kept_pods: KeptObjects):
+class OwnStatusWrites:
+    """The status each kubelet has just written for a pod, until that write comes back as a change.
+
+    Upstream's kubelet does not sync a pod again for a change in its status only (its pod config
+    source reconciles such a change, it does not sync); a look after the kubelet's own status write
+    would find that very status and do nothing.  A change that only replaces the status with the one
+    the kubelet wrote (the same dict: nothing else stores it) is therefore recognised here and wakes
+    no pass.  Any other change, a status written by someone else included, still does.
+    """
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[str, str], dict] = {}
+
+    def wrote(self, namespace: str, name: str, status: dict) -> None:
+        self._written[(namespace, name)] = status
+
+    def is_echo(self, obj: dict, prev: dict | None, event: str) -> bool:
+        """Whether the change `prev` -> `obj` is the status write `wrote` announced (forgotten either way)."""
+        meta = obj["metadata"]
+        expected = self._written.pop((meta.get("namespace", ""), meta["name"]), None)
+        if expected is None or event != "MODIFIED" or prev is None:
+            return False
+        if obj.get("status") is not expected or obj.get("spec") is not prev.get("spec"):
+            return False
+        before = prev["metadata"]
+        return len(meta) == len(before) and all(
+            value is before.get(key) for key, value in meta.items() if key != "resourceVersion"
+        )
+
+
+def _kubelet_pod_keys(kept_pods: KeptObjects, own: OwnStatusWrites | None = None):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        """Keep the kubelets' pods current, then `_pod_keys`."""
+        """Keep the kubelets' pods current, then `_pod_keys` (none for the kubelet's own status write)."""
         kept_pods.observe(obj, event == "DELETED")
+        if own is not None and own.is_echo(obj, prev, event):
+            return []
         return _pod_keys(api_version, kind, obj, prev, event)
 
     return mapper
@@ -324,8 +356,10 @@ def kubelet_sync(
     index: WaitIndex | None = None,
     kept_pods: KeptObjects | None = None,
     kept_nodes: KeptObjects | None = None,
+    own: OwnStatusWrites | None = None,
 ):
     """The kubelets' pass over one pod; with `feed` its ConfigMaps/Secrets gate the start (see kubelet.py).
+    With `own`, the status the pass writes is announced to it (see `OwnStatusWrites`).
 
     With `kept_pods` and `kept_nodes` (fed by the kubelet controller's watches) the pod and its node
     are the objects last stored, as upstream's kubelet reads its pod and node informers, instead of
@@ -362,6 +396,8 @@ def kubelet_sync(
         actions, delay = kubelet.reconcile(pod, node, now, rules=rules, configmaps={}, secrets={}, history=history)
         if index is not None:
             index.update(namespace, name, kubelet.waiting_on(namespace, name))
+        if own is not None and actions and type(actions[0]) is UpdateStatus:
+            own.wrote(namespace, name, actions[0].obj["status"])
         if delay is not None:
             actions.append(RequeueAfter(delay))
         return actions
@@ -404,6 +440,7 @@ def _kubelet_of_kept(kept_pods: KeptObjects):
 def simulation_controllers() -> list[Controller]:
     loads, pending, known = scheduler.NodeLoads(), PendingPods(), NodeCache()
     feed, index, kept_pods, kept_nodes = ContentFeed(), WaitIndex(), KeptObjects(), KeptObjects()
+    own = OwnStatusWrites()
     return [
         Controller(
             "scheduler",
@@ -414,9 +451,9 @@ def simulation_controllers() -> list[Controller]:
         ),
         Controller(
             "kubelet",
-            kubelet_sync(feed, index, kept_pods, kept_nodes),
+            kubelet_sync(feed, index, kept_pods, kept_nodes, own),
             {
-                ("v1", "Pod"): _kubelet_pod_keys(kept_pods),
+                ("v1", "Pod"): _kubelet_pod_keys(kept_pods, own),
                 ("v1", "Node"): _kept_node(kept_nodes),
                 ("v1", "ConfigMap"): _content_keys(feed, index, mounts.CONFIGMAP),
                 ("v1", "Secret"): _content_keys(feed, index, mounts.SECRET),
