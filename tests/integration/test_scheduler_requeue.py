@@ -97,3 +97,54 @@ def test_an_unschedulable_pod_is_tried_again_only_when_it_or_the_cluster_changes
         c.apply(node)  # a node change: every unbound pod is looked at
         c.advance(1)
         assert c.get("v1", "Pod", "default", "p")["spec"].get("nodeName") == "kubeferry-node-1"
+
+
+def test_a_bound_pod_turning_terminal_makes_room_at_once(tmp_path):
+    """Upstream's scheduler watches only pods that are neither Succeeded nor Failed: a bound pod turning
+    terminal leaves its node's load as a deletion would, and the pods waiting for that room are tried
+    again then, not only when the pod is deleted."""
+
+    def whole_node(name: str) -> dict:
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "4"}}}],
+            },
+        }
+
+    with Cluster(clock="virtual", nodes=1, data_dir=tmp_path / "c", serve=False) as c:
+        c.advance(1)
+        c.apply(whole_node("first"))
+        c.advance(5)
+        first = c.get("v1", "Pod", "default", "first")
+        assert first["status"]["phase"] == "Running"
+        c.apply(whole_node("second"))
+        c.advance(5)
+        assert not c.get("v1", "Pod", "default", "second")["spec"].get("nodeName")  # no room
+        done = c.get("v1", "Pod", "default", "first")
+        done["status"]["phase"] = "Succeeded"
+        c._call(c.control.transport.update, done, "status")
+        c.settle()  # no time passes, nothing is deleted: the phase change alone frees the node
+        assert c.get("v1", "Pod", "default", "second")["spec"].get("nodeName") == "kubeferry-node-1"
+        assert c.get("v1", "Pod", "default", "first") is not None
+
+
+def test_a_bound_pod_leaves_the_scheduler_once():
+    """Turning terminal, or being deleted while not terminal, has the waiting pods tried again; the
+    deletion of a pod already terminal does not (upstream's scheduler no longer sees it)."""
+    from kubeferry.simulation import scheduler
+
+    mapper = catalog._freed_capacity(scheduler.NodeLoads(), catalog.PendingPods())
+    again = [("scheduler", "", catalog.ALL_PENDING)]
+    spec = {"nodeName": "n", "containers": [{"name": "c", "image": "nginx"}]}
+    meta = {"name": "p", "namespace": "default", "uid": "u"}
+    running = {"metadata": meta, "spec": spec, "status": {"phase": "Running"}}
+    done = {"metadata": meta, "spec": spec, "status": {"phase": "Succeeded"}}
+    assert mapper("v1", "Pod", running, None, "ADDED") == []
+    assert mapper("v1", "Pod", done, running, "MODIFIED") == again
+    assert mapper("v1", "Pod", done, done, "MODIFIED") == []
+    assert mapper("v1", "Pod", done, None, "DELETED") == []
+    assert mapper("v1", "Pod", running, None, "DELETED") == again

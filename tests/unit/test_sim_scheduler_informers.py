@@ -173,7 +173,8 @@ def test_a_kubelet_pass_plays_the_pod_from_the_change_stream_alone():
 def test_the_pod_mapper_keeps_the_unbound_pods_and_loads_as_the_store(seed):
     """Creates, binds, status writes (the spec object kept, as the registry keeps it), deletion
     marks and deletions, fed with their previous versions: the kept unbound pods equal a filtered
-    listing and the loads equal a count of the bound, non-terminal pods."""
+    listing, the loads equal a count of the bound, non-terminal pods, and the waiting pods are tried
+    again exactly when a bound pod leaves (turns terminal, or is deleted while not terminal)."""
     rng = random.Random(seed)
     loads, pending = scheduler.NodeLoads(), catalog.PendingPods()
     mapper = catalog._freed_capacity(loads, pending)
@@ -186,7 +187,9 @@ def test_the_pod_mapper_keeps_the_unbound_pods_and_loads_as_the_store(seed):
             new, event = pod(name, version), "ADDED"
         elif roll < 0.15:
             keys = mapper("v1", "Pod", stored.pop(name), None, "DELETED")
-            assert keys == ([("scheduler", "", catalog.ALL_PENDING)] if old["spec"].get("nodeName") else [])
+            # a bound pod leaves the scheduler once: when deleted, unless it left when it turned terminal
+            left = old["spec"].get("nodeName") and old["status"]["phase"] != "Succeeded"
+            assert keys == ([("scheduler", "", catalog.ALL_PENDING)] if left else [])
             continue
         elif roll < 0.35 and not old["spec"].get("nodeName"):
             new = {**old, "metadata": {**old["metadata"], "resourceVersion": str(version)}}
@@ -200,7 +203,10 @@ def test_the_pod_mapper_keeps_the_unbound_pods_and_loads_as_the_store(seed):
             phase = rng.choice(("Pending", "Running", "Running", "Succeeded"))
             new = {**old, "metadata": {**old["metadata"], "resourceVersion": str(version)}, "status": {"phase": phase}}
             event = "MODIFIED"
-        mapper("v1", "Pod", new, old, event)
+        keys = mapper("v1", "Pod", new, old, event)
+        turned = new["status"]["phase"] == "Succeeded" and (old is None or old["status"]["phase"] != "Succeeded")
+        left = old is not None and new["spec"].get("nodeName") and turned
+        assert keys == ([("scheduler", "", catalog.ALL_PENDING)] if left else [])
         stored[name] = new
         unbound = [
             p

@@ -30,7 +30,7 @@ from kubeferry.client.transport import Transport
 from kubeferry.controllers import identity
 from kubeferry.controllers.actions import CreateObject, RequeueAfter, UpdateObject, UpdateStatus
 from kubeferry.controllers.runner import Controller, Key
-from kubeferry.machinery.podutil import parse_time
+from kubeferry.machinery.podutil import is_pod_terminal, parse_time
 from kubeferry.simulation import behaviour, kubelet, mounts, nodes, scheduler
 
 HEARTBEAT_SECONDS = 10.0
@@ -203,17 +203,26 @@ class NodeCache:
 def _freed_capacity(loads: scheduler.NodeLoads, pending: PendingPods):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         """Keep the node loads and the unbound pods current; a bound pod leaving frees room, so unbound
-        pods may fit now."""
+        pods may fit now.
+
+        A bound pod leaves when it is deleted or when it turns Succeeded or Failed, whichever comes
+        first: upstream's scheduler watches only pods in neither phase, so a pod turning terminal is a
+        deletion to it (and its later deletion is not seen again)."""
         deleted = event == "DELETED"
         loads.observe(obj, deleted)
         spec = obj.get("spec")
         if not deleted and prev is not None and spec is not None and prev.get("spec") is spec and spec.get("nodeName"):
             # A write that kept the spec of a bound pod (its status): the pod left the unbound pods
             # when the version that bound it was observed, and stays out.
+            if is_pod_terminal(obj) and not is_pod_terminal(prev):
+                return [("scheduler", "", ALL_PENDING)]
             return []
         pending.observe(obj, deleted)
-        if deleted and (obj.get("spec") or {}).get("nodeName"):
-            return [("scheduler", "", ALL_PENDING)]
+        if (obj.get("spec") or {}).get("nodeName"):
+            if deleted:
+                return [] if is_pod_terminal(obj) else [("scheduler", "", ALL_PENDING)]
+            if prev is not None and is_pod_terminal(obj) and not is_pod_terminal(prev):
+                return [("scheduler", "", ALL_PENDING)]
         return []
 
     return mapper
