@@ -261,5 +261,5 @@ def test_foreign_conditions_are_flat_unless_a_value_is_nested():
         {"type": "example.com/gate", "status": "True", "details": {"a": 1}},
         {"type": "example.com/list", "status": "True", "items": [1]},
     ]
-    ctx = kubelet._Context({"status": {"conditions": conditions}}, NODES[0], None, None, "u", "", "", facts=(0,) * 4)
+    ctx = kubelet._Context({"status": {"conditions": conditions}}, NODES[0], None, None, "u", "", "", facts=(0,) * 5)
     assert ctx.foreign_conditions == [(conditions[1], True), (conditions[2], False), (conditions[3], False)]

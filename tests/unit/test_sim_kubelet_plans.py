@@ -4,8 +4,9 @@ Seeded random templates (containers, init and sidecar containers, probes, restar
 ownership, every outcome, startup/ready/stop delays, the default and a jittered profile) are stamped
 into pods with their own uids, names, nodes and bind times; the pods are looked at in an interleaved,
 irregular order (so one pod's look grows a plan another pod then reuses, earlier and later than it),
-some are deleted, and every status write is applied.  The same run with `_plan_for` answering None
-(every timeline played from the pod's own initial model) must give equal actions and delays.
+some are deleted, and every status write is applied and feeds the nodes' images (so later pods find
+images already on their node).  The same run with `_plan_for` answering None (every timeline played
+from the pod's own initial model) must give equal actions and delays.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 import yaml
 
 from kubeferry.controllers.actions import DeleteObject, UpdateStatus
-from kubeferry.simulation import kubelet, profiles
+from kubeferry.simulation import catalog, kubelet, profiles
 
 T = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
 OUTCOMES = ("ready", "never-ready", "crash-loop", "image-pull-error", "liveness-fail")
@@ -122,6 +123,7 @@ def run(pods: list[dict], looks: list, profile: profiles.Profile) -> list:
     kubelet._TIMELINES.clear()
     kubelet._PLANS.clear()
     pods = list(pods)
+    images = catalog.NodeImages()
     answers = []
     for number, seconds, delete in looks:
         pod = pods[number]
@@ -134,11 +136,20 @@ def run(pods: list[dict], looks: list, profile: profiles.Profile) -> list:
         node_index = int(pod["spec"]["nodeName"].rsplit("-", 1)[1])
         now = T + dt.timedelta(seconds=seconds)
         got = kubelet.reconcile(
-            pod, NODES[node_index], now, rules=[], configmaps={}, secrets={}, profile=profile, history=None
+            pod,
+            NODES[node_index],
+            now,
+            rules=[],
+            configmaps={},
+            secrets={},
+            profile=profile,
+            history=None,
+            images=images.held,
         )
         answers.append((number, seconds, got))
         for action in got[0]:
             if isinstance(action, UpdateStatus):
+                images.observe(action.obj, pods[number])
                 pods[number] = action.obj
             elif isinstance(action, DeleteObject):
                 pods[number] = None
@@ -178,6 +189,88 @@ def test_a_second_pod_of_a_template_takes_the_plans_steps():
     assert status["containerStatuses"][0]["containerID"] == kubelet._container_id_of("uid-2", "app", 0)
     assert [a.reason for a in actions[1:]] == ["Pulling", "Pulled", "Created", "Started"]
     assert delay is None
+
+
+def test_a_later_pod_on_the_node_finds_the_image_there():
+    """The first pod of an image on a node pulls it; a pod bound there after it started does not (policy
+    IfNotPresent), unless its policy is Always; a pod on another node pulls again."""
+    template = ({}, {"restartPolicy": "Always", "containers": [{"name": "app", "image": "nginx:1.25"}]}, [])
+    always = (
+        {},
+        {"containers": [{"name": "app", "image": "docker.io/library/nginx:1.25", "imagePullPolicy": "Always"}]},
+        [],
+    )
+    profile = profiles.load_profile()
+    kubelet._TIMELINES.clear()
+    kubelet._PLANS.clear()
+    images = catalog.NodeImages()
+
+    def first_look(pod: dict, node_index: int, at: dt.datetime) -> list[tuple[str, str]]:
+        actions, _ = kubelet.reconcile(
+            pod, NODES[node_index], at, rules=[], configmaps={}, secrets={}, profile=profile, images=images.held
+        )
+        images.observe(actions[0].obj, pod)
+        return [(a.reason, a.message) for a in actions[1:]]
+
+    pulled = first_look(stamp_pod(template, 1, 0, T), 0, T)
+    assert [reason for reason, _ in pulled] == ["Pulling", "Pulled", "Created", "Started"]
+    assert pulled[1][1].startswith('Successfully pulled image "nginx:1.25" in 0s')
+    later = T + dt.timedelta(seconds=7)
+    assert first_look(stamp_pod(template, 2, 0, later), 0, later) == [
+        ("Pulled", 'Container image "nginx:1.25" already present on machine'),
+        ("Created", "Created container: app"),
+        ("Started", "Started container app"),
+    ]
+    assert [r for r, _ in first_look(stamp_pod(always, 3, 0, later), 0, later)] == [
+        "Pulling",
+        "Pulled",
+        "Created",
+        "Started",
+    ]
+    assert [r for r, _ in first_look(stamp_pod(template, 4, 1, later), 1, later)] == [
+        "Pulling",
+        "Pulled",
+        "Created",
+        "Started",
+    ]
+    # a pod bound before the image reached the node pulls it too (it asked the runtime earlier)
+    earlier = stamp_pod(template, 5, 1, T)
+    assert [r for r, _ in first_look(earlier, 1, later)][:2] == ["Pulling", "Pulled"]
+
+
+def test_which_images_a_node_holds():
+    """`NodeImages` keeps, per node and normalized image, the earliest start of a container that ran
+    it there; a container not pulled (no imageID) or not started proves nothing; a deleted node forgets."""
+    images = catalog.NodeImages()
+
+    def pod(node: str, image: str, state: dict, image_id: str = "id") -> dict:
+        status = {"containerStatuses": [{"image": image, "imageID": image_id, "state": state}]}
+        return {"spec": {"nodeName": node}, "status": status}
+
+    images.observe(pod("n1", "nginx", {"running": {"startedAt": "2024-05-01T10:00:09Z"}}), None)
+    images.observe(pod("n1", "docker.io/library/nginx:latest", {"terminated": {"startedAt": stamp(T)}}), None)
+    images.observe(pod("n1", "redis", {"running": {"startedAt": stamp(T)}}, image_id=""), None)
+    images.observe(pod("n2", "redis", {"waiting": {"reason": "ContainerCreating"}}), None)
+    assert images.held == {"n1": {"docker.io/library/nginx:latest": T}}
+    images.forget("n1")
+    assert images.held == {}
+
+
+def test_images_on_node_at_the_bind_time():
+    held = {
+        "node-0": {"docker.io/library/nginx:1.25": T, "docker.io/library/busybox:latest": T + dt.timedelta(seconds=5)}
+    }
+    spec = {"initContainers": [{"name": "i", "image": "busybox"}], "containers": [{"name": "c", "image": "nginx:1.25"}]}
+    pod = {"metadata": {"uid": "u"}, "spec": spec}
+    behaviour = kubelet._behaviour.resolve(pod, [])
+    assert kubelet.images_on_node(pod, NODES[0], T, held, behaviour) == {"nginx:1.25"}
+    assert kubelet.images_on_node(pod, NODES[0], T + dt.timedelta(seconds=5), held, behaviour) == {
+        "nginx:1.25",
+        "busybox",
+    }
+    assert kubelet.images_on_node(pod, NODES[1], T + dt.timedelta(seconds=5), held, behaviour) == frozenset()
+    failing = {"metadata": {"uid": "u", "annotations": {"sim.kubeferry.io/outcome": "image-pull-error"}}, "spec": spec}
+    assert kubelet.images_on_node(failing, NODES[0], T, held, kubelet._behaviour.resolve(failing, [])) == frozenset()
 
 
 def test_the_rebase_moves_every_time_the_model_holds():

@@ -222,7 +222,7 @@ def test_a_plan_keeps_its_templates_pre_stop_seconds():
         ]
     }
     pod = {"metadata": {"uid": "u"}, "spec": spec}
-    plan = kubelet._Plan(pod, kubelet._behaviour.resolve(pod, []), kubelet._profiles.load_profile(), False)
+    plan = kubelet._Plan(pod, kubelet._behaviour.resolve(pod, []), kubelet._profiles.load_profile(), False, frozenset())
     assert plan.pre_stop() == kubelet._pre_stop_seconds(pod) == 7.0
 
 

@@ -125,10 +125,51 @@ class OwnStatusWrites:
         )
 
 
-def _kubelet_pod_keys(kept_pods: KeptObjects, own: OwnStatusWrites | None = None):
+class NodeImages:
+    """The images each node holds, as its container runtime would: `held` maps a node name to the
+    normalized images (`kubelet.normalized_image`) its pods have shown pulled, each with the earliest
+    `startedAt` of a container that ran it there.  Kept from the pod changes; a node keeps its images
+    when the pods go (no image garbage collection) and loses them when the Node is deleted.  After a
+    restart it holds what the stored pods show."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, dict[str, datetime]] = {}
+
+    def observe(self, pod: dict, prev: dict | None) -> None:
+        status = pod.get("status")
+        if not status or (prev is not None and prev.get("status") is status):
+            return  # no status, or the same one (a metadata or spec write)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if not node:
+            return
+        for key in ("initContainerStatuses", "containerStatuses"):
+            for container in status.get(key) or ():
+                image = container.get("image")
+                if not container.get("imageID") or not isinstance(image, str):
+                    continue
+                state = container.get("state") or {}
+                since = parse_time((state.get("running") or state.get("terminated") or {}).get("startedAt"))
+                if since is None:
+                    continue
+                held = self.held.get(node)
+                if held is None:
+                    held = self.held[node] = {}
+                name = kubelet.normalized_image(image)
+                known = held.get(name)
+                if known is None or since < known:
+                    held[name] = since
+
+    def forget(self, node: str) -> None:
+        self.held.pop(node, None)
+
+
+def _kubelet_pod_keys(kept_pods: KeptObjects, own: OwnStatusWrites | None = None, images: NodeImages | None = None):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        """Keep the kubelets' pods current, then `_pod_keys` (none for the kubelet's own status write)."""
+        """Keep the kubelets' pods and their nodes' images current, then `_pod_keys` (none for the
+        kubelet's own status write)."""
         kept_pods.observe(obj, event == "DELETED")
+        if images is not None and event != "DELETED":
+            images.observe(obj, prev)
         if own is not None and own.is_echo(obj, prev, event):
             return []
         return _pod_keys(api_version, kind, obj, prev, event)
@@ -136,10 +177,12 @@ def _kubelet_pod_keys(kept_pods: KeptObjects, own: OwnStatusWrites | None = None
     return mapper
 
 
-def _kept_node(kept_nodes: KeptObjects):
+def _kept_node(kept_nodes: KeptObjects, images: NodeImages | None = None):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
-        """Keep the kubelets' nodes current (a node change wakes no pod)."""
+        """Keep the kubelets' nodes current (a node change wakes no pod); a deleted node's images go."""
         kept_nodes.observe(obj, event == "DELETED")
+        if images is not None and event == "DELETED":
+            images.forget(obj["metadata"]["name"])
         return []
 
     return mapper
@@ -366,9 +409,11 @@ def kubelet_sync(
     kept_pods: KeptObjects | None = None,
     kept_nodes: KeptObjects | None = None,
     own: OwnStatusWrites | None = None,
+    images: NodeImages | None = None,
 ):
     """The kubelets' pass over one pod; with `feed` its ConfigMaps/Secrets gate the start (see kubelet.py).
-    With `own`, the status the pass writes is announced to it (see `OwnStatusWrites`).
+    With `own`, the status the pass writes is announced to it (see `OwnStatusWrites`); with `images`, the
+    images each node holds decide whether a new pod pulls (`NodeImages`).
 
     With `kept_pods` and `kept_nodes` (fed by the kubelet controller's watches) the pod and its node
     are the objects last stored, as upstream's kubelet reads its pod and node informers, instead of
@@ -402,7 +447,16 @@ def kubelet_sync(
             )
         )
         history = feed.history if feed is not None else None
-        actions, delay = kubelet.reconcile(pod, node, now, rules=rules, configmaps={}, secrets={}, history=history)
+        actions, delay = kubelet.reconcile(
+            pod,
+            node,
+            now,
+            rules=rules,
+            configmaps={},
+            secrets={},
+            history=history,
+            images=images.held if images is not None else None,
+        )
         if index is not None:
             index.update(namespace, name, kubelet.waiting_on(namespace, name))
         if own is not None and actions and type(actions[0]) is UpdateStatus:
@@ -449,7 +503,7 @@ def _kubelet_of_kept(kept_pods: KeptObjects):
 def simulation_controllers() -> list[Controller]:
     loads, pending, known = scheduler.NodeLoads(), PendingPods(), NodeCache()
     feed, index, kept_pods, kept_nodes = ContentFeed(), WaitIndex(), KeptObjects(), KeptObjects()
-    own = OwnStatusWrites()
+    own, images = OwnStatusWrites(), NodeImages()
     return [
         Controller(
             "scheduler",
@@ -460,10 +514,10 @@ def simulation_controllers() -> list[Controller]:
         ),
         Controller(
             "kubelet",
-            kubelet_sync(feed, index, kept_pods, kept_nodes, own),
+            kubelet_sync(feed, index, kept_pods, kept_nodes, own, images),
             {
-                ("v1", "Pod"): _kubelet_pod_keys(kept_pods, own),
-                ("v1", "Node"): _kept_node(kept_nodes),
+                ("v1", "Pod"): _kubelet_pod_keys(kept_pods, own, images),
+                ("v1", "Node"): _kept_node(kept_nodes, images),
                 ("v1", "ConfigMap"): _content_keys(feed, index, mounts.CONFIGMAP),
                 ("v1", "Secret"): _content_keys(feed, index, mounts.SECRET),
             },

@@ -7,7 +7,8 @@ the pod with grace 0).  Container logs derived from the status (`container_log_l
 
 **Level-based and deterministic.**  No state decides anything between looks: the pod's whole history is
 *replayed* from its anchors: the bind time (the `PodScheduled` condition's `lastTransitionTime`), its
-behaviour (behaviour.py) and the stage profile (profiles.py, the order and the delays), up to `now`.
+behaviour (behaviour.py), the stage profile (profiles.py, the order and the delays) and which of its
+images the node held at the bind time (only the pull events depend on it), up to `now`.
 (A replay is kept per pod and continued by the next look while its inputs are unchanged — see
 "the replay, kept between looks" below — which gives the same answer as replaying from scratch.)  Every transition is stamped with the time it is *due*, not the time it is looked
 at, so the result does not depend on when the looks happen:
@@ -38,7 +39,11 @@ the status").
   While waiting: state `waiting.reason CrashLoopBackOff`, message `back-off 20s restarting failed
   container=app pod=web-1_default(<uid>)`, Warning event BackOff `Back-off restarting failed container
   app in pod web-1_default(<uid>)`.
-* Image pulls: a failed pull is `ErrImagePull` (Warning Failed `Failed to pull image "x": <error>` and
+* Image pulls: a node keeps what it pulled.  A container whose image the node already holds (pulled by
+  an earlier pod there; policy IfNotPresent or Never) records only Normal Pulled `Container image "x"
+  already present on machine`; the first pod of an image on a node records Pulling and Pulled
+  `Successfully pulled image "x" in …`.  Which images the node held is taken at the pod's bind time.
+* Image pull failures: a failed pull is `ErrImagePull` (Warning Failed `Failed to pull image "x": <error>` and
   `Error: ErrImagePull`), then `ImagePullBackOff` (Normal BackOff `Back-off pulling image "x"`, Warning
   Failed `Error: ImagePullBackOff`); the next attempt comes 10 s after the failure, doubling up to 300 s.
 * Liveness: failing `failureThreshold` (default 3) probes `periodSeconds` (default 10) apart → Warning
@@ -349,9 +354,10 @@ class _Steps:
 class _Context:
     """What one look reads besides the model: the pod, its node, behaviour, profile and addresses.
 
-    `facts` (`_facts`: restart policy, Job ownership, liveness probe, the behaviour's delays) are
-    read from the pod once per timeline and handed to the next look's context (the timeline's
-    fingerprint guarantees the pod's spec, owners and behaviour are unchanged)."""
+    `facts` (`_facts`: restart policy, Job ownership, liveness probe, the behaviour's delays, the pod's
+    images already on its node) are read from the pod once per timeline and handed to the next look's
+    context (the timeline's fingerprint guarantees the pod's spec, owners and behaviour are unchanged;
+    the images on the node are taken as they were when the timeline began)."""
 
     __slots__ = (
         "pod",
@@ -368,6 +374,7 @@ class _Context:
         "job_pod",
         "liveness",
         "behaviour_seconds",
+        "on_node",
         "_foreign",
     )
 
@@ -389,7 +396,7 @@ class _Context:
         if facts is None:
             facts = _facts(pod, behaviour)
         self.facts = facts
-        self.restart_policy, self.job_pod, self.liveness, self.behaviour_seconds = facts
+        self.restart_policy, self.job_pod, self.liveness, self.behaviour_seconds, self.on_node = facts
         self._foreign: list[tuple[dict, bool]] | None = None
 
     @property
@@ -409,9 +416,10 @@ class _Context:
         return self._foreign
 
 
-def _facts(pod: Mapping[str, Any], behaviour: _behaviour.Behaviour) -> tuple:
-    """(restartPolicy, owned by a Job, the liveness probe, the behaviour's delays) of one pod."""
-    return _restart_policy(pod), _is_job_pod(pod), _liveness(pod), behaviour.seconds()
+def _facts(pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, on_node: frozenset[str] = frozenset()) -> tuple:
+    """(restartPolicy, owned by a Job, the liveness probe, the behaviour's delays, the images of its
+    containers already on its node when it was bound) of one pod."""
+    return _restart_policy(pod), _is_job_pod(pod), _liveness(pod), behaviour.seconds(), on_node
 
 
 # --- small helpers ----------------------------------------------------------------------------------
@@ -544,6 +552,40 @@ def _liveness(pod: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
+# node name -> {normalized image -> when a pod on that node first showed it pulled}: the images a node
+# holds, as its container runtime would (kept from the pod changes by the kubelets, `catalog.NodeImages`).
+NodeImages = Mapping[str, Mapping[str, _dt.datetime]]
+
+
+def images_on_node(
+    pod: Mapping[str, Any],
+    node: Mapping[str, Any],
+    bound: _dt.datetime,
+    images: NodeImages | None,
+    behaviour: _behaviour.Behaviour,
+) -> frozenset[str]:
+    """The pod's container images its node already held when the pod was bound at `bound`.
+
+    Upstream's kubelet asks the runtime whether an image is there before it pulls: the first pod of an
+    image on a node pulls it, a later one (policy IfNotPresent or Never) records `Container image "x"
+    already present on machine` instead.  A pod whose outcome is `image-pull-error` always pulls."""
+    if not images or behaviour.outcome == _behaviour.OUTCOME_IMAGE_PULL_ERROR:
+        return frozenset()
+    held = images.get((node.get("metadata") or {}).get("name") or "")
+    if not held:
+        return frozenset()
+    spec = pod.get("spec") or {}
+    found = set()
+    for key in ("initContainers", "containers"):
+        for container in spec.get(key) or ():
+            image = container.get("image")
+            if isinstance(image, str):
+                since = held.get(normalized_image(image))
+                if since is not None and since <= bound:
+                    found.add(image)
+    return frozenset(found)
+
+
 def _bound_at(pod: Mapping[str, Any], now: _dt.datetime) -> _dt.datetime:
     for condition in (pod.get("status") or {}).get("conditions") or ():
         if condition.get("type") == COND_SCHEDULED and condition.get("status") == "True":
@@ -643,10 +685,8 @@ def _start_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: 
     return events
 
 
-def _pull_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None) -> Events:
-    """Pulled (or Pulling and Pulled): the image step of every container start, also of one that fails later."""
-    events: Events = []
-    policy = next(
+def _pull_policy(c: _Container, ctx: _Context) -> str | None:
+    return next(
         (
             s.get("imagePullPolicy")
             for s in _containers_spec(ctx.pod, "initContainers" if c.init else "containers")
@@ -654,11 +694,23 @@ def _pull_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _
         ),
         None,
     )
-    present = c.pulled or c.fetched
-    if present and policy != "Always":
+
+
+def _needs_pull(c: _Container, ctx: _Context) -> bool:
+    """Whether the container's start pulls its image: not when the node has it (another pod pulled it
+    before this one was bound) and the pull policy is not Always — upstream's IfNotPresent/Never."""
+    return c.image not in ctx.on_node or _pull_policy(c, ctx) == "Always"
+
+
+def _pull_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None) -> Events:
+    """Pulled (or Pulling and Pulled): the image step of every container start, also of one that fails later."""
+    events: Events = []
+    policy = _pull_policy(c, ctx)
+    again = c.pulled or c.fetched  # a later start of this container: its pull step comes again
+    if (again or c.image in ctx.on_node) and policy != "Always":
         events.append((NORMAL, EVENT_PULLED, f'Container image "{c.image}" already present on machine', c.field_path))
     else:
-        if pull_started is None or present:
+        if pull_started is None or again:
             events.append((NORMAL, EVENT_PULLING, f'Pulling image "{c.image}"', c.field_path))
             pull_started = at
         took = go_duration(max(0.0, (at - pull_started).total_seconds()))
@@ -755,7 +807,8 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
         model.pull_started = at
         for c in model.containers:
             c.reason = WAIT_CONTAINER_CREATING
-            events.append((NORMAL, EVENT_PULLING, f'Pulling image "{c.image}"', c.field_path))
+            if _needs_pull(c, ctx):
+                events.append((NORMAL, EVENT_PULLING, f'Pulling image "{c.image}"', c.field_path))
     elif next_state == "ErrImagePull":
         backoff = model.pull_backoff
         if backoff is None or (at - backoff[1]).total_seconds() > BACKOFF_RESET_AFTER:
@@ -1398,9 +1451,11 @@ class _Plan:
         "_pre_stop",
     )
 
-    def __init__(self, pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, profile, job_pod: bool) -> None:
+    def __init__(
+        self, pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, profile, job_pod: bool, on_node: frozenset[str]
+    ) -> None:
         self.profile, self.behaviour, self.job_pod, self.spec = profile, behaviour, job_pod, pod.get("spec")
-        self.facts = _facts(pod, behaviour)
+        self.facts = _facts(pod, behaviour, on_node)
         self.bound: _dt.datetime | None = None  # the bind time the plan's models are stamped with
         self.ctx: _Context | None = None  # the context it plays in (any pod of the template; see `grow`)
         self.steps: list[_PlanStep] = []  # played steps, then at most one not played yet (due later)
@@ -1452,11 +1507,14 @@ _PLANS: dict[tuple, list[_Plan]] = {}
 _JITTERED: dict[int, tuple[Any, bool]] = {}  # id(profile) -> (profile, whether any stage has jitter)
 
 
-def _plan_for(pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, profile, seed: str) -> _Plan | None:
+def _plan_for(
+    pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, profile, seed: str, on_node: frozenset[str] = frozenset()
+) -> _Plan | None:
     """The plan of the pod's template, made on first use.
 
     Plans are looked up by profile, Job ownership, node and (with a jittered profile) uid, then
-    compared by behaviour and spec (the spec names the node, so a template has a plan per node)."""
+    compared by behaviour, spec (the spec names the node, so a template has a plan per node) and the
+    images already on the node (the first pod of a template on a node pulls, the next ones do not)."""
     known = _JITTERED.get(id(profile))
     if known is None or known[0] is not profile:
         known = _JITTERED[id(profile)] = (profile, any(s.delay.jitter_seconds for s in profile.stages))
@@ -1473,9 +1531,10 @@ def _plan_for(pod: Mapping[str, Any], behaviour: _behaviour.Behaviour, profile, 
             plan.profile is profile
             and (plan.behaviour is behaviour or plan.behaviour == behaviour)
             and plan.spec == spec
+            and plan.facts[4] == on_node
         ):
             return plan
-    plan = _Plan(pod, behaviour, profile, job_pod)
+    plan = _Plan(pod, behaviour, profile, job_pod, on_node)
     if len(plans) >= PLAN_BUCKET_LIMIT:
         del plans[0]
     plans.append(plan)
@@ -1652,8 +1711,12 @@ def _replay_cached(
     rules: list[dict],
     profile,
     history: _mounts.ContentHistory | None = None,
+    images: NodeImages | None = None,
 ) -> tuple[list[_Snapshot], _dt.datetime | None, bool, _behaviour.Behaviour]:
-    """`_replay`'s answer (plus the behaviour), from the pod's kept timeline when its inputs are unchanged."""
+    """`_replay`'s answer (plus the behaviour), from the pod's kept timeline when its inputs are unchanged.
+
+    `images` tells which images each node holds since when (`images_on_node`); a new timeline takes the
+    pod's images the node held when the pod was bound."""
     meta = pod.get("metadata") or {}
     seed = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
     key = (meta.get("namespace", ""), meta.get("name", ""))
@@ -1668,10 +1731,11 @@ def _replay_cached(
         behaviour = _behaviour.resolve(pod, rules)
         address = pod_ip(pod, node)
         needs = _mounts.pod_needs(pod) if history is not None else None
-        facts = None
+        on_node = images_on_node(pod, node, _bound_at(pod, now), images, behaviour)
+        facts = _facts(pod, behaviour, on_node)
         if needs is None and fingerprint is not None and not (pod.get("metadata") or {}).get("deletionTimestamp"):
-            plan = _plan_for(pod, behaviour, profile, seed)
-            facts = None if plan is None else plan.facts
+            plan = _plan_for(pod, behaviour, profile, seed, on_node)
+            facts = facts if plan is None else plan.facts
     else:
         behaviour, address, needs, facts = timeline.behaviour, timeline.pod_ip, timeline.needs, timeline.facts
     ctx = _Context(pod, node, behaviour, profile, seed, host_ip, address, history, needs, facts)
@@ -1848,14 +1912,16 @@ def reconcile(
     secrets: dict[str, dict],
     profile: _profiles.Profile | None = None,
     history: _mounts.ContentHistory | None = None,
+    images: NodeImages | None = None,
 ) -> tuple[list[Action], float | None]:
     """One kubelet look at `pod` (bound to `node`) at `now`: the actions to take and seconds until the next look.
 
     `rules` are the image rules (behaviour.rules_from_configmap).  `history` holds the ConfigMaps and
     Secrets with the time of each change: with it, a pod whose volumes or env name missing data waits
     (see "waiting for ConfigMaps and Secrets"); without it the lifecycle ignores them.  `configmaps` /
-    `secrets` are accepted for older callers and not consulted.  Never raises for odd pods: a pod
-    without containers simply stays put.
+    `secrets` are accepted for older callers and not consulted.  `images` holds the images each node
+    has pulled since when (`NodeImages`): a pod bound after its image reached the node does not pull it.
+    Never raises for odd pods: a pod without containers simply stays put.
     """
     del configmaps, secrets  # superseded by `history`; see the docstring
     now = _aware(now)
@@ -1869,7 +1935,7 @@ def reconcile(
         quiet = _quiet_look(pod, node, now, rules, profile, history)
         if quiet is not None:
             return quiet
-    snapshots, next_at, delete_now, behaviour = _replay_cached(pod, node, now, rules, profile, history)
+    snapshots, next_at, delete_now, behaviour = _replay_cached(pod, node, now, rules, profile, history, images)
     current = pod.get("status") or {}
     # The stored status of a pod the kubelet never wrote has no startTime (`_written_index` is then -1
     # without reading it): its managed part is built only if the last snapshot has none either.
