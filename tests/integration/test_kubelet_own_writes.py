@@ -92,3 +92,31 @@ def test_a_status_written_by_someone_else_is_corrected_at_once(tmp_path):
         restored = c.get("v1", "Pod", "default", "p")
         assert restored["status"]["podIP"] == running["status"]["podIP"]
         assert restored["metadata"]["resourceVersion"] != forged["metadata"]["resourceVersion"]
+
+
+def test_a_started_pod_takes_one_kubelet_pass_through_the_real_store(tmp_path):
+    """Through the real registry and store the kubelet's status write comes back as that very status
+    dict, so the write is recognised: a pod that starts at once (Running and Ready in one write) takes
+    a single kubelet pass, not a second one to find its own status."""
+    with Cluster(clock="virtual", nodes=1, data_dir=tmp_path / "c", serve=False) as c:
+        c.advance(1)
+        kubelet = c.control.runner.controllers["kubelet"]
+        passes: list[tuple[str, str]] = []
+        look = kubelet.reconcile
+
+        def counted(namespace, name, transport, now):
+            passes.append((namespace, name))
+            return look(namespace, name, transport, now)
+
+        object.__setattr__(kubelet, "reconcile", counted)
+        c.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "p"},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+            }
+        )
+        c.advance(5)
+        assert c.get("v1", "Pod", "default", "p")["status"]["phase"] == "Running"
+        assert passes == [("default", "p")]

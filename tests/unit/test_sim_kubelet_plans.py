@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from kubeferry.controllers.actions import DeleteObject, UpdateStatus
-from kubeferry.simulation import catalog, kubelet, profiles
+from kubeferry.simulation import kubelet, profiles
 
 T = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
 OUTCOMES = ("ready", "never-ready", "crash-loop", "image-pull-error", "liveness-fail")
@@ -123,7 +123,7 @@ def run(pods: list[dict], looks: list, profile: profiles.Profile) -> list:
     kubelet._TIMELINES.clear()
     kubelet._PLANS.clear()
     pods = list(pods)
-    images = catalog.NodeImages()
+    images = kubelet.NodeImages()
     answers = []
     for number, seconds, delete in looks:
         pod = pods[number]
@@ -144,7 +144,7 @@ def run(pods: list[dict], looks: list, profile: profiles.Profile) -> list:
             secrets={},
             profile=profile,
             history=None,
-            images=images.held,
+            images=images,
         )
         answers.append((number, seconds, got))
         for action in got[0]:
@@ -203,11 +203,11 @@ def test_a_later_pod_on_the_node_finds_the_image_there():
     profile = profiles.load_profile()
     kubelet._TIMELINES.clear()
     kubelet._PLANS.clear()
-    images = catalog.NodeImages()
+    images = kubelet.NodeImages()
 
     def first_look(pod: dict, node_index: int, at: dt.datetime) -> list[tuple[str, str]]:
         actions, _ = kubelet.reconcile(
-            pod, NODES[node_index], at, rules=[], configmaps={}, secrets={}, profile=profile, images=images.held
+            pod, NODES[node_index], at, rules=[], configmaps={}, secrets={}, profile=profile, images=images
         )
         images.observe(actions[0].obj, pod)
         return [(a.reason, a.message) for a in actions[1:]]
@@ -241,7 +241,7 @@ def test_a_later_pod_on_the_node_finds_the_image_there():
 def test_which_images_a_node_holds():
     """`NodeImages` keeps, per node and normalized image, the earliest start of a container that ran
     it there; a container not pulled (no imageID) or not started proves nothing; a deleted node forgets."""
-    images = catalog.NodeImages()
+    images = kubelet.NodeImages()
 
     def pod(node: str, image: str, state: dict, image_id: str = "id") -> dict:
         status = {"containerStatuses": [{"image": image, "imageID": image_id, "state": state}]}
@@ -252,25 +252,62 @@ def test_which_images_a_node_holds():
     images.observe(pod("n1", "redis", {"running": {"startedAt": stamp(T)}}, image_id=""), None)
     images.observe(pod("n2", "redis", {"waiting": {"reason": "ContainerCreating"}}), None)
     assert images.held == {"n1": {"docker.io/library/nginx:latest": T}}
-    images.forget("n1")
+    images.forget_node("n1")
     assert images.held == {}
 
 
 def test_images_on_node_at_the_bind_time():
-    held = {
-        "node-0": {"docker.io/library/nginx:1.25": T, "docker.io/library/busybox:latest": T + dt.timedelta(seconds=5)}
-    }
+    def held(**node_images) -> kubelet.NodeImages:
+        images = kubelet.NodeImages()
+        images.held = node_images
+        return images
+
+    node_images = {"docker.io/library/nginx:1.25": T, "docker.io/library/busybox:latest": T + dt.timedelta(seconds=5)}
     spec = {"initContainers": [{"name": "i", "image": "busybox"}], "containers": [{"name": "c", "image": "nginx:1.25"}]}
-    pod = {"metadata": {"uid": "u"}, "spec": spec}
+
+    def pod(uid: str, annotations: dict | None = None) -> dict:
+        return {"metadata": {"uid": uid, "annotations": annotations or {}}, "spec": spec}
+
+    def on_node(p: dict, node: dict, at: dt.datetime, images: kubelet.NodeImages) -> frozenset:
+        return kubelet.images_on_node(p, node, at, images, kubelet._behaviour.resolve(p, []))
+
+    assert on_node(pod("a"), NODES[0], T, held(**{"node-0": node_images})) == {"nginx:1.25"}
+    later = T + dt.timedelta(seconds=5)
+    assert on_node(pod("b"), NODES[0], later, held(**{"node-0": node_images})) == {"nginx:1.25", "busybox"}
+    assert on_node(pod("c"), NODES[1], later, held(**{"node-0": node_images})) == frozenset()
+    failing = pod("d", {"sim.kubeferry.io/outcome": "image-pull-error"})
+    assert on_node(failing, NODES[0], T, held(**{"node-0": node_images})) == frozenset()
+    # a node of that name created after the images were seen (deleted and added again) holds none of them
+    renewed = {**NODES[0], "metadata": {"name": "node-0", "creationTimestamp": stamp(T + dt.timedelta(seconds=1))}}
+    assert on_node(pod("e"), renewed, later, held(**{"node-0": node_images})) == {"busybox"}
+
+
+def test_a_pod_keeps_the_answer_its_first_timeline_was_given():
+    """A pod bound in the very second another pod's container starts with its image may be looked at
+    before or after that start is seen; whichever answer its first look got, a timeline built again
+    for it (a changed annotation, a dropped cache) gets the same, so its pull events never contradict
+    the recorded ones.  The answer goes with the pod."""
+    images = kubelet.NodeImages()
+    spec = {"containers": [{"name": "c", "image": "nginx:1.25"}]}
+    pod = {"metadata": {"uid": "b"}, "spec": spec}
     behaviour = kubelet._behaviour.resolve(pod, [])
-    assert kubelet.images_on_node(pod, NODES[0], T, held, behaviour) == {"nginx:1.25"}
-    assert kubelet.images_on_node(pod, NODES[0], T + dt.timedelta(seconds=5), held, behaviour) == {
-        "nginx:1.25",
-        "busybox",
+    assert kubelet.images_on_node(pod, NODES[0], T, images, behaviour) == frozenset()
+    images.held = {"node-0": {"docker.io/library/nginx:1.25": T}}  # the other pod's start, seen afterwards
+    assert kubelet.images_on_node(pod, NODES[0], T, images, behaviour) == frozenset()
+    images.forget_pod(pod)
+    assert kubelet.images_on_node(pod, NODES[0], T, images, behaviour) == {"nginx:1.25"}
+
+
+def test_a_restarted_containers_first_start_counts():
+    images = kubelet.NodeImages()
+    restarted = {
+        "image": "nginx",
+        "imageID": "id",
+        "state": {"running": {"startedAt": stamp(T + dt.timedelta(seconds=30))}},
+        "lastState": {"terminated": {"startedAt": stamp(T)}},
     }
-    assert kubelet.images_on_node(pod, NODES[1], T + dt.timedelta(seconds=5), held, behaviour) == frozenset()
-    failing = {"metadata": {"uid": "u", "annotations": {"sim.kubeferry.io/outcome": "image-pull-error"}}, "spec": spec}
-    assert kubelet.images_on_node(failing, NODES[0], T, held, kubelet._behaviour.resolve(failing, [])) == frozenset()
+    images.observe({"spec": {"nodeName": "n"}, "status": {"containerStatuses": [restarted]}}, None)
+    assert images.held == {"n": {"docker.io/library/nginx:latest": T}}
 
 
 def test_the_rebase_moves_every_time_the_model_holds():

@@ -13,6 +13,7 @@ from kubeferry.controllers.actions import RecordEvent, UpdateObject, UpdateStatu
 from kubeferry.simulation import catalog, nodes, scheduler
 
 T = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+TERMINAL = ("Succeeded", "Failed")
 
 
 def node(name: str, version: int, cordoned: bool = False) -> dict:
@@ -188,7 +189,7 @@ def test_the_pod_mapper_keeps_the_unbound_pods_and_loads_as_the_store(seed):
         elif roll < 0.15:
             keys = mapper("v1", "Pod", stored.pop(name), None, "DELETED")
             # a bound pod leaves the scheduler once: when deleted, unless it left when it turned terminal
-            left = old["spec"].get("nodeName") and old["status"]["phase"] != "Succeeded"
+            left = old["spec"].get("nodeName") and old["status"]["phase"] not in TERMINAL
             assert keys == ([("scheduler", "", catalog.ALL_PENDING)] if left else [])
             continue
         elif roll < 0.35 and not old["spec"].get("nodeName"):
@@ -200,21 +201,23 @@ def test_the_pod_mapper_keeps_the_unbound_pods_and_loads_as_the_store(seed):
             new["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
             event = "MODIFIED"
         else:  # a status write: the same spec object
-            phase = rng.choice(("Pending", "Running", "Running", "Succeeded"))
+            phase = rng.choice(("Pending", "Running", "Running", "Succeeded", "Failed"))
             new = {**old, "metadata": {**old["metadata"], "resourceVersion": str(version)}, "status": {"phase": phase}}
             event = "MODIFIED"
         keys = mapper("v1", "Pod", new, old, event)
-        turned = new["status"]["phase"] == "Succeeded" and (old is None or old["status"]["phase"] != "Succeeded")
+        turned = new["status"]["phase"] in TERMINAL and (old is None or old["status"]["phase"] not in TERMINAL)
         left = old is not None and new["spec"].get("nodeName") and turned
         assert keys == ([("scheduler", "", catalog.ALL_PENDING)] if left else [])
         stored[name] = new
         unbound = [
             p
             for _, p in sorted(stored.items())
-            if not p["spec"].get("nodeName") and not p["metadata"].get("deletionTimestamp")
+            if not p["spec"].get("nodeName")
+            and not p["metadata"].get("deletionTimestamp")
+            and p["status"]["phase"] not in TERMINAL
         ]
         assert pending.pods() == unbound
-        counted = [p for p in stored.values() if p["spec"].get("nodeName") and p["status"]["phase"] != "Succeeded"]
+        counted = [p for p in stored.values() if p["spec"].get("nodeName") and p["status"]["phase"] not in TERMINAL]
         for node_name in ("n1", "n2"):
             on_node = [p for p in counted if p["spec"]["nodeName"] == node_name]
             assert loads.count.get(node_name, 0) == len(on_node)

@@ -85,12 +85,6 @@ def garbage_collector() -> Controller:
     # owners upstream's graph builder holds as observed nodes.
     live: dict[str, tuple[str, str] | None] = {}
 
-    def ref_key_of(api_version: str, kind: str, namespace: str) -> str:
-        found = ref_keys.get((api_version, kind, namespace))
-        if found is None:
-            found = ref_keys[(api_version, kind, namespace)] = _ref_key(api_version, kind, namespace)
-        return found
-
     def owners_live(refs: list, namespace: str) -> bool:
         """Whether every reference names an object seen live under exactly that apiVersion, kind, name
         and `namespace` (the dependent's) with that uid: a pass would find each owner solid and decide
@@ -100,7 +94,8 @@ def garbage_collector() -> Controller:
             seen = live.get(ref.get("uid"))
             if seen is None or seen[1] != ref.get("name"):
                 return False
-            if seen[0] != ref_key_of(ref.get("apiVersion"), ref.get("kind"), namespace):
+            # built afresh: the reference's fields are the writer's, not worth a cache entry each
+            if seen[0] != _ref_key(ref.get("apiVersion"), ref.get("kind"), namespace):
                 return False
         return True
 

@@ -125,51 +125,18 @@ class OwnStatusWrites:
         )
 
 
-class NodeImages:
-    """The images each node holds, as its container runtime would: `held` maps a node name to the
-    normalized images (`kubelet.normalized_image`) its pods have shown pulled, each with the earliest
-    `startedAt` of a container that ran it there.  Kept from the pod changes; a node keeps its images
-    when the pods go (no image garbage collection) and loses them when the Node is deleted.  After a
-    restart it holds what the stored pods show."""
-
-    def __init__(self) -> None:
-        self.held: dict[str, dict[str, datetime]] = {}
-
-    def observe(self, pod: dict, prev: dict | None) -> None:
-        status = pod.get("status")
-        if not status or (prev is not None and prev.get("status") is status):
-            return  # no status, or the same one (a metadata or spec write)
-        node = (pod.get("spec") or {}).get("nodeName")
-        if not node:
-            return
-        for key in ("initContainerStatuses", "containerStatuses"):
-            for container in status.get(key) or ():
-                image = container.get("image")
-                if not container.get("imageID") or not isinstance(image, str):
-                    continue
-                state = container.get("state") or {}
-                since = parse_time((state.get("running") or state.get("terminated") or {}).get("startedAt"))
-                if since is None:
-                    continue
-                held = self.held.get(node)
-                if held is None:
-                    held = self.held[node] = {}
-                name = kubelet.normalized_image(image)
-                known = held.get(name)
-                if known is None or since < known:
-                    held[name] = since
-
-    def forget(self, node: str) -> None:
-        self.held.pop(node, None)
-
-
-def _kubelet_pod_keys(kept_pods: KeptObjects, own: OwnStatusWrites | None = None, images: NodeImages | None = None):
+def _kubelet_pod_keys(
+    kept_pods: KeptObjects, own: OwnStatusWrites | None = None, images: kubelet.NodeImages | None = None
+):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         """Keep the kubelets' pods and their nodes' images current, then `_pod_keys` (none for the
         kubelet's own status write)."""
         kept_pods.observe(obj, event == "DELETED")
-        if images is not None and event != "DELETED":
-            images.observe(obj, prev)
+        if images is not None:
+            if event == "DELETED":
+                images.forget_pod(obj)
+            else:
+                images.observe(obj, prev)
         if own is not None and own.is_echo(obj, prev, event):
             return []
         return _pod_keys(api_version, kind, obj, prev, event)
@@ -177,19 +144,20 @@ def _kubelet_pod_keys(kept_pods: KeptObjects, own: OwnStatusWrites | None = None
     return mapper
 
 
-def _kept_node(kept_nodes: KeptObjects, images: NodeImages | None = None):
+def _kept_node(kept_nodes: KeptObjects, images: kubelet.NodeImages | None = None):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         """Keep the kubelets' nodes current (a node change wakes no pod); a deleted node's images go."""
         kept_nodes.observe(obj, event == "DELETED")
         if images is not None and event == "DELETED":
-            images.forget(obj["metadata"]["name"])
+            images.forget_node(obj["metadata"]["name"])
         return []
 
     return mapper
 
 
 class PendingPods:
-    """The pods the scheduler may bind: stored, not bound to a node, not being deleted.
+    """The pods the scheduler may bind: stored, not bound to a node, not being deleted, neither Succeeded
+    nor Failed (upstream's scheduler watches only pods in neither phase).
 
     Kept from the pod change stream; `pods()` gives them as listing the pods would (by namespace,
     then name), each as last stored.
@@ -201,7 +169,7 @@ class PendingPods:
     def observe(self, obj: dict, deleted: bool) -> None:
         meta = obj["metadata"]
         key = (meta.get("namespace", ""), meta["name"])
-        if deleted or (obj.get("spec") or {}).get("nodeName") or meta.get("deletionTimestamp"):
+        if deleted or (obj.get("spec") or {}).get("nodeName") or meta.get("deletionTimestamp") or is_pod_terminal(obj):
             self._pods.pop(key, None)
         else:
             self._pods[key] = obj
@@ -409,11 +377,11 @@ def kubelet_sync(
     kept_pods: KeptObjects | None = None,
     kept_nodes: KeptObjects | None = None,
     own: OwnStatusWrites | None = None,
-    images: NodeImages | None = None,
+    images: kubelet.NodeImages | None = None,
 ):
     """The kubelets' pass over one pod; with `feed` its ConfigMaps/Secrets gate the start (see kubelet.py).
     With `own`, the status the pass writes is announced to it (see `OwnStatusWrites`); with `images`, the
-    images each node holds decide whether a new pod pulls (`NodeImages`).
+    images each node holds decide whether a new pod pulls (`kubelet.NodeImages`).
 
     With `kept_pods` and `kept_nodes` (fed by the kubelet controller's watches) the pod and its node
     are the objects last stored, as upstream's kubelet reads its pod and node informers, instead of
@@ -455,7 +423,7 @@ def kubelet_sync(
             configmaps={},
             secrets={},
             history=history,
-            images=images.held if images is not None else None,
+            images=images,
         )
         if index is not None:
             index.update(namespace, name, kubelet.waiting_on(namespace, name))
@@ -503,7 +471,7 @@ def _kubelet_of_kept(kept_pods: KeptObjects):
 def simulation_controllers() -> list[Controller]:
     loads, pending, known = scheduler.NodeLoads(), PendingPods(), NodeCache()
     feed, index, kept_pods, kept_nodes = ContentFeed(), WaitIndex(), KeptObjects(), KeptObjects()
-    own, images = OwnStatusWrites(), NodeImages()
+    own, images = OwnStatusWrites(), kubelet.NodeImages()
     return [
         Controller(
             "scheduler",

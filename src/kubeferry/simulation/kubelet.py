@@ -552,9 +552,59 @@ def _liveness(pod: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
-# node name -> {normalized image -> when a pod on that node first showed it pulled}: the images a node
-# holds, as its container runtime would (kept from the pod changes by the kubelets, `catalog.NodeImages`).
-NodeImages = Mapping[str, Mapping[str, _dt.datetime]]
+class NodeImages:
+    """The images each node holds, as its container runtime would, and what each pod was told.
+
+    `held` maps a node name to the normalized images (`normalized_image`) its pods have shown pulled,
+    each with the earliest `startedAt` of a container that ran it there (`lastState` included).  A node
+    keeps its images when its pods go (no image garbage collection); an image seen before the Node
+    object was created is not counted (a node of that name deleted and added again starts empty).
+
+    `decided` keeps, per pod uid, which of its images the node held when the pod was bound, as its
+    first timeline was told (`images_on_node`): a timeline built again for the pod (changed annotations,
+    a dropped cache) gets the same answer, so its pull events never contradict the ones recorded.  It
+    is forgotten when the pod is deleted.  After a restart both are rebuilt from the stored pods; a pod
+    still starting then may be told otherwise than before (images of pods deleted before the restart
+    are not known), which changes only its later pull events.
+
+    Fed by the kubelets' pod and node watches (`simulation.catalog`)."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, dict[str, _dt.datetime]] = {}
+        self.decided: dict[str, frozenset[str]] = {}
+
+    def observe(self, pod: Mapping[str, Any], prev: Mapping[str, Any] | None) -> None:
+        """Take the images `pod`'s status shows pulled and started (a change from `prev`)."""
+        status = pod.get("status")
+        if not status or (prev is not None and prev.get("status") is status):
+            return  # no status, or the same one (a metadata or spec write)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if not node:
+            return
+        for key in ("initContainerStatuses", "containerStatuses"):
+            for container in status.get(key) or ():
+                image = container.get("image")
+                if not container.get("imageID") or not isinstance(image, str):
+                    continue
+                for state in (container.get("state"), container.get("lastState")):
+                    if not state:
+                        continue
+                    since = parse_time((state.get("running") or state.get("terminated") or {}).get("startedAt"))
+                    if since is None:
+                        continue
+                    held = self.held.get(node)
+                    if held is None:
+                        held = self.held[node] = {}
+                    name = normalized_image(image)
+                    known = held.get(name)
+                    if known is None or since < known:
+                        held[name] = since
+
+    def forget_pod(self, pod: Mapping[str, Any]) -> None:
+        self.decided.pop((pod.get("metadata") or {}).get("uid") or "", None)
+
+    def forget_node(self, node: str) -> None:
+        self.held.pop(node, None)
 
 
 def images_on_node(
@@ -568,22 +618,33 @@ def images_on_node(
 
     Upstream's kubelet asks the runtime whether an image is there before it pulls: the first pod of an
     image on a node pulls it, a later one (policy IfNotPresent or Never) records `Container image "x"
-    already present on machine` instead.  A pod whose outcome is `image-pull-error` always pulls."""
-    if not images or behaviour.outcome == _behaviour.OUTCOME_IMAGE_PULL_ERROR:
+    already present on machine` instead.  A simulated pull takes no time of its own (it is part of the
+    start), so an image a container started with at the very instant of the bind counts as there.  A pod
+    whose outcome is `image-pull-error` always pulls.  The answer for a pod is kept (`NodeImages.decided`)."""
+    if images is None or behaviour.outcome == _behaviour.OUTCOME_IMAGE_PULL_ERROR:
         return frozenset()
-    held = images.get((node.get("metadata") or {}).get("name") or "")
-    if not held:
-        return frozenset()
-    spec = pod.get("spec") or {}
+    uid = (pod.get("metadata") or {}).get("uid") or ""
+    if uid:
+        known = images.decided.get(uid)
+        if known is not None:
+            return known
+    node_meta = node.get("metadata") or {}
+    held = images.held.get(node_meta.get("name") or "")
     found = set()
-    for key in ("initContainers", "containers"):
-        for container in spec.get(key) or ():
-            image = container.get("image")
-            if isinstance(image, str):
-                since = held.get(normalized_image(image))
-                if since is not None and since <= bound:
-                    found.add(image)
-    return frozenset(found)
+    if held:
+        created = parse_time(node_meta.get("creationTimestamp"))
+        spec = pod.get("spec") or {}
+        for key in ("initContainers", "containers"):
+            for container in spec.get(key) or ():
+                image = container.get("image")
+                if isinstance(image, str):
+                    since = held.get(normalized_image(image))
+                    if since is not None and since <= bound and (created is None or since >= created):
+                        found.add(image)
+    answer = frozenset(found)
+    if uid:
+        images.decided[uid] = answer
+    return answer
 
 
 def _bound_at(pod: Mapping[str, Any], now: _dt.datetime) -> _dt.datetime:
@@ -1715,8 +1776,8 @@ def _replay_cached(
 ) -> tuple[list[_Snapshot], _dt.datetime | None, bool, _behaviour.Behaviour]:
     """`_replay`'s answer (plus the behaviour), from the pod's kept timeline when its inputs are unchanged.
 
-    `images` tells which images each node holds since when (`images_on_node`); a new timeline takes the
-    pod's images the node held when the pod was bound."""
+    `images` tells which images each node holds since when (`NodeImages`); a new timeline takes the
+    pod's images the node held when the pod was bound (`images_on_node`)."""
     meta = pod.get("metadata") or {}
     seed = meta.get("uid") or f"{meta.get('namespace', '')}/{meta.get('name', '')}"
     key = (meta.get("namespace", ""), meta.get("name", ""))
