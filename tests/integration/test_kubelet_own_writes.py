@@ -70,17 +70,19 @@ def test_a_write_that_never_came_back_is_forgotten_at_the_next_change():
     assert keys(own, again, other) == [("kubelet", "default", "p")]
 
 
+# A pod that starts at once: Running and Ready in the kubelet's first status write.
+STARTING = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "p"},
+    "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+}
+
+
 def test_a_status_written_by_someone_else_is_corrected_at_once(tmp_path):
     with Cluster(clock="virtual", nodes=1, data_dir=tmp_path / "c", serve=False) as c:
         c.advance(1)
-        c.apply(
-            {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {"name": "p"},
-                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
-            }
-        )
+        c.apply(STARTING)
         c.advance(5)
         running = c.get("v1", "Pod", "default", "p")
         assert running["status"]["phase"] == "Running" and running["status"]["podIP"]
@@ -109,14 +111,7 @@ def test_a_started_pod_takes_one_kubelet_pass_through_the_real_store(tmp_path):
             return look(namespace, name, transport, now)
 
         object.__setattr__(kubelet, "reconcile", counted)
-        c.apply(
-            {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {"name": "p"},
-                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
-            }
-        )
+        c.apply(STARTING)
         c.advance(5)
         assert c.get("v1", "Pod", "default", "p")["status"]["phase"] == "Running"
         assert passes == [("default", "p")]

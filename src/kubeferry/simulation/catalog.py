@@ -211,6 +211,11 @@ class NodeCache:
         return listed
 
 
+def _turned_terminal(prev: dict | None, obj: dict) -> bool:
+    """Whether the change `prev` -> `obj` made the pod Succeeded or Failed."""
+    return prev is not None and is_pod_terminal(obj) and not is_pod_terminal(prev)
+
+
 def _freed_capacity(loads: scheduler.NodeLoads, pending: PendingPods):
     def mapper(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         """Keep the node loads and the unbound pods current; a bound pod leaving frees room, so unbound
@@ -225,14 +230,12 @@ def _freed_capacity(loads: scheduler.NodeLoads, pending: PendingPods):
         if not deleted and prev is not None and spec is not None and prev.get("spec") is spec and spec.get("nodeName"):
             # A write that kept the spec of a bound pod (its status): the pod left the unbound pods
             # when the version that bound it was observed, and stays out.
-            if is_pod_terminal(obj) and not is_pod_terminal(prev):
-                return [("scheduler", "", ALL_PENDING)]
-            return []
+            return [("scheduler", "", ALL_PENDING)] if _turned_terminal(prev, obj) else []
         pending.observe(obj, deleted)
         if (obj.get("spec") or {}).get("nodeName"):
             if deleted:
                 return [] if is_pod_terminal(obj) else [("scheduler", "", ALL_PENDING)]
-            if prev is not None and is_pod_terminal(obj) and not is_pod_terminal(prev):
+            if _turned_terminal(prev, obj):
                 return [("scheduler", "", ALL_PENDING)]
         return []
 

@@ -757,18 +757,18 @@ def _pull_policy(c: _Container, ctx: _Context) -> str | None:
     )
 
 
-def _needs_pull(c: _Container, ctx: _Context) -> bool:
-    """Whether the container's start pulls its image: not when the node has it (another pod pulled it
-    before this one was bound) and the pull policy is not Always — upstream's IfNotPresent/Never."""
-    return c.image not in ctx.on_node or _pull_policy(c, ctx) == "Always"
+def _needs_pull(c: _Container, ctx: _Context, again: bool = False) -> bool:
+    """Whether the container's start pulls its image: not when the image is there (the node has it —
+    another pod pulled it before this one was bound — or, `again`, this container pulled it before) and
+    the pull policy is not Always — upstream's IfNotPresent/Never."""
+    return not (again or c.image in ctx.on_node) or _pull_policy(c, ctx) == "Always"
 
 
 def _pull_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None) -> Events:
     """Pulled (or Pulling and Pulled): the image step of every container start, also of one that fails later."""
     events: Events = []
-    policy = _pull_policy(c, ctx)
     again = c.pulled or c.fetched  # a later start of this container: its pull step comes again
-    if (again or c.image in ctx.on_node) and policy != "Always":
+    if not _needs_pull(c, ctx, again):
         events.append((NORMAL, EVENT_PULLED, f'Container image "{c.image}" already present on machine', c.field_path))
     else:
         if pull_started is None or again:
@@ -1792,11 +1792,11 @@ def _replay_cached(
         behaviour = _behaviour.resolve(pod, rules)
         address = pod_ip(pod, node)
         needs = _mounts.pod_needs(pod) if history is not None else None
-        on_node = images_on_node(pod, node, _bound_at(pod, now), images, behaviour)
-        facts = _facts(pod, behaviour, on_node)
+        bound = _bound_at(pod, now)
+        on_node = images_on_node(pod, node, bound, images, behaviour)
         if needs is None and fingerprint is not None and not (pod.get("metadata") or {}).get("deletionTimestamp"):
             plan = _plan_for(pod, behaviour, profile, seed, on_node)
-            facts = facts if plan is None else plan.facts
+        facts = _facts(pod, behaviour, on_node) if plan is None else plan.facts
     else:
         behaviour, address, needs, facts = timeline.behaviour, timeline.pod_ip, timeline.needs, timeline.facts
     ctx = _Context(pod, node, behaviour, profile, seed, host_ip, address, history, needs, facts)
@@ -1814,7 +1814,7 @@ def _replay_cached(
             behaviour,
             address,
             model,
-            _bound_at(pod, now),
+            bound,
             snapshots,
             needs=needs,
             facts=ctx.facts,
