@@ -258,11 +258,16 @@ def _rows(pending) -> tuple[list[tuple], list[tuple[str, str, str]]]:
     return rows, [key for key, entry in ordered if entry is None]
 
 
+def _in_chunks(db: sqlite3.Connection, sql_for: Callable[[int], str], items: list[tuple]) -> None:
+    """Run `sql_for(n)` with the values of `n` of `items` at a time (`WRITER_CHUNK` a statement, in order)."""
+    for start in range(0, len(items), WRITER_CHUNK):
+        chunk = items[start : start + WRITER_CHUNK]
+        db.execute(sql_for(len(chunk)), [value for item in chunk for value in item])
+
+
 def _insert_rows(db: sqlite3.Connection, rows: list[tuple]) -> None:
     """INSERT OR REPLACE `rows` ((kind, namespace, name, rv, text) in key order), `WRITER_CHUNK` a statement."""
-    for start in range(0, len(rows), WRITER_CHUNK):
-        chunk = rows[start : start + WRITER_CHUNK]
-        db.execute(_insert_sql(len(chunk)), [value for row in chunk for value in row])
+    _in_chunks(db, _insert_sql, rows)
 
 
 @functools.lru_cache(maxsize=WRITER_CHUNK)
@@ -282,9 +287,8 @@ def _delete_sql(count: int) -> str:
 
 
 def _delete_rows(db: sqlite3.Connection, keys: list[tuple[str, str, str]]) -> None:
-    for start in range(0, len(keys), WRITER_CHUNK):
-        chunk = keys[start : start + WRITER_CHUNK]
-        db.execute(_delete_sql(len(chunk)), [value for key in chunk for value in key])
+    """DELETE the rows of `keys` ((kind, namespace, name)), `WRITER_CHUNK` a statement."""
+    _in_chunks(db, _delete_sql, keys)
 
 
 class _RowWriter:
