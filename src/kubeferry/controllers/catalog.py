@@ -17,7 +17,7 @@ from datetime import datetime
 
 from kubeferry.client.transport import Transport
 from kubeferry.controllers import identity, replicaset
-from kubeferry.controllers.runner import Controller, Key
+from kubeferry.controllers.runner import ONLY_DELETIONS, Controller, Key
 from kubeferry.machinery.selectors import OP_DOUBLE_EQUALS, OP_EQUALS, OP_IN, LabelSelector
 from kubeferry.machinery.status import StatusError
 
@@ -467,4 +467,4 @@ def _pods_to_deployment(api_version: str, kind: str, obj: dict, prev: dict | Non
     return (("deployment", obj["metadata"].get("namespace", ""), deployment_name),)
 
 
-_pods_to_deployment.only_on = frozenset({"DELETED"})  # type: ignore[attr-defined]  # see runner._plan
+_pods_to_deployment.only_on = ONLY_DELETIONS  # type: ignore[attr-defined]  # see runner._plan

@@ -24,14 +24,10 @@ from kubeferry.controllers import (
     volumes,
 )
 from kubeferry.controllers.actions import RequeueAfter, UpdateObject
-from kubeferry.controllers.runner import Controller, Key
+from kubeferry.controllers.runner import ONLY_DELETIONS, Controller, Key
 from kubeferry.machinery import resources
 
 _NAMESPACED = [r for r in resources.RESOURCES if r.namespaced and r.group != "events.k8s.io"]
-
-
-# A mapper that answers deletions only (the runner asks it about nothing else: runner._plan).
-ONLY_DELETIONS = frozenset({"DELETED"})
 
 
 def _ref_key(api_version: str, kind: str, namespace: str) -> str:

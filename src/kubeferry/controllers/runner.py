@@ -83,6 +83,8 @@ class _RecorderTransport:
 
 
 EVENT_TYPES = ("ADDED", "MODIFIED", "DELETED")
+# The `only_on` of a mapper that answers deletions only (see `_plan`).
+ONLY_DELETIONS = frozenset({"DELETED"})
 
 
 def _plan(mappers: tuple[Mapper, ...], event: str) -> tuple[Mapper, ...]:
