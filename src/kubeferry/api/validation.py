@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from kubeferry.machinery import dns
 from kubeferry.machinery import status as st
 from kubeferry.machinery.selectors import label_key_errors, label_value_errors
 from kubeferry.machinery.status import FieldError
@@ -44,17 +45,11 @@ DNS1123_SUBDOMAIN_MAX = 253
 DNS1035_LABEL_MAX = 63
 PORT_NAME_MAX = 15
 
-_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
-_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
 _PERCENT_FMT = "[0-9]+%"
 _CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
 
 # Anchored with \Z, the end of the text: Python's `$` also matches before a final newline ("web\n"
 # would pass), Go's `$` (upstream's patterns) only at the end.
-_DNS1123_LABEL_RE = re.compile("^" + _DNS1123_LABEL_FMT + r"\Z")
-_DNS1123_SUBDOMAIN_RE = re.compile("^" + _DNS1123_SUBDOMAIN_FMT + r"\Z")
-_DNS1035_LABEL_RE = re.compile("^" + _DNS1035_LABEL_FMT + r"\Z")
 _PERCENT_RE = re.compile("^" + _PERCENT_FMT + r"\Z")
 _CONFIG_MAP_KEY_RE = re.compile("^" + _CONFIG_MAP_KEY_FMT + r"\Z")
 _PORT_NAME_CHARSET_RE = re.compile(r"^[-a-z0-9]+\Z")
@@ -167,11 +162,11 @@ def is_dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_LABEL_MAX:
         errs.append(max_len_chars(DNS1123_LABEL_MAX))
-    if not _DNS1123_LABEL_RE.match(value):
-        if _DNS1123_SUBDOMAIN_RE.match(value):
+    if not dns.is_dns1123_label(value):
+        if dns.is_dns1123_subdomain(value):
             errs.append("must not contain dots")
         else:
-            errs.append(regex_error(_DNS1123_LABEL_MSG, _DNS1123_LABEL_FMT, "my-name", "123-abc"))
+            errs.append(regex_error(_DNS1123_LABEL_MSG, dns.DNS1123_LABEL_FMT, "my-name", "123-abc"))
     return errs
 
 
@@ -179,8 +174,8 @@ def is_dns1123_subdomain(value: str, *, unit: str = "characters") -> list[str]:
     errs = []
     if len(value) > DNS1123_SUBDOMAIN_MAX:
         errs.append(f"must be no more than {DNS1123_SUBDOMAIN_MAX} {unit}")
-    if not _DNS1123_SUBDOMAIN_RE.match(value):
-        errs.append(regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+    if not dns.is_dns1123_subdomain(value):
+        errs.append(regex_error(_DNS1123_SUBDOMAIN_MSG, dns.DNS1123_SUBDOMAIN_FMT, "example.com"))
     return errs
 
 
@@ -188,8 +183,8 @@ def is_dns1035_label(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1035_LABEL_MAX:
         errs.append(max_len_chars(DNS1035_LABEL_MAX))
-    if not _DNS1035_LABEL_RE.match(value):
-        errs.append(regex_error(_DNS1035_LABEL_MSG, _DNS1035_LABEL_FMT, "my-name", "abc-123"))
+    if not dns.is_dns1035_label(value):
+        errs.append(regex_error(_DNS1035_LABEL_MSG, dns.DNS1035_LABEL_FMT, "my-name", "abc-123"))
     return errs
 
 
@@ -297,7 +292,7 @@ validate_namespace_name = name_is_dns_label
 def is_valid_subdomain_name(name: object) -> bool:
     """Whether `name_is_dns_subdomain(name)` finds nothing, without building its answer."""
     return (
-        name.__class__ is str and len(name) <= DNS1123_SUBDOMAIN_MAX and _DNS1123_SUBDOMAIN_RE.match(name) is not None
+        name.__class__ is str and len(name) <= DNS1123_SUBDOMAIN_MAX and dns.is_dns1123_subdomain(name)
     )
 
 

@@ -18,6 +18,8 @@ import json
 import os
 import re
 
+from kubeferry.machinery import dns
+
 DEFAULT_REGISTRY = "https://index.docker.io/v1/"
 DOCKER_CONFIG_KEY = ".dockerconfigjson"
 DOCKER_CONFIG_TYPE = "kubernetes.io/dockerconfigjson"
@@ -32,8 +34,6 @@ SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 SUFFIX_LENGTH = 5
 _KEY_RE = re.compile(r"[-._a-zA-Z0-9]+")
 _PORT_NAME_RE = re.compile(r"[-a-z0-9]+")
-_DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_SUBDOMAIN = re.compile(rf"{_DNS1123_LABEL}(\.{_DNS1123_LABEL})*")
 _ENV_KEY_RE = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 _KEY_ERROR = (
     "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
@@ -225,7 +225,7 @@ def service(
     if cluster_ip != CLUSTER_IP_NONE and not tcp and service_type != "ExternalName":
         raise GeneratorError("at least one tcp port specifier must be provided")
     if service_type == "ExternalName" and not (
-        len(external_name) <= MAX_KEY_LENGTH and _DNS1123_SUBDOMAIN.fullmatch(external_name)
+        len(external_name) <= MAX_KEY_LENGTH and dns.is_dns1123_subdomain(external_name)
     ):
         raise GeneratorError(f"invalid service external name {external_name}")
     ports = []

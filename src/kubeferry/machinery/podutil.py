@@ -49,6 +49,8 @@ from typing import Any
 
 import orjson
 
+from kubeferry.machinery import dns
+
 # --- names (core/v1) -------------------------------------------------------------------------------
 
 POD_READY = "Ready"
@@ -469,7 +471,6 @@ def sort_pods_with_ranks(
 
 # --- creating pods ----------------------------------------------------------------------------------
 
-_DNS1123_SUBDOMAIN_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _DNS1123_SUBDOMAIN_MAX = 253
 
 
@@ -481,7 +482,7 @@ def _valid_generate_name_prefix(prefix: str) -> bool:
     """
     if len(prefix) > 1 and prefix.endswith("-"):
         prefix = prefix[:-2] + "a"
-    return len(prefix) <= _DNS1123_SUBDOMAIN_MAX and _DNS1123_SUBDOMAIN_RE.fullmatch(prefix) is not None
+    return len(prefix) <= _DNS1123_SUBDOMAIN_MAX and dns.is_dns1123_subdomain(prefix)
 
 
 def pods_prefix(controller_name: str) -> str:

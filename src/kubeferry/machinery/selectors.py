@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from kubeferry.machinery import dns
 from kubeferry.machinery.status import StatusError, bad_request
 
 TYPE_CHECKING = False
@@ -76,8 +77,6 @@ _LABEL_VALUE_ERR = (
     "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
     "and must start and end with an alphanumeric character"
 )
-_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
 _DNS1123_SUBDOMAIN_ERR = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
     "and must start and end with an alphanumeric character"
@@ -85,7 +84,6 @@ _DNS1123_SUBDOMAIN_ERR = (
 
 _LABEL_KEY_RE = re.compile(_LABEL_KEY_FMT)
 _LABEL_VALUE_RE = re.compile(_LABEL_VALUE_FMT)
-_DNS1123_SUBDOMAIN_RE = re.compile(_DNS1123_SUBDOMAIN_FMT)
 _INT64_RE = re.compile(r"[+-]?[0-9]+")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -108,8 +106,8 @@ def _dns1123_subdomain_errors(value: str) -> list[str]:
     errs = []
     if _byte_len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
         errs.append(f"must be no more than {DNS1123_SUBDOMAIN_MAX_LENGTH} bytes")
-    if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
-        errs.append(_regex_error(_DNS1123_SUBDOMAIN_ERR, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+    if not dns.is_dns1123_subdomain(value):
+        errs.append(_regex_error(_DNS1123_SUBDOMAIN_ERR, dns.DNS1123_SUBDOMAIN_FMT, "example.com"))
     return errs
 
 
