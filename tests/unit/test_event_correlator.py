@@ -315,3 +315,25 @@ def test_recorder_recreates_an_expired_event_keeping_its_count():
     # The re-created Event's new resourceVersion is remembered; the next repeat patches it.
     recorder.record(created(0), "replicaset-controller", T0 + timedelta(seconds=61))
     assert transport.calls[-1] == ("patch", name) and transport.stored[name]["count"] == 4
+
+
+def test_keys_are_upstreams_concatenations():
+    event = make_event("Started", "Started container app")
+    assert events.spam_key(event) == "kubeletkubelet.node1Podmy-nsmy-podC934D34AFB20242versionNormal"
+    group, local = events.aggregate_key(event)
+    assert (group, local) == (events.spam_key(event) + "Started", "Started container app")
+    assert events.event_key(event) == (
+        "kubeletkubelet.node1Podmy-nsmy-podspec.containers{mycontainer}C934D34AFB20242versionNormalStarted"
+        "Started container app"
+    )
+
+
+def test_objects_whose_parts_only_split_differently_share_a_spam_bucket_as_upstream():
+    # namespace "my-ns" + name "x" and namespace "my-n" + name "sx" concatenate alike: one bucket of 25
+    correlator = events.EventCorrelator()
+    first = make_event("Started", "a", ref(namespace="my-ns", name="x"))
+    second = make_event("Started", "b", ref(namespace="my-n", name="sx"))
+    for i in range(25):
+        assert not correlator.correlate(at(first if i % 2 else second, T0), T0).skip
+    assert correlator.correlate(at(first, T0), T0).skip
+    assert correlator.correlate(at(make_event("Started", "c", ref(namespace="other", name="x")), T0), T0).skip is False

@@ -265,10 +265,9 @@ def test_owned_correlation_answers_and_remembers_as_the_plain_one(seed, lru_entr
     owned = events.EventCorrelator(lru_entries=lru_entries, make_name=names)
     written = dropped = combined = patched = 0
     for i, (event, now) in enumerate(random_stream(seed, 400)):
-        ref = event["involvedObject"]
-        base = ("c", "", "Pod", "ns", ref["name"], ref["uid"], "v1", event["type"])
-        group = (*base, event["reason"], "c", "")
-        key = (*base, ref.get("fieldPath", ""), event["reason"], event["message"])
+        base = events.spam_key(event)
+        group = events.aggregate_key(event, base)[0]
+        key = events.event_key(event)
         expected = plain.correlate(copy.deepcopy(event), now)
         answer = owned.correlate_owned(copy.deepcopy(event), now, base, group, key)
         if expected.skip:
@@ -299,10 +298,9 @@ def test_owned_correlation_with_a_custom_spam_key_takes_the_plain_path():
     plain = events.EventCorrelator(burst=2, spam_key=per_reason)
     owned = events.EventCorrelator(burst=2, spam_key=per_reason)
     for i, (event, now) in enumerate(random_stream(5, 60)):
-        ref = event["involvedObject"]
-        base = ("c", "", "Pod", "ns", ref["name"], ref["uid"], "v1", event["type"])
-        group = (*base, event["reason"], "c", "")
-        key = (*base, ref.get("fieldPath", ""), event["reason"], event["message"])
+        base = events.spam_key(event)
+        group = events.aggregate_key(event, base)[0]
+        key = events.event_key(event)
         expected = plain.correlate(copy.deepcopy(event), now)
         answer = owned.correlate_owned(copy.deepcopy(event), now, base, group, key)
         assert answer == (None if expected.skip else (expected.event, expected.patch)), i

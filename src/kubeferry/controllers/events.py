@@ -39,9 +39,10 @@ answers 404 (the Event expired or was never written because it was dropped) beco
 the whole event, count kept, resourceVersion cleared; the stored result goes back into the dedupe
 log under its full key.  Any other refusal drops the event.
 
-Deviations, both deliberate: keys are tuples rather than concatenated strings (upstream's
-concatenation without separators can, rarely, merge two keys); and when the message set is full
-the oldest message leaves it, where upstream removes an arbitrary one, so runs are repeatable.
+The keys are upstream's: the parts above concatenated without a separator, so two keys whose parts
+differ only in where one ends and the next begins are one key there and here alike.  One deviation,
+deliberate: when the message set is full the oldest message leaves it, where upstream removes an
+arbitrary one, so runs are repeatable.
 All times are the cluster clock's, passed in by the caller.
 """
 
@@ -64,37 +65,53 @@ COMBINED_PREFIX = "(combined from similar events): "
 AS_BUILT = "as built"
 
 
-def spam_key(event: dict) -> tuple:
+def spam_key(event: dict) -> str:
     """The spam-filter key: one token bucket per source (component, host), object and event type."""
     source = event.get("source") or {}
     ref = event.get("involvedObject") or {}
-    return (
-        source.get("component", ""),
-        source.get("host", ""),
-        ref.get("kind", ""),
-        ref.get("namespace", ""),
-        ref.get("name", ""),
-        ref.get("uid", ""),
-        ref.get("apiVersion", ""),
-        event.get("type", ""),
+    return "".join(
+        (
+            source.get("component", ""),
+            source.get("host", ""),
+            ref.get("kind", ""),
+            ref.get("namespace", ""),
+            ref.get("name", ""),
+            ref.get("uid", ""),
+            ref.get("apiVersion", ""),
+            event.get("type", ""),
+        )
     )
 
 
-def aggregate_key(event: dict, base: tuple | None = None) -> tuple[tuple, str]:
+def aggregate_key(event: dict, base: str | None = None) -> tuple[str, str]:
     """(aggregate key, local key): similar events share the first and differ in the second (the message).
 
     `base` is the event's `spam_key`, when already known: the aggregate key extends it.
     """
     base = spam_key(event) if base is None else base
-    group = (*base, event.get("reason", ""), event.get("reportingComponent", ""), event.get("reportingInstance", ""))
+    group = base + event.get("reason", "") + event.get("reportingComponent", "") + event.get("reportingInstance", "")
     return group, event.get("message", "")
 
 
-def event_key(event: dict, base: tuple | None = None) -> tuple:
-    """The dedupe key: the spam key plus fieldPath, reason and message."""
-    base = spam_key(event) if base is None else base
+def event_key(event: dict) -> str:
+    """The dedupe key: the spam key's parts with fieldPath after the name, then reason and message."""
+    source = event.get("source") or {}
     ref = event.get("involvedObject") or {}
-    return (*base, ref.get("fieldPath", ""), event.get("reason", ""), event.get("message", ""))
+    return "".join(
+        (
+            source.get("component", ""),
+            source.get("host", ""),
+            ref.get("kind", ""),
+            ref.get("namespace", ""),
+            ref.get("name", ""),
+            ref.get("fieldPath", ""),
+            ref.get("uid", ""),
+            ref.get("apiVersion", ""),
+            event.get("type", ""),
+            event.get("reason", ""),
+            event.get("message", ""),
+        )
+    )
 
 
 class _LRU:
@@ -151,8 +168,9 @@ class TokenBucket:
         return accepted
 
 
-# The caches hold plain tuples (of strings, numbers, times and a dict of strings), which the
-# cyclic garbage collector stops tracking: thousands of live entries cost its passes nothing.
+# The caches' keys are strings and their values plain tuples (of strings, numbers, times and a dict of
+# strings): the cyclic garbage collector never tracks the keys and stops tracking the values, so
+# thousands of live entries cost its passes next to nothing.
 #   similar-events record: (messages as an insertion-ordered dict of message -> None, last time)
 #   dedupe observation:    (count, firstTimestamp, name, resourceVersion)
 #   spam bucket:           (tokens, last refill time)
@@ -182,7 +200,7 @@ class EventCorrelator:
         qps: float = SPAM_QPS,
         max_events: int = AGGREGATE_MAX_EVENTS,
         interval_seconds: float = AGGREGATE_INTERVAL_SECONDS,
-        spam_key: Callable[[dict], tuple] = spam_key,
+        spam_key: Callable[[dict], object] = spam_key,
         make_name: Callable[[str, datetime], str] = event_name,
         lru_entries: int = LRU_ENTRIES,
     ):
@@ -202,7 +220,7 @@ class EventCorrelator:
         self._tokens = self._buckets._items
         self._maps = (self._records, self._observations, self._tokens, lru_entries)
 
-    def correlate(self, event: dict, now: datetime, base: tuple | None = None, *, owned: bool = False) -> Correlated:
+    def correlate(self, event: dict, now: datetime, base: str | None = None, *, owned: bool = False) -> Correlated:
         """What to write for `event` at `now`.  `base` is the event's `spam_key` when the caller built
         the event from its parts and already knows it; `owned` says the event and its metadata are the
         caller's own fresh dicts, which the answer may reuse instead of copying."""
@@ -216,7 +234,7 @@ class EventCorrelator:
         return Correlated(event=observed, patch=patch)
 
     def correlate_owned(
-        self, event: dict, now: datetime, base: tuple, group: tuple, key: tuple
+        self, event: dict, now: datetime, base: str, group: str, key: str
     ) -> tuple[dict, dict | None] | None:
         """`correlate` for an Event the caller has just built as its own and drops after writing it: every
         field an Event has, the event, metadata, involvedObject and source dicts its own, count 1, both
@@ -230,7 +248,14 @@ class EventCorrelator:
                 return None
             return answer.event, answer.patch
         verdict = self.correlate_parts(
-            now, event["lastTimestamp"], base, group, key, event["message"], event["metadata"]["name"]
+            now,
+            event["lastTimestamp"],
+            base,
+            group,
+            key,
+            event["message"],
+            event["metadata"]["name"],
+            event["involvedObject"].get("name", ""),
         )
         if verdict is None:
             return None
@@ -240,11 +265,11 @@ class EventCorrelator:
         return self.owned_answer(event, verdict)
 
     def correlate_parts(
-        self, now: datetime, stamp: str, base: tuple, group: tuple, key: tuple, message: str, name: str
+        self, now: datetime, stamp: str, base: str, group: str, key: str, message: str, name: str, about: str
     ) -> tuple | None:
         """The three steps for an Event known by its parts (with the default spam key): the Event
         `correlate_owned` describes, named `name`, with message `message`, both timestamps `stamp`
-        (`now` in `format_time`'s text), keys `base`, `group` and `key`; `base[4]` is the name of the
+        (`now` in `format_time`'s text), keys `base`, `group` and `key`; `about` is the name of the
         object it is about.  The caller builds the Event only when it is written.
 
         Answers None when the spam filter drops it; `AS_BUILT` when it is created as built (not
@@ -284,7 +309,7 @@ class EventCorrelator:
         if combined:
             del messages[next(iter(messages))]
             # the combined Event is named afresh and keyed for dedupe by the aggregate key
-            name = self.make_name(base[4], now)
+            name = self.make_name(about, now)
             key = group
         # 2. dedupe
         last = observations.pop(key, None)
@@ -378,24 +403,26 @@ class EventCorrelator:
         try:
             ref = stored["involvedObject"]
             source = stored["source"]
-            key = (
-                source["component"],
-                source.get("host", ""),
-                ref["kind"],
-                ref["namespace"],
-                ref["name"],
-                ref["uid"],
-                ref["apiVersion"],
-                stored["type"],
-                ref.get("fieldPath", ""),
-                stored["reason"],
-                stored["message"],
+            key = "".join(
+                (
+                    source["component"],
+                    source.get("host", ""),
+                    ref["kind"],
+                    ref["namespace"],
+                    ref["name"],
+                    ref.get("fieldPath", ""),
+                    ref["uid"],
+                    ref["apiVersion"],
+                    stored["type"],
+                    stored["reason"],
+                    stored["message"],
+                )
             )
             self.update_created(key, stored)
         except (KeyError, TypeError):
             self.update_state(stored)
 
-    def remember(self, key: tuple, observation: tuple) -> None:
+    def remember(self, key: str, observation: tuple) -> None:
         """Put `observation` into the dedupe log under `key`, which it does not hold (see
         `correlate_parts`), as the newest entry."""
         observations = self._observations
@@ -403,7 +430,7 @@ class EventCorrelator:
         if len(observations) > self.lru_entries:
             observations.popitem(False)
 
-    def remember_created(self, key: tuple, stored: dict) -> None:
+    def remember_created(self, key: str, stored: dict) -> None:
         """`remember` of what `update_created` keeps for `stored`, for a `key` the log does not hold."""
         meta = stored["metadata"]
         observations = self._observations
@@ -416,7 +443,7 @@ class EventCorrelator:
         if len(observations) > self.lru_entries:
             observations.popitem(False)
 
-    def update_created(self, key: tuple, stored: dict) -> None:
+    def update_created(self, key: str, stored: dict) -> None:
         """`update_owned` for the recorder's own event stored as it was built (created in process, the
         server's copy the same dict): its full key is `key`, the one `correlate_owned` was given, since
         the server adds only uid, creationTimestamp and resourceVersion to the metadata."""
@@ -434,14 +461,9 @@ class EventCorrelator:
     # The LRUs' maps are used directly here (get + move_to_end, set + move_to_end + trim): these
     # run for every event a component records.
 
-    def _aggregate(self, event: dict, base: tuple, now: datetime) -> tuple[dict, tuple]:
+    def _aggregate(self, event: dict, base: str, now: datetime) -> tuple[dict, str]:
         message = event.get("message", "")
-        group = (
-            *base,
-            event.get("reason", ""),
-            event.get("reportingComponent", ""),
-            event.get("reportingInstance", ""),
-        )
+        group = base + event.get("reason", "") + event.get("reportingComponent", "") + event.get("reportingInstance", "")
         similar = self._similar
         items = similar._items
         record = items.get(group)
@@ -457,8 +479,7 @@ class EventCorrelator:
         if len(items) > similar.size:
             items.popitem(last=False)
         if len(messages) < self.max_events:
-            field_path = (event.get("involvedObject") or {}).get("fieldPath", "")
-            return event, (*base, field_path, event.get("reason", ""), message)
+            return event, event_key(event)
         del messages[next(iter(messages))]
         return self._combine(event, message, now), group
 
@@ -483,7 +504,7 @@ class EventCorrelator:
             "count": 1,
         }
 
-    def _observe(self, event: dict, key: tuple, in_place: bool = False) -> tuple[dict, dict | None]:
+    def _observe(self, event: dict, key: str, in_place: bool = False) -> tuple[dict, dict | None]:
         metadata = event.get("metadata")
         if in_place and type(metadata) is dict:
             observed = event
@@ -517,7 +538,7 @@ class EventCorrelator:
             items.popitem(last=False)
         return observed, patch
 
-    def _spam(self, key: tuple, now: datetime) -> bool:
+    def _spam(self, key: object, now: datetime) -> bool:
         buckets = self._buckets
         items = buckets._items
         found = items.get(key)

@@ -202,14 +202,14 @@ class EventRecorder:
             uid = uid or ""
             api_version = api_version or ""
         # The event's spam, aggregate and full keys (`events.spam_key`, `aggregate_key`, `event_key`),
-        # from the parts it is built of.
-        base = (component, "", kind, namespace, name, uid, api_version, type_)
-        group = (component, "", kind, namespace, name, uid, api_version, type_, reason, component, "")
-        key = (component, "", kind, namespace, name, uid, api_version, type_, field_path or "", reason, message)
+        # from the parts it is built of (the source's host is empty).
+        base = "".join((component, kind, namespace, name, uid, api_version, type_))
+        group = base + reason + component
+        key = "".join((component, kind, namespace, name, field_path or "", uid, api_version, type_, reason, message))
         correlator = self._correlators.get(component) or self.correlator(component)
         stamp = self._instant_text
         if correlator.spam_key is _SPAM_KEY:
-            verdict = correlator.correlate_parts(now, stamp, base, group, key, message, event_name)
+            verdict = correlator.correlate_parts(now, stamp, base, group, key, message, event_name, name)
             if verdict is None:
                 return
         else:
