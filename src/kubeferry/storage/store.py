@@ -241,33 +241,48 @@ class _Checkpointer:
             self._thread = None
 
 
-def _rows(pending) -> tuple[list[tuple], list[tuple[str, str, str]]]:
-    """Pending (key, entry or None) pairs as rows in key order: (kind, namespace, name, rv, text) for each
-    entry, and the keys of the removals.
+def _rows(pending) -> tuple[list, int, list[str]]:
+    """Pending (key, entry or None) pairs as rows in key order, each row's values one after another in one
+    flat list, as the statements bind them: kind, namespace, name, rv and text for each entry; the bytes
+    of text; and kind, namespace and name for each removal.  (No tuple per row: the rows of a long group
+    wait for the row writer, and thousands of tuples would be so many more objects for the cyclic
+    collector to walk.)
 
     Key order puts consecutive inserts on the same B-tree pages (a rollout's group of ~8,400 rows: about
     a third of the time in random order).  An entry nobody has asked to encode yet is encoded for its
     row only: the text is not kept (that would hold a second copy of every stored object in memory), a
     watch or GET encodes it again if it ever comes."""
-    ordered = sorted(pending, key=_row_order)
-    rows = [
-        (*key, entry.rv, entry._raw if entry._raw is not None else orjson.dumps(entry.obj))
-        for key, entry in ordered
-        if entry is not None
-    ]
-    return rows, [key for key, entry in ordered if entry is None]
+    rows: list = []
+    removals: list = []
+    size = 0
+    dumps = orjson.dumps
+    for key, entry in sorted(pending, key=_row_order):
+        if entry is None:
+            removals += key
+            continue
+        text = entry._raw
+        if text is None:
+            text = dumps(entry.obj)
+        size += len(text)
+        rows += key
+        rows.append(entry.rv)
+        rows.append(text)
+    return rows, size, removals
 
 
-def _in_chunks(db: sqlite3.Connection, sql_for: Callable[[int], str], items: list[tuple]) -> None:
-    """Run `sql_for(n)` with the values of `n` of `items` at a time (`WRITER_CHUNK` a statement, in order)."""
-    for start in range(0, len(items), WRITER_CHUNK):
-        chunk = items[start : start + WRITER_CHUNK]
-        db.execute(sql_for(len(chunk)), [value for item in chunk for value in item])
+def _in_chunks(db: sqlite3.Connection, sql_for: Callable[[int], str], values: list, width: int) -> None:
+    """Run `sql_for(n)` with `n` rows of `width` values from the flat `values` at a time (`WRITER_CHUNK` rows
+    a statement, in order)."""
+    step = WRITER_CHUNK * width
+    for start in range(0, len(values), step):
+        chunk = values[start : start + step]
+        db.execute(sql_for(len(chunk) // width), chunk)
 
 
-def _insert_rows(db: sqlite3.Connection, rows: list[tuple]) -> None:
-    """INSERT OR REPLACE `rows` ((kind, namespace, name, rv, text) in key order), `WRITER_CHUNK` a statement."""
-    _in_chunks(db, _insert_sql, rows)
+def _insert_rows(db: sqlite3.Connection, rows: list) -> None:
+    """INSERT OR REPLACE `rows` (kind, namespace, name, rv, text of each, flat, in key order), `WRITER_CHUNK`
+    a statement."""
+    _in_chunks(db, _insert_sql, rows, 5)
 
 
 @functools.lru_cache(maxsize=WRITER_CHUNK)
@@ -286,9 +301,9 @@ def _delete_sql(count: int) -> str:
     )
 
 
-def _delete_rows(db: sqlite3.Connection, keys: list[tuple[str, str, str]]) -> None:
-    """DELETE the rows of `keys` ((kind, namespace, name)), `WRITER_CHUNK` a statement."""
-    _in_chunks(db, _delete_sql, keys)
+def _delete_rows(db: sqlite3.Connection, keys: list[str]) -> None:
+    """DELETE the rows of `keys` (kind, namespace and name of each, flat), `WRITER_CHUNK` a statement."""
+    _in_chunks(db, _delete_sql, keys, 3)
 
 
 class _RowWriter:
@@ -307,7 +322,7 @@ class _RowWriter:
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
-    def write(self, rows: list[tuple], removals: list[tuple[str, str, str]]) -> None:
+    def write(self, rows: list, removals: list[str]) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="kubeferry-rows", daemon=True)
             self._thread.start()
@@ -515,11 +530,11 @@ class Store:
             return
         taken = [(key, pending.pop(key)) for key in list(itertools.islice(pending, EARLY_ROWS))]
         try:
-            rows, removals = _rows(taken)
+            rows, size, removals = _rows(taken)
         except BaseException as e:  # noqa: BLE001 - raised at the group's end
             writer.error = writer.error or e
             return
-        self._early += sum(len(row[4]) for row in rows)
+        self._early += size
         writer.write(rows, removals)
 
     def _settle_writer(self) -> None:
@@ -532,11 +547,11 @@ class Store:
         returns the bytes of object text written."""
         if not pending:
             return 0
-        rows, removals = _rows(pending.items())
+        rows, size, removals = _rows(pending.items())
         _insert_rows(db, rows)
         _delete_rows(db, removals)
         db.execute("UPDATE meta SET value=? WHERE key='rv'", (str(self._rv),))
-        return sum(len(row[4]) for row in rows)
+        return size
 
     def _reload(self) -> None:
         self._objects.clear()
