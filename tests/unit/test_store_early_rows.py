@@ -68,6 +68,43 @@ def test_a_long_group_stores_exactly_what_memory_holds(tmp_path, small_limits, s
     reopened.close()
 
 
+def _event(name: str, count: int) -> dict:
+    return {"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": "default"}, "count": count}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_added_objects_go_early_and_later_writes_of_them_still_win(tmp_path, small_limits, seed):
+    # `add` (the Events recorders write) hands rows over after EARLY_ROWS of them; writes of the same
+    # names afterwards (patches, removals, a name added again) must still leave the last state on disk.
+    rng = random.Random(seed)
+    path = str(tmp_path / "state.db")
+    store = store_mod.Store(path)
+    live: list[str] = []
+    gone: list[str] = []
+    with store.group():
+        for step in range(300):
+            choice = rng.random()
+            if choice < 0.5 or not live:
+                name = gone.pop() if gone and rng.random() < 0.3 else f"ev-{step}"
+                store.add("events", "default", name, _event(name, 1))
+                live.append(name)
+            elif choice < 0.8:
+                name = live[-1] if rng.random() < 0.5 else rng.choice(live)  # often one still waiting to go
+                store.put("events", _event(name, step))
+            else:
+                name = live.pop(rng.randrange(len(live)))
+                store.remove("events", "default", name)
+                gone.append(name)
+            if step % 50 == 0:
+                store.put("configmaps", _cm(f"cm-{step}", "x"), create=True)
+        assert store._early > 0
+    expected = _contents(store)
+    store.close()
+    reopened = store_mod.Store(path)
+    assert _contents(reopened) == expected
+    reopened.close()
+
+
 def test_an_early_row_that_cannot_be_written_fails_the_whole_group(tmp_path, small_limits):
     path = str(tmp_path / "state.db")
     store = store_mod.Store(path)
