@@ -10,7 +10,7 @@ import pytest
 from kubeferry.cluster import controlplane
 from kubeferry.controllers.catalog import PodsByController
 from kubeferry.controllers.cluster_controllers import OwnerIndex, garbage_collector
-from kubeferry.controllers.runner import Controller, Runner
+from kubeferry.controllers.runner import ONLY_DELETIONS, Controller, Runner
 from kubeferry.machinery.clock import VirtualClock
 from kubeferry.registry.registry import Registry
 from kubeferry.storage.store import Store
@@ -177,3 +177,25 @@ def test_pods_by_controller_replaces_in_place_and_moves_on_owner_change():
     assert index.candidates("default", "rs-2") == [moved]
     assert index.observe(moved, True) == OTHER_REF
     assert index.candidates("default", "rs-2") == []
+
+
+def test_control_plane_calls_no_mapper_for_a_change_type_none_answers():
+    seen = []
+
+    def on_deleted(api_version, kind, obj, prev, event):
+        seen.append((obj["metadata"]["name"], event))
+        return []
+
+    on_deleted.only_on = ONLY_DELETIONS
+    store = Store(None)
+    control = controlplane.ControlPlane(
+        Registry(store),
+        VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        [Controller("cms", lambda *a: [], {("v1", "ConfigMap"): on_deleted})],
+        authorize=False,
+    )
+    assert control._routes["configmaps"][1] == {"DELETED"}
+    store.put("configmaps", {"metadata": {"name": "cm", "namespace": "default"}}, create=True)
+    store.put("configmaps", {"metadata": {"name": "cm", "namespace": "default"}, "data": {"a": "b"}})
+    store.remove("configmaps", "default", "cm")
+    assert seen == [("cm", "DELETED")]

@@ -255,13 +255,13 @@ class ControlPlane:
         self.transport = InProcessTransport(registry)
         self.controller_transport = InProcessTransport(registry, authorizer, CONTROLLER_MANAGER if authorize else None)
         self.runner = Runner(self.controller_transport, clock, controllers)
-        # storage key -> the runner's delivery to the mappers of the controllers watching that kind;
-        # kinds nobody watches are absent, so their writes cost one look-up.
+        # storage key -> the runner's delivery to the mappers of the controllers watching that kind, and
+        # the change types they answer; kinds nobody watches are absent, so their writes cost one look-up.
         self._routes = {}
         for key, res in _BY_STORAGE_KEY.items():
             deliver = self.runner.route(res.api_version, res.kind)
             if deliver is not None:
-                self._routes[key] = deliver
+                self._routes[key] = (deliver, deliver.answers)
         registry.store.listeners.append(self._on_event)
         self._wake = asyncio.Event()
         self.runner.on_work = self._wake.set
@@ -269,11 +269,11 @@ class ControlPlane:
         self._stopping = False
 
     def _on_event(self, event) -> None:
-        deliver = self._routes.get(event.kind)
-        if deliver is None:
+        route = self._routes.get(event.kind)
+        if route is None or event.type not in route[1]:
             return
         prev = event.prev
-        deliver(event.entry.obj, prev.obj if prev is not None else None, event.type)
+        route[0](event.entry.obj, prev.obj if prev is not None else None, event.type)
 
     def resync(self) -> None:
         """Queue every object once (at start-up): level-based controllers pick up where they were."""

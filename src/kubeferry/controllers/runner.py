@@ -156,7 +156,9 @@ class Runner:
 
         Per event type the mappers are planned once (`_plan`): a mapper that declares the events it
         answers (`only_on`) is left out of the others, and neighbours that can share their work
-        (`fuse`) are asked as one.  Either way the keys come in the same order as asking each mapper."""
+        (`fuse`) are asked as one.  Either way the keys come in the same order as asking each mapper.
+        The returned function's `answers` are the change types some mapper answers: a change of another
+        type needs no call (the namespace controller watches Events, thousands a rollout, for deletions)."""
         mappers = tuple(self._mappers.get((api_version, kind), ()))
         if not mappers:
             return None
@@ -175,6 +177,7 @@ class Runner:
                         if key not in queued:
                             enqueue(key)
 
+        deliver.answers = frozenset(event for event, plan in plans.items() if plan)  # type: ignore[attr-defined]
         return deliver
 
     def enqueue(self, key: Key) -> None:
