@@ -65,22 +65,22 @@ COMBINED_PREFIX = "(combined from similar events): "
 AS_BUILT = "as built"
 
 
-def spam_key(event: dict) -> str:
-    """The spam-filter key: one token bucket per source (component, host), object and event type."""
+def _object_parts(event: dict, field_path: bool) -> list[str]:
+    """The parts the keys share: source component and host, involvedObject kind, namespace, name (then its
+    fieldPath, for the dedupe key), uid and apiVersion, and the event's type; a missing one reads as ""."""
     source = event.get("source") or {}
     ref = event.get("involvedObject") or {}
-    return "".join(
-        (
-            source.get("component", ""),
-            source.get("host", ""),
-            ref.get("kind", ""),
-            ref.get("namespace", ""),
-            ref.get("name", ""),
-            ref.get("uid", ""),
-            ref.get("apiVersion", ""),
-            event.get("type", ""),
-        )
-    )
+    parts = [source.get("component", ""), source.get("host", ""), ref.get("kind", ""), ref.get("namespace", "")]
+    parts.append(ref.get("name", ""))
+    if field_path:
+        parts.append(ref.get("fieldPath", ""))
+    parts += (ref.get("uid", ""), ref.get("apiVersion", ""), event.get("type", ""))
+    return parts
+
+
+def spam_key(event: dict) -> str:
+    """The spam-filter key: one token bucket per source (component, host), object and event type."""
+    return "".join(_object_parts(event, False))
 
 
 def aggregate_key(event: dict, base: str | None = None) -> tuple[str, str]:
@@ -95,23 +95,7 @@ def aggregate_key(event: dict, base: str | None = None) -> tuple[str, str]:
 
 def event_key(event: dict) -> str:
     """The dedupe key: the spam key's parts with fieldPath after the name, then reason and message."""
-    source = event.get("source") or {}
-    ref = event.get("involvedObject") or {}
-    return "".join(
-        (
-            source.get("component", ""),
-            source.get("host", ""),
-            ref.get("kind", ""),
-            ref.get("namespace", ""),
-            ref.get("name", ""),
-            ref.get("fieldPath", ""),
-            ref.get("uid", ""),
-            ref.get("apiVersion", ""),
-            event.get("type", ""),
-            event.get("reason", ""),
-            event.get("message", ""),
-        )
-    )
+    return "".join(_object_parts(event, True) + [event.get("reason", ""), event.get("message", "")])
 
 
 class _LRU:
@@ -462,8 +446,7 @@ class EventCorrelator:
     # run for every event a component records.
 
     def _aggregate(self, event: dict, base: str, now: datetime) -> tuple[dict, str]:
-        message = event.get("message", "")
-        group = base + event.get("reason", "") + event.get("reportingComponent", "") + event.get("reportingInstance", "")
+        group, message = aggregate_key(event, base)
         similar = self._similar
         items = similar._items
         record = items.get(group)
