@@ -43,6 +43,15 @@ def runner(*controllers: Controller) -> Runner:
 # --- routing -----------------------------------------------------------------------------------------
 
 
+def control_plane(*controllers: Controller) -> tuple[Store, controlplane.ControlPlane]:
+    """An in-memory store and a control plane running `controllers` over it, on a virtual clock."""
+    store = Store(None)
+    control = controlplane.ControlPlane(
+        Registry(store), VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)), list(controllers), authorize=False
+    )
+    return store, control
+
+
 def test_route_is_none_for_a_kind_nobody_watches():
     r = runner(Controller("c", lambda *a: [], {("v1", "Pod"): lambda *a: [("c", "", "x")]}))
     assert r.route("v1", "ConfigMap") is None
@@ -83,13 +92,7 @@ def test_control_plane_sends_stored_writes_only_to_watchers_of_their_kind():
         seen.append((kind, obj["metadata"]["name"], prev["metadata"]["name"] if prev else None, event))
         return []
 
-    store = Store(None)
-    control = controlplane.ControlPlane(
-        Registry(store),
-        VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
-        [Controller("pods", lambda *a: [], {("v1", "Pod"): on_pod})],
-        authorize=False,
-    )
+    store, control = control_plane(Controller("pods", lambda *a: [], {("v1", "Pod"): on_pod}))
     assert set(control._routes) == {"pods"}
     store.put("configmaps", {"metadata": {"name": "cm", "namespace": "default"}}, create=True)
     store.put("pods", pod("p1"), create=True)
@@ -187,13 +190,7 @@ def test_control_plane_calls_no_mapper_for_a_change_type_none_answers():
         return []
 
     on_deleted.only_on = ONLY_DELETIONS
-    store = Store(None)
-    control = controlplane.ControlPlane(
-        Registry(store),
-        VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
-        [Controller("cms", lambda *a: [], {("v1", "ConfigMap"): on_deleted})],
-        authorize=False,
-    )
+    store, control = control_plane(Controller("cms", lambda *a: [], {("v1", "ConfigMap"): on_deleted}))
     assert control._routes["configmaps"][1] == {"DELETED"}
     store.put("configmaps", {"metadata": {"name": "cm", "namespace": "default"}}, create=True)
     store.put("configmaps", {"metadata": {"name": "cm", "namespace": "default"}, "data": {"a": "b"}})
