@@ -117,6 +117,11 @@ spec:
 """
 
 STEP_SECONDS = 5  # virtual seconds per clock step while a deliver runs
+# Real seconds a clock step waits for deliver to look (it polls every 250 ms) unless deliver has printed
+# since the last step: without the wait a busy machine could move the clock past a Deployment's progress
+# deadline between two of deliver's looks, and the deadline would fail the rollout before the fail-fast
+# diagnosis (crash loop, pull back-off) that a user's cluster, whose clock does not race, shows first.
+PACE_SECONDS = 0.6
 RUN_LIMIT = 180  # real seconds a deliver run may take before the test gives up on it
 
 
@@ -175,11 +180,16 @@ def deliver(server, ns, *args: str, advance_after: str | None = None, env: dict 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     limit = time.monotonic() + RUN_LIMIT
+    printed, stepped = 0, 0.0
     while proc.poll() is None and time.monotonic() < limit:
-        if go.is_set():
-            advance(server, STEP_SECONDS)
-        else:
+        if not go.is_set():
             go.wait(0.05)
+        elif len(lines) == printed and time.monotonic() - stepped < PACE_SECONDS:
+            time.sleep(0.05)
+        else:
+            printed = len(lines)
+            advance(server, STEP_SECONDS)
+            stepped = time.monotonic()
     if proc.poll() is None:
         proc.kill()
     proc.wait(timeout=30)
