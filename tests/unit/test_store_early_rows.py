@@ -98,10 +98,11 @@ def test_added_objects_go_early_and_later_writes_of_them_still_win(tmp_path, sma
             if step % 50 == 0:
                 store.put("configmaps", _cm(f"cm-{step}", "x"), create=True)
         assert store._early > 0
-    expected = _contents(store)
+    expected, rv = _contents(store), store.resource_version
     store.close()
     reopened = store_mod.Store(path)
     assert _contents(reopened) == expected
+    assert reopened.resource_version == rv
     reopened.close()
 
 
@@ -164,3 +165,19 @@ def test_removals_find_their_rows_through_the_primary_key(tmp_path):
     assert any(d.startswith("SEARCH objects USING PRIMARY KEY") for d in details), details
     assert not any(d == "SCAN objects" for d in details), details
     store.close()
+
+
+def test_a_group_whose_rows_all_went_early_still_stores_its_resource_version(tmp_path, small_limits):
+    # seven adds fill one early batch and leave nothing pending at the end
+    path = str(tmp_path / "state.db")
+    store = store_mod.Store(path)
+    with store.group():
+        for i in range(7):
+            store.add("events", "default", f"ev-{i}", _event(f"ev-{i}", 1))
+        assert not store._pending and not store._settled
+    rv = store.resource_version
+    store.close()
+    reopened = store_mod.Store(path)
+    assert reopened.resource_version == rv == 7
+    assert reopened.put("configmaps", _cm("next", "1"), create=True).rv == 8  # never a resourceVersion again
+    reopened.close()

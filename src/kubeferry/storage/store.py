@@ -490,6 +490,7 @@ class Store:
             self._grouped = False
             raise st.insufficient_storage(f"the store cannot take the write: {e}") from e
         self._early = 0
+        begun_at = self._rv
         try:
             yield
         finally:
@@ -502,6 +503,9 @@ class Store:
                 if early is not None:
                     raise early
                 size = self._early + self._write_rows(db, pending)
+                if self._rv != begun_at:
+                    # also when every row went early (a group of only `add`s can leave nothing pending)
+                    db.execute("UPDATE meta SET value=? WHERE key='rv'", (str(self._rv),))
                 db.execute("COMMIT")
             except sqlite3.DatabaseError as e:
                 with contextlib.suppress(sqlite3.DatabaseError):
@@ -567,14 +571,13 @@ class Store:
             self._writer.wait()
 
     def _write_rows(self, db: sqlite3.Connection, pending: dict[tuple[str, str, str], Entry | None]) -> int:
-        """A group's rows (`_rows`): the objects' last states, the removals, and the resourceVersion;
-        returns the bytes of object text written."""
+        """A group's rows (`_rows`): the objects' last states and the removals; returns the bytes of object
+        text written.  (The group's end writes the resourceVersion.)"""
         if not pending:
             return 0
         rows, size, removals = _rows(pending.items())
         _insert_rows(db, rows)
         _delete_rows(db, removals)
-        db.execute("UPDATE meta SET value=? WHERE key='rv'", (str(self._rv),))
         return size
 
     def _reload(self) -> None:
