@@ -7,6 +7,7 @@ pattern text compiled as written and anchored at both ends.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
@@ -69,3 +70,25 @@ def test_same_answers_as_the_upstream_pattern(test):
         assert test(text) is expected, text
         accepted += expected
     assert accepted > 300  # the comparison covered both answers
+
+
+@pytest.mark.parametrize(
+    "possessive",
+    [
+        pytest.param(
+            True,
+            id="possessive",
+            marks=pytest.mark.skipif(not dns.POSSESSIVE, reason="possessive repeats of a group are wrong here"),
+        ),
+        pytest.param(False, id="plain"),
+    ],
+)
+def test_both_forms_give_every_short_string_upstreams_answer(possessive):
+    # every string of up to six characters over the characters that matter
+    patterns = [UPSTREAM[dns.is_dns1123_label], UPSTREAM[dns.is_dns1123_subdomain], UPSTREAM[dns.is_dns1035_label]]
+    found = dns.matchers(possessive)
+    for length in range(7):
+        for chars in itertools.product("a0-.", repeat=length):
+            text = "".join(chars)
+            for match, pattern in zip(found, patterns, strict=True):
+                assert (match(text) is not None) is (pattern.match(text) is not None), (text, pattern.pattern)
