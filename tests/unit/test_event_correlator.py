@@ -337,3 +337,13 @@ def test_objects_whose_parts_only_split_differently_share_a_spam_bucket_as_upstr
         assert not correlator.correlate(at(first if i % 2 else second, T0), T0).skip
     assert correlator.correlate(at(first, T0), T0).skip
     assert correlator.correlate(at(make_event("Started", "c", ref(namespace="other", name="x")), T0), T0).skip is False
+
+
+def test_null_key_parts_read_as_empty_as_in_go():
+    event = make_event("Started", "Started container app", ref(field_path=""))
+    nulled = {**event, "involvedObject": {**event["involvedObject"], "fieldPath": None}}
+    assert events.event_key(nulled) == events.event_key(event)
+    correlator = events.EventCorrelator()
+    stored = {**at(nulled, T0), "metadata": {"name": "my-pod.1", "namespace": "my-ns", "resourceVersion": "7"}}
+    correlator.update_owned(stored)  # the server's copy with a null field: remembered, not an error
+    assert correlator._log._items[events.event_key(event)][2:] == ("my-pod.1", "7")

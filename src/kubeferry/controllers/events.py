@@ -65,17 +65,21 @@ COMBINED_PREFIX = "(combined from similar events): "
 AS_BUILT = "as built"
 
 
+def _text(value: object) -> str:
+    """A key part as text: a missing or null field reads as "" (Go's zero string), anything else as str()."""
+    return value if value.__class__ is str else "" if value is None else str(value)
+
+
 def _object_parts(event: dict, field_path: bool) -> list[str]:
     """The parts the keys share: source component and host, involvedObject kind, namespace, name (then its
-    fieldPath, for the dedupe key), uid and apiVersion, and the event's type; a missing one reads as ""."""
+    fieldPath, for the dedupe key), uid and apiVersion, and the event's type (`_text` of each)."""
     source = event.get("source") or {}
     ref = event.get("involvedObject") or {}
-    parts = [source.get("component", ""), source.get("host", ""), ref.get("kind", ""), ref.get("namespace", "")]
-    parts.append(ref.get("name", ""))
+    parts = [source.get("component"), source.get("host"), ref.get("kind"), ref.get("namespace"), ref.get("name")]
     if field_path:
-        parts.append(ref.get("fieldPath", ""))
-    parts += (ref.get("uid", ""), ref.get("apiVersion", ""), event.get("type", ""))
-    return parts
+        parts.append(ref.get("fieldPath"))
+    parts += (ref.get("uid"), ref.get("apiVersion"), event.get("type"))
+    return [_text(part) for part in parts]
 
 
 def spam_key(event: dict) -> str:
@@ -89,13 +93,13 @@ def aggregate_key(event: dict, base: str | None = None) -> tuple[str, str]:
     `base` is the event's `spam_key`, when already known: the aggregate key extends it.
     """
     base = spam_key(event) if base is None else base
-    group = base + event.get("reason", "") + event.get("reportingComponent", "") + event.get("reportingInstance", "")
-    return group, event.get("message", "")
+    group = base + _text(event.get("reason")) + _text(event.get("reportingComponent"))
+    return group + _text(event.get("reportingInstance")), _text(event.get("message"))
 
 
 def event_key(event: dict) -> str:
     """The dedupe key: the spam key's parts with fieldPath after the name, then reason and message."""
-    return "".join(_object_parts(event, True) + [event.get("reason", ""), event.get("message", "")])
+    return "".join(_object_parts(event, True) + [_text(event.get("reason")), _text(event.get("message"))])
 
 
 class _LRU:
