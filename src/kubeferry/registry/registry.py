@@ -285,17 +285,9 @@ class Registry:
         found = store.get("namespaces", "", namespace)
         if found is None or found.obj.get("metadata", {}).get("deletionTimestamp"):
             admission.check_namespace(store, _EVENT, namespace, creating=True)  # missing or terminating
-        # `_plain_event_errors`, asked for its full answer only when one of its checks fails (the namespace
-        # check remembers the names it passed).
-        involved_namespace = (obj.get("involvedObject") or {}).get("namespace") or ""
-        if (
-            not api_validation.is_valid_subdomain_name(name)
-            or not api_validation.is_valid_namespace_name(namespace)
-            or (involved_namespace and involved_namespace != namespace)
-        ):
-            errors = _plain_event_errors(obj)  # never None: the metadata is plain
-            if errors:
-                raise st.invalid_object("Event", "", name, errors)
+        errors = _plain_event_errors(obj)  # never None: the metadata is plain
+        if errors:
+            raise st.invalid_object("Event", "", name, errors)
         try:
             return store.add(_EVENT_KEY, namespace, name, obj)
         except KeyError:
