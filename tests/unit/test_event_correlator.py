@@ -345,5 +345,5 @@ def test_null_key_parts_read_as_empty_as_in_go():
     assert events.event_key(nulled) == events.event_key(event)
     correlator = events.EventCorrelator()
     stored = {**at(nulled, T0), "metadata": {"name": "my-pod.1", "namespace": "my-ns", "resourceVersion": "7"}}
-    correlator.update_owned(stored)  # the server's copy with a null field: remembered, not an error
+    correlator.update_state(stored)  # the server's copy with a null field: remembered, not an error
     assert correlator._log._items[events.event_key(event)][2:] == ("my-pod.1", "7")

@@ -283,7 +283,7 @@ def test_owned_correlation_answers_and_remembers_as_the_plain_one(seed, lru_entr
             if i % 13 == 0:
                 stored["message"] = "changed by the server"
             plain.update_state(copy.deepcopy(stored))
-            owned.update_owned(stored)
+            owned.update_state(stored)
             written += 1
         assert maps(owned) == maps(plain)
     assert written > 150 and patched  # the stream reaches every branch

@@ -157,7 +157,7 @@ def test_transport_create_event_of_another_kind_takes_create():
     assert transport.registry.store.get("configmaps", "default", "c").obj is stored
 
 
-def test_update_created_keeps_what_update_owned_keeps():
+def test_update_created_keeps_what_update_state_keeps():
     from kubeferry.controllers import events
 
     stored = {**_sent(), "metadata": {"name": "web-1.1f", "namespace": "default", "resourceVersion": "12"}}
@@ -166,7 +166,7 @@ def test_update_created_keeps_what_update_owned_keeps():
     for correlator in (by_owned, by_created):
         correlator._observations[("older",)] = (1, "", "o", "1")
         correlator._observations[key] = (1, "2026-01-01T10:00:00Z", "web-1.1f", "")
-    by_owned.update_owned(stored)
+    by_owned.update_state(stored)
     by_created.update_created(key, stored)
     assert list(by_created._observations.items()) == list(by_owned._observations.items())
     assert by_created._observations[key] == (1, "2026-01-01T10:00:05Z", "web-1.1f", "12")

@@ -4,7 +4,7 @@ Upstream, every event recorder (one per controller, one per kubelet) passes each
 EventCorrelator before writing it (client-go tools/record, events_cache.go).  This module restates
 its behaviour; `EventCorrelator.correlate` answers what to write, and the caller writes it.
 `correlate_parts` takes the same steps for an Event the recorder knows by its parts and keys, before
-building it (a dropped one never is), `correlate_owned` for one it has built, `update_owned` and
+building it (a dropped one never is), `correlate_owned` for one it has built, `update_state` and
 `remember_created` keep the server's copy (see their docstrings for what they rely on); the tests
 play random streams through both ways and compare answers and all three caches, entry by entry.
 
@@ -384,32 +384,6 @@ class EventCorrelator:
         )
         self._log.add(event_key(stored), observation)
 
-    def update_owned(self, stored: dict) -> None:
-        """`update_state`, written out in one piece for the recorder, which calls it for every Event it
-        writes.  A copy without a field the key reads (or with an empty object or source) takes
-        `update_state`'s way, which reads a missing field as ""."""
-        try:
-            ref = stored["involvedObject"]
-            source = stored["source"]
-            key = "".join(
-                (
-                    source["component"],
-                    source.get("host", ""),
-                    ref["kind"],
-                    ref["namespace"],
-                    ref["name"],
-                    ref.get("fieldPath", ""),
-                    ref["uid"],
-                    ref["apiVersion"],
-                    stored["type"],
-                    stored["reason"],
-                    stored["message"],
-                )
-            )
-            self.update_created(key, stored)
-        except (KeyError, TypeError):
-            self.update_state(stored)
-
     def remember(self, key: str, observation: tuple) -> None:
         """Put `observation` into the dedupe log under `key`, which it does not hold (see
         `correlate_parts`), as the newest entry."""
@@ -432,7 +406,7 @@ class EventCorrelator:
             observations.popitem(False)
 
     def update_created(self, key: str, stored: dict) -> None:
-        """`update_owned` for the recorder's own event stored as it was built (created in process, the
+        """`update_state` for the recorder's own event stored as it was built (created in process, the
         server's copy the same dict): its full key is `key`, the one `correlate_owned` was given, since
         the server adds only uid, creationTimestamp and resourceVersion to the metadata."""
         meta = stored["metadata"]

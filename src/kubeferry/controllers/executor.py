@@ -240,7 +240,7 @@ class EventRecorder:
                     return
                 correlator.remember(key, (1, stamp, event_name, ""))
                 if written is not None:
-                    correlator.update_owned(written)
+                    correlator.update_state(written)
                 return
             correlator.remember(key, (1, stamp, event_name, ""))
             patch = None
@@ -257,7 +257,7 @@ class EventRecorder:
             # created as built (not combined, no patch) by the in-process registry: its key is `key`
             correlator.update_created(key, written)
         elif written is not None:
-            correlator.update_owned(written)
+            correlator.update_state(written)
 
     def _bind(self) -> None:
         """Look up the transport's create and patch (again, if the transport was replaced)."""
