@@ -1,13 +1,15 @@
-"""The runner: tiers, timers on the cluster clock, retries, and a failing controller that cannot flood the log."""
+"""The runner: tiers, timers on the cluster clock, retries, a failing controller that cannot flood the log,
+and the passes' Events written in batches as the controllers that recorded them."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
 
-from kubeferry.controllers.actions import RequeueAfter
+from kubeferry.controllers.actions import RecordEvent, RequeueAfter
 from kubeferry.controllers.runner import Controller, Runner
 from kubeferry.machinery.clock import VirtualClock
+from kubeferry.machinery.rbac import UserInfo
 
 
 class NoTransport:
@@ -55,3 +57,89 @@ def test_a_controller_bug_is_logged_once_then_counted(caplog):
     tracebacks = [rec for rec in caplog.records if rec.exc_info]
     assert len(tracebacks) == 1
     assert len([rec for rec in caplog.records if "the same failure again" in rec.getMessage()]) == 6  # 2,4,8,16,32,64
+
+
+class IdentityTransport:
+    """Stores created Events as sent, noting who created each; `act_as` switches who that is."""
+
+    def __init__(self, refuse_reason: str = ""):
+        self.user: UserInfo | None = None
+        self.reader: UserInfo | None = None
+        self.created: list[tuple[str, str]] = []
+        self.refuse_reason = refuse_reason
+
+    def act_as(self, user, reader=None):
+        previous = (self.user, self.reader)
+        self.user, self.reader = user, reader
+        return previous
+
+    def create(self, obj):
+        if obj["reason"] == self.refuse_reason:
+            raise RuntimeError("a bug in the write path")
+        self.created.append((obj["reason"], self.user.name if self.user else "-"))
+        return {**obj, "metadata": {**obj["metadata"], "resourceVersion": str(len(self.created))}}
+
+    def get(self, api_version, kind, namespace, name):
+        return None
+
+
+NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1", "uid": "u-n1"}}
+
+
+def recording(name: str, user: UserInfo, seen: list, transport: IdentityTransport) -> Controller:
+    """A controller whose pass records one Event named after its key, noting what was written by then."""
+
+    def reconcile(ns, key, t, now):
+        seen.append((key, len(transport.created)))
+        return [RecordEvent(NODE, "Normal", key, f"about {key}")]
+
+    return Controller(name, reconcile, component=name, user=user)
+
+
+def test_passes_events_are_written_after_them_in_order_each_as_its_recorder():
+    transport = IdentityTransport()
+    seen: list = []
+    kubelet, scheduler = UserInfo("system:node:n1"), UserInfo("system:kube-scheduler")
+    r = Runner(
+        transport,
+        VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        [recording("kubelet", kubelet, seen, transport), recording("scheduler", scheduler, seen, transport)],
+    )
+    for key in ("kubelet", "a"), ("scheduler", "b"), ("kubelet", "c"):
+        r.enqueue((key[0], "", key[1]))
+    r.settle()
+    assert seen == [("a", 0), ("b", 0), ("c", 0)]  # held while the passes run
+    assert transport.created == [("a", "system:node:n1"), ("b", "system:kube-scheduler"), ("c", "system:node:n1")]
+    assert (transport.user, transport.reader) == (None, None)  # the identity before the batch
+    assert r.recorder.held == []
+
+
+def test_held_events_are_written_between_passes_once_a_batch_is_full(monkeypatch):
+    monkeypatch.setattr("kubeferry.controllers.runner.HELD_EVENTS", 2)
+    transport = IdentityTransport()
+    seen: list = []
+    r = Runner(
+        transport,
+        VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        [recording("kubelet", UserInfo("system:node:n1"), seen, transport)],
+    )
+    for key in "abcde":
+        r.enqueue(("kubelet", "", key))
+    r.settle()
+    assert seen == [("a", 0), ("b", 0), ("c", 2), ("d", 2), ("e", 4)]
+    assert [reason for reason, _ in transport.created] == list("abcde")
+
+
+def test_an_event_that_fails_to_be_written_is_logged_and_the_rest_still_go_out(caplog):
+    transport = IdentityTransport(refuse_reason="b")
+    r = Runner(
+        transport,
+        VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        [recording("kubelet", UserInfo("system:node:n1"), [], transport)],
+    )
+    for key in "abc":
+        r.enqueue(("kubelet", "", key))
+    caplog.set_level(logging.ERROR, logger="kubeferry.controllers")
+    r.settle()
+    assert [reason for reason, _ in transport.created] == ["a", "c"]
+    assert [rec.getMessage() for rec in caplog.records] == ["could not record Normal event 'b' about Node n1"]

@@ -296,13 +296,8 @@ class ControlPlane:
     async def _loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            ran = 0
             with self.registry.store.group():
-                while ran < BATCH:
-                    self.runner.fire_due()
-                    if not self.runner.run_one():
-                        break
-                    ran += 1
+                ran = self.runner.settle(limit=BATCH)
             if ran >= BATCH or not self.runner.idle():
                 await asyncio.sleep(0)
                 continue

@@ -14,6 +14,8 @@ Work due at the current time always runs as soon as it arises, on either clock.
 Each pass acts as its controller's identity (`user`, or `user_of(namespace, name, transport)` for one
 that depends on the key, such as the kubelet of the node a pod is bound to) when the transport
 authorizes calls (`act_as`); a key whose identity cannot be found (its pod is gone) is dropped.
+The Events the passes record are written in batches between passes, each as the identity of the
+pass that recorded it; `settle` returns with none held.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ Mapper = Callable[[str, str, dict, dict | None, str], Iterable[Key]]
 MAX_RETRIES_PER_SETTLE = 15
 RETRY_DELAY = 1.0
 MIN_DELAY = 0.001
+# Held Events written at once, between passes (`settle`): past ~64 a bigger batch gains nothing more.
+HELD_EVENTS = 256
 
 
 @dataclass
@@ -138,6 +142,7 @@ class Runner:
         self._failures: dict[Key, int] = {}
         self._bugs: dict[tuple, int] = {}
         self.recorder = executor.EventRecorder(_RecorderTransport(transport))
+        self.recorder.hold()  # written in batches by `settle`
         self._act_as = getattr(transport, "act_as", None)
         self.on_work: Callable[[], None] | None = None
         self.processing = False
@@ -251,6 +256,7 @@ class Runner:
                     if user is None:
                         return True
                 previous = act_as(user, controller.reader)
+                self.recorder.writer = (user, controller.reader)
             actions = controller.reconcile(key[1], key[2], transport, now)
             if actions:
                 executor.execute(
@@ -308,14 +314,24 @@ class Runner:
             self.schedule(key, RETRY_DELAY)
 
     def settle(self, limit: int = 10_000_000) -> int:
-        """Run until nothing is queued or due at the current time.  Returns the passes run."""
+        """Run until nothing is queued or due at the current time, or `limit` passes have run.
+        Returns the passes run.
+
+        The passes' Events are held (`EventRecorder.hold`) and written in batches of `HELD_EVENTS`
+        between passes; none is left held on return, so they commit with the caller's group."""
+        recorder = self.recorder
         passes = 0
-        while passes < limit:
-            self.fire_due()
-            if not self.run_one():
-                break
-            passes += 1
-        return passes
+        while True:
+            while passes < limit:
+                self.fire_due()
+                if not self.run_one():
+                    break
+                passes += 1
+                if len(recorder.held) >= HELD_EVENTS:
+                    recorder.flush(self._act_as)
+            # Writing Events wakes no controller here, but a controller may watch them.
+            if not recorder.flush(self._act_as) or passes >= limit:
+                return passes
 
     def advance(self, seconds: float) -> None:
         """Virtual clock: process every timer due within `seconds`, in order, then settle."""
