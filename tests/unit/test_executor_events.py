@@ -1,5 +1,6 @@
 """The executor's events: pod creations and deletions reported on the pod's controlling owner, and
-RecordEvent actions written in their place among the other actions."""
+RecordEvent actions written in their place among the other actions by a recorder that does not
+hold them (the runner's holds them for batches: tests/unit/test_runner.py)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ def test_a_controller_bug_is_logged_once_then_counted(caplog):
 
 
 class IdentityTransport:
-    """Stores created Events as sent, noting who created each; `act_as` switches who that is."""
+    """Stores created Events as sent, noting who created each; `act_as` switches who that is.  Events
+    whose reason starts with `refuse_reason` fail as a bug in the write path would."""
 
     def __init__(self, refuse_reason: str = ""):
         self.user: UserInfo | None = None
@@ -74,7 +75,7 @@ class IdentityTransport:
         return previous
 
     def create(self, obj):
-        if obj["reason"] == self.refuse_reason:
+        if self.refuse_reason and obj["reason"].startswith(self.refuse_reason):
             raise RuntimeError("a bug in the write path")
         self.created.append((obj["reason"], self.user.name if self.user else "-"))
         return {**obj, "metadata": {**obj["metadata"], "resourceVersion": str(len(self.created))}}
@@ -130,16 +131,68 @@ def test_held_events_are_written_between_passes_once_a_batch_is_full(monkeypatch
     assert [reason for reason, _ in transport.created] == list("abcde")
 
 
-def test_an_event_that_fails_to_be_written_is_logged_and_the_rest_still_go_out(caplog):
+def test_an_event_that_fails_to_be_written_is_logged_once_and_the_rest_still_go_out(caplog):
     transport = IdentityTransport(refuse_reason="b")
     r = Runner(
         transport,
         VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
         [recording("kubelet", UserInfo("system:node:n1"), [], transport)],
     )
-    for key in "abc":
-        r.enqueue(("kubelet", "", key))
+    caplog.set_level(logging.ERROR, logger="kubeferry.controllers")
+    for i in range(4):  # the same failure in four batches
+        for key in "abc":
+            r.enqueue(("kubelet", "", f"{key}{i}"))
+        r.settle()
+    assert [reason for reason, _ in transport.created] == ["a0", "c0", "a1", "c1", "a2", "c2", "a3", "c3"]
+    assert (transport.user, transport.reader) == (None, None)
+    assert [(rec.getMessage(), bool(rec.exc_info)) for rec in caplog.records] == [
+        (
+            "the event recorder of kubelet could not record 'b0' about Node n1 "
+            "(further failures like this are counted, not logged)",
+            True,
+        ),
+        ("the event recorder of kubelet: the same failure again (2 times so far): a bug in the write path", False),
+        ("the event recorder of kubelet: the same failure again (4 times so far): a bug in the write path", False),
+    ]
+
+
+def test_a_failing_identity_switch_loses_only_that_event(caplog):
+    transport = IdentityTransport()
+    seen: list = []
+    kubelet, scheduler = UserInfo("system:node:n1"), UserInfo("system:kube-scheduler")
+    switch = transport.act_as
+
+    def act_as(user, reader=None):
+        if user is scheduler and len(seen) == 2 and transport.created:  # in the batch, not in the pass
+            raise RuntimeError("no such identity")
+        return switch(user, reader)
+
+    transport.act_as = act_as
+    r = Runner(
+        transport,
+        VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        [recording("kubelet", kubelet, seen, transport), recording("scheduler", scheduler, seen, transport)],
+    )
+    r.enqueue(("kubelet", "", "a"))
+    r.enqueue(("scheduler", "", "b"))
     caplog.set_level(logging.ERROR, logger="kubeferry.controllers")
     r.settle()
-    assert [reason for reason, _ in transport.created] == ["a", "c"]
-    assert [rec.getMessage() for rec in caplog.records] == ["could not record Normal event 'b' about Node n1"]
+    assert transport.created == [("a", "system:node:n1")]
+    assert (transport.user, transport.reader) == (None, None)
+    assert len([rec for rec in caplog.records if rec.exc_info]) == 1
+
+
+def test_a_settle_stopped_by_its_limit_leaves_no_event_held():
+    transport = IdentityTransport()
+    r = Runner(
+        transport,
+        VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        [recording("kubelet", UserInfo("system:node:n1"), [], transport)],
+    )
+    for key in "abcde":
+        r.enqueue(("kubelet", "", key))
+    assert r.settle(limit=2) == 2
+    assert [reason for reason, _ in transport.created] == ["a", "b"]
+    assert r.recorder.held == []
+    assert r.settle() == 3
+    assert [reason for reason, _ in transport.created] == list("abcde")

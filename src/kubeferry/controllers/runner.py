@@ -277,23 +277,35 @@ class Runner:
         finally:
             if previous is not None:
                 act_as(*previous)
+                self.recorder.writer = None
         return True
 
     def _log_bug(self, key: Key) -> None:
         """Log a controller bug with its traceback once per (controller, exception type, place);
         repeats only count, so a bug hit by every pod of a big cluster cannot flood the log."""
+        self._log_once(f"controller {key[0]}", f"failed on {key[1]}/{key[2]}")
+
+    def _log_event_failure(self, component: str, reason: str, regarding: dict) -> None:
+        """`_log_bug` for a held Event that could not be written (`EventRecorder.flush`)."""
+        self._log_once(
+            f"the event recorder of {component}", f"could not record {reason!r} about {executor.described(regarding)}"
+        )
+
+    def _log_once(self, who: str, what: str) -> None:
+        """Log the exception being handled with its traceback once per (who, exception type, place);
+        after that only its 2nd, 4th, 8th, … repeat, as a count."""
         import sys
         import traceback
 
         kind, error, tb = sys.exc_info()
         last = traceback.extract_tb(tb)[-1] if tb is not None else None
-        signature = (key[0], kind.__name__ if kind else "", last.filename if last else "", last.lineno if last else 0)
+        signature = (who, kind.__name__ if kind else "", last.filename if last else "", last.lineno if last else 0)
         seen = self._bugs.get(signature, 0)
         self._bugs[signature] = seen + 1
         if seen == 0:
-            log.exception("controller %s failed on %s/%s (further failures like this are counted, not logged)", *key)
+            log.exception("%s %s (further failures like this are counted, not logged)", who, what)
         elif (seen + 1) & seen == 0:  # 2, 4, 8, … repeats
-            log.error("controller %s: the same failure again (%d times so far): %s", key[0], seen + 1, error)
+            log.error("%s: the same failure again (%d times so far): %s", who, seen + 1, error)
 
     def _retry(self, key: Key, error: st.StatusError) -> None:
         """Conflicts and races retry at once (the next pass sees fresher state); repeated failures back off."""
@@ -327,10 +339,10 @@ class Runner:
                 if not self.run_one():
                     break
                 passes += 1
-                if len(recorder.held) >= HELD_EVENTS:
-                    recorder.flush(self._act_as)
+                if recorder.held and len(recorder.held) >= HELD_EVENTS:
+                    recorder.flush(self._act_as, self._log_event_failure)
             # Writing Events wakes no controller here, but a controller may watch them.
-            if not recorder.flush(self._act_as) or passes >= limit:
+            if not recorder.flush(self._act_as, self._log_event_failure) or passes >= limit:
                 return passes
 
     def advance(self, seconds: float) -> None:
