@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kubeferry.controllers.actions import UpdateStatus
-from kubeferry.simulation import nodes
+from kubeferry.simulation import kubelet, nodes
 
 T = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
 
@@ -75,3 +75,22 @@ def test_lease():
         "metadata": {"name": "n", "namespace": "kube-node-lease"},
         "spec": {"holderIdentity": "n", "leaseDurationSeconds": 40, "renewTime": "2024-05-01T10:00:00.001500Z"},
     }
+
+
+def test_heartbeat_posts_the_node_images_when_it_has_some():
+    node = nodes.make_node("n", 0, T)
+    images = [{"names": ["docker.io/library/nginx@sha256:aa", "docker.io/library/nginx:1.25"], "sizeBytes": 5}]
+    (action,) = nodes.heartbeat_actions(node, T, images)
+    assert action.obj["status"]["images"] == images
+    (action,) = nodes.heartbeat_actions(node, T, [])
+    assert "images" not in action.obj["status"]
+
+
+def test_a_node_lists_its_fifty_largest_images_largest_first():
+    held = kubelet.NodeImages()
+    held.held["n"] = {kubelet.normalized_image(f"app{i}:v1"): T for i in range(52)}
+    reported = held.status_images("n")
+    sizes = sorted((kubelet.image_size(f"app{i}:v1"), f"docker.io/library/app{i}:v1") for i in range(52))[::-1]
+    assert [(i["sizeBytes"], i["names"][1]) for i in reported] == sizes[:50]
+    assert all(i["names"][0] == kubelet.image_id(i["names"][1]) for i in reported)
+    assert held.status_images("other") == []

@@ -443,22 +443,27 @@ def kubelet_sync(
 sync_kubelet = kubelet_sync()
 
 
-def sync_node(namespace: str, name: str, transport: Transport, now: datetime) -> list:
-    node = transport.get("v1", "Node", "", name)
-    if node is None:
-        return []
-    actions = list(nodes.heartbeat_actions(node, now))
-    if not nodes.heartbeat_stopped(node):
-        lease = nodes.lease(name, now)
-        current = transport.get("coordination.k8s.io/v1", "Lease", nodes.LEASE_NAMESPACE, name)
-        if current is None:
-            actions.append(CreateObject(lease))
-        else:
-            renewed = dict(current)
-            renewed["spec"] = {**(current.get("spec") or {}), **lease["spec"]}
-            actions.append(UpdateObject(renewed))
-    actions.append(RequeueAfter(HEARTBEAT_SECONDS))
-    return actions
+def node_sync(images: kubelet.NodeImages):
+    """The kubelet's node pass: the heartbeat (status, with the images its pods pulled there) and the Lease."""
+
+    def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
+        node = transport.get("v1", "Node", "", name)
+        if node is None:
+            return []
+        actions = list(nodes.heartbeat_actions(node, now, images.status_images(name)))
+        if not nodes.heartbeat_stopped(node):
+            lease = nodes.lease(name, now)
+            current = transport.get("coordination.k8s.io/v1", "Lease", nodes.LEASE_NAMESPACE, name)
+            if current is None:
+                actions.append(CreateObject(lease))
+            else:
+                renewed = dict(current)
+                renewed["spec"] = {**(current.get("spec") or {}), **lease["spec"]}
+                actions.append(UpdateObject(renewed))
+        actions.append(RequeueAfter(HEARTBEAT_SECONDS))
+        return actions
+
+    return sync
 
 
 def _kubelet_of_kept(kept_pods: KeptObjects):
@@ -495,5 +500,5 @@ def simulation_controllers() -> list[Controller]:
             component="kubelet",
             user_of=_kubelet_of_kept(kept_pods),
         ),
-        Controller("node", sync_node, {}, component="kubelet", user_of=identity.kubelet_of_node),
+        Controller("node", node_sync(images), {}, component="kubelet", user_of=identity.kubelet_of_node),
     ]

@@ -472,8 +472,12 @@ def normalized_image(image: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def image_id(image: str) -> str:
-    reference = normalized_image(image).rsplit(":", 1)[0] if "@" not in image else image.split("@")[0]
-    return f"{reference}@sha256:{_digest('image', normalized_image(image))}"
+    """The image's repo digest as the runtime reports it (`imageID`): for `nginx:1.25` a digest made
+    up from the name, `docker.io/library/nginx@sha256:…`; an image pulled by digest is that digest,
+    `busybox@sha256:ab…` → `docker.io/library/busybox@sha256:ab…`."""
+    if "@" in image:
+        return normalized_image(image)
+    return f"{normalized_image(image).rsplit(':', 1)[0]}@sha256:{_digest('image', normalized_image(image))}"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -552,6 +556,10 @@ def _liveness(pod: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
+# Upstream's kubelet lists at most this many images in node.status.images (nodeStatusMaxImages).
+NODE_STATUS_MAX_IMAGES = 50
+
+
 class NodeImages:
     """The images each node holds, as its container runtime would, and what each pod was told.
 
@@ -602,6 +610,19 @@ class NodeImages:
 
     def forget_pod(self, pod: Mapping[str, Any]) -> None:
         self.decided.pop((pod.get("metadata") or {}).get("uid") or "", None)
+
+    def status_images(self, node: str) -> list[dict]:
+        """`node.status.images` of `node`, as upstream's kubelet reports its runtime's images: the
+        largest first (by name among equal sizes), at most `NODE_STATUS_MAX_IMAGES`, each named by its
+        digest and then its tag (an image pulled by digest has no tag).  [] for a node without images."""
+        held = self.held.get(node)
+        if not held:
+            return []
+        ranked = sorted(held, key=lambda image: (-image_size(image), image))[:NODE_STATUS_MAX_IMAGES]
+        return [
+            {"names": [image_id(image)] if "@" in image else [image_id(image), image], "sizeBytes": image_size(image)}
+            for image in ranked
+        ]
 
     def forget_node(self, node: str) -> None:
         self.held.pop(node, None)

@@ -7,7 +7,7 @@ Owns the shape of a kubeferry node and its heartbeat, as a kubelet v1.37 writes 
   pods 110, ephemeral-storage 100Gi; nodeInfo (kubelet v1.37.1, containerd); addresses InternalIP
   172.18.0.0/16 + index + 2 and Hostname; `spec.podCIDR` the index-th /24 from 10.244.0.0.  Worked example: index 0 →
   172.18.0.2 and 10.244.0.0/24 (kind's numbering: .1 is the bridge).
-* `heartbeat_actions(node, now)` — the status update with Ready=True (`KubeletReady`, `kubelet is posting
+* `heartbeat_actions(node, now, images)` — the status update with the node's images and Ready=True (`KubeletReady`, `kubelet is posting
   ready status`) and MemoryPressure/DiskPressure/PIDPressure=False with upstream's reasons and messages;
   `lastHeartbeatTime` is now, `lastTransitionTime` moves only when a status flips.  A node annotated
   `sim.kubeferry.io/heartbeat: stopped` posts nothing (so the node lifecycle controller can mark it
@@ -145,8 +145,9 @@ def heartbeat_stopped(node: Mapping[str, Any]) -> bool:
     return annotations.get(HEARTBEAT_ANNOTATION) == HEARTBEAT_STOPPED
 
 
-def heartbeat_actions(node: dict, now: _dt.datetime) -> list[Action]:
-    """The kubelet's periodic node status update; [] when the heartbeat is stopped by annotation."""
+def heartbeat_actions(node: dict, now: _dt.datetime, images: list[dict] | None = None) -> list[Action]:
+    """The kubelet's periodic node status update, with the node's `images` (`status.images`, left as it
+    is when None or empty); [] when the heartbeat is stopped by annotation."""
     if heartbeat_stopped(node):
         return []
     updated = copy.deepcopy(node)
@@ -154,6 +155,8 @@ def heartbeat_actions(node: dict, now: _dt.datetime) -> list[Action]:
     previous = list(status.get("conditions") or ())
     others = [c for c in previous if c.get("type") not in {kind for kind, *_ in HEALTHY_CONDITIONS}]
     status["conditions"] = node_conditions(now, previous) + others
+    if images:
+        status["images"] = images
     return [UpdateStatus(updated)]
 
 
