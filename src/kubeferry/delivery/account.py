@@ -17,15 +17,15 @@ Pure: names and rules in, objects and words out.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping, Sequence
+
+from kubeferry.machinery import dns
 
 RBAC_API = "rbac.authorization.k8s.io/v1"
 ROLE_SUFFIX = "-deliver"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "kubeferry"
 FOR_ANNOTATION = "deliver.kubeferry.io/for"  # the --for workloads, comma-separated, for people reading the Role
-DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 MAX_NAME = 63 - len(ROLE_SUFFIX)  # the Role's name is the account's plus the suffix
 MIN_TOKEN_SECONDS = 600  # TokenRequest refuses a shorter expiration
 CREATED, CONFIGURED, UNCHANGED = "created", "configured", "unchanged"
@@ -33,7 +33,7 @@ CREATED, CONFIGURED, UNCHANGED = "created", "configured", "unchanged"
 
 def check_name(name: str) -> str:
     """The account name, or ValueError: a DNS label short enough for the Role's name."""
-    if not DNS_LABEL.fullmatch(name or "") or len(name) > MAX_NAME:
+    if not dns.is_dns1123_label(name or "") or len(name) > MAX_NAME:
         raise ValueError(
             f'invalid account name "{name}": must be lowercase letters, digits and "-", '
             f"start and end with a letter or digit, at most {MAX_NAME} characters"
