@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Callable
 from datetime import datetime
@@ -35,8 +34,6 @@ from kubeferry.controllers.actions import (
 from kubeferry.controllers.replicaset import slow_start_batches
 from kubeferry.machinery import status as st
 from kubeferry.machinery.podutil import format_time
-
-log = logging.getLogger("kubeferry.controllers")
 
 
 def _time(moment: datetime) -> str:
@@ -60,11 +57,6 @@ def described(obj: dict) -> str:
     meta = obj.get("metadata") or obj
     namespace, name = meta.get("namespace"), meta.get("name", "")
     return f"{obj.get('kind', '')} {namespace}/{name}" if namespace else f"{obj.get('kind', '')} {name}"
-
-
-def _log_failure(component: str, reason: str, regarding: dict) -> None:
-    """`EventRecorder.flush`'s default report of a record that could not be written."""
-    log.exception("%s could not record event %r about %s", component, reason, described(regarding))
 
 
 def _involved(kind, namespace, name, uid, api_version, version, field_path) -> dict:
@@ -181,18 +173,13 @@ class EventRecorder:
         if self.held is None:
             self.held = []
 
-    def flush(
-        self,
-        act_as: Callable[..., tuple] | None = None,
-        on_failure: Callable[[str, str, dict], None] | None = None,
-    ) -> int:
+    def flush(self, act_as: Callable[..., tuple] | None, on_failure: Callable[[str, str, dict], None]) -> int:
         """Write the held records in the order they were made; returns how many.
 
         With `act_as` (the transport's), each goes out as the `writer` it was made under (one made
         under None as the identity of the moment), and the identity is restored at the end.  Writing
         an Event is best effort: a failure (switching identity included) is handed to
-        `on_failure(component, reason, regarding)` while it is being handled — by default it is logged
-        with its traceback — and the rest go on."""
+        `on_failure(component, reason, regarding)` while it is being handled, and the rest go on."""
         held = self.held
         if not held:
             return 0
@@ -208,7 +195,7 @@ class EventRecorder:
                             restore = previous
                     self._record(regarding, type_, reason, message, component, now)
                 except Exception:  # noqa: BLE001 - one Event's failure must not lose the others
-                    (on_failure or _log_failure)(component, reason, regarding)
+                    on_failure(component, reason, regarding)
         finally:
             if restore is not None:
                 act_as(*restore)
