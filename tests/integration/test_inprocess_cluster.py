@@ -60,3 +60,19 @@ def test_virtual_time_survives_a_restart(tmp_path):
     with Cluster(clock="virtual", nodes=1, data_dir=tmp_path / "c", serve=False) as c:
         assert c.now().isoformat() == "2026-01-01T01:00:00+00:00"
         assert [n["metadata"]["name"] for n in c.list("v1", "Node")] == ["kubeferry-node-1"]
+
+
+def test_leaving_a_served_cluster_finishes_its_server(tmp_path):
+    # The HTTPS server ends before the cluster's loop closes: leaving the `with` block prints nothing
+    # (before, asyncio reported the server's task as destroyed while still pending).
+    script = (
+        "import sys\n"
+        "from kubeferry import Cluster\n"
+        f"with Cluster(clock='virtual', nodes=1, data_dir={str(tmp_path / 'c')!r}) as c:\n"
+        "    assert c.url.startswith('https://')\n"
+        "print('left')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "left\n"
+    assert result.stderr == ""

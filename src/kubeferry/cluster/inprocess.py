@@ -50,6 +50,7 @@ class Cluster:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server = None
+        self._serving: asyncio.Task | None = None
         self._stopped = threading.Event()
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -123,7 +124,7 @@ class Cluster:
                     )
                     self._server = uvicorn.Server(config)
                     self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-                    serving = loop.create_task(self._server.serve(sockets=[sock]))
+                    serving = self._serving = loop.create_task(self._server.serve(sockets=[sock]))
                     while not self._server.started and not serving.done():
                         loop.run_until_complete(asyncio.sleep(0.005))
                     config_path = self.data_dir / "kubeconfig"
@@ -151,8 +152,11 @@ class Cluster:
         while not self._stopped.is_set():
             await asyncio.sleep(0.02)
         if self._server is not None:
+            # The server notices `should_exit` on its next tick (every 0.1 s) and then closes its
+            # connections; waiting for it keeps the loop from closing under a still-pending task.
             self._server.should_exit = True
-            await asyncio.sleep(0.05)
+            if self._serving is not None:
+                await asyncio.wait({self._serving}, timeout=5)
 
     def stop(self) -> None:
         self._stopped.set()
