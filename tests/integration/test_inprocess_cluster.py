@@ -46,7 +46,18 @@ def test_virtual_time_moves_only_when_advanced(tmp_path):
         assert c.now().isoformat() == "2026-01-01T00:00:05+00:00"
         # The same cluster is served over HTTPS for kubectl.
         result = subprocess.run(
-            [KUBECTL, "--kubeconfig", str(c.kubeconfig), "--cache-dir", str(tmp_path / "cache"), "get", "deploy", "web", "-o", "json"],
+            [
+                KUBECTL,
+                "--kubeconfig",
+                str(c.kubeconfig),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "get",
+                "deploy",
+                "web",
+                "-o",
+                "json",
+            ],
             capture_output=True,
             text=True,
         )
@@ -55,7 +66,9 @@ def test_virtual_time_moves_only_when_advanced(tmp_path):
 
 
 def test_virtual_time_survives_a_restart(tmp_path):
-    with Cluster(clock="virtual", nodes=1, data_dir=tmp_path / "c", start_time="2026-01-01T00:00:00Z", serve=False) as c:
+    with Cluster(
+        clock="virtual", nodes=1, data_dir=tmp_path / "c", start_time="2026-01-01T00:00:00Z", serve=False
+    ) as c:
         c.advance(3600)
     with Cluster(clock="virtual", nodes=1, data_dir=tmp_path / "c", serve=False) as c:
         assert c.now().isoformat() == "2026-01-01T01:00:00+00:00"

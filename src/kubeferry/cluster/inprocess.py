@@ -91,7 +91,9 @@ class Cluster:
                 self.control = controlplane.ControlPlane(
                     self.registry,
                     self.clock,
-                    catalog.workload_controllers() + cluster_controllers.cluster_controllers() + simulation.simulation_controllers(),
+                    catalog.workload_controllers()
+                    + cluster_controllers.cluster_controllers()
+                    + simulation.simulation_controllers(),
                 )
                 bootstrap.ensure_nodes(self.registry, self.nodes)
                 loop.run_until_complete(self.control.start())
@@ -129,7 +131,14 @@ class Cluster:
                         loop.run_until_complete(asyncio.sleep(0.005))
                     config_path = self.data_dir / "kubeconfig"
                     config_path.write_text(
-                        kubeconfig.dump(kubeconfig.build("inprocess", self.url, (self.data_dir / certs.CA_CERT).read_bytes(), certs.admin_token(self.data_dir)))
+                        kubeconfig.dump(
+                            kubeconfig.build(
+                                "inprocess",
+                                self.url,
+                                (self.data_dir / certs.CA_CERT).read_bytes(),
+                                certs.admin_token(self.data_dir),
+                            )
+                        )
                     )
                     self.kubeconfig = config_path
             except BaseException as e:  # noqa: BLE001 - reported to the starting thread
@@ -221,4 +230,6 @@ class Cluster:
         return self._call(write)
 
     def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
-        self._call(self.control.transport.delete, api_version, kind, namespace, name, {"propagationPolicy": "Background"})
+        self._call(
+            self.control.transport.delete, api_version, kind, namespace, name, {"propagationPolicy": "Background"}
+        )
