@@ -180,10 +180,26 @@ def test_init_containers_run_first():
     assert steps[0][3] == 1.0
     done = steps[1][1]
     assert done["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+    assert done["status"]["initContainerStatuses"][0]["ready"] is True  # exited 0: ready, as upstream
     assert condition(done, "Initialized")["status"] == "True"
     assert app_status(done)["state"] == {"waiting": {"reason": "ContainerCreating"}}
     assert summary(steps[2][1]) == ("Running", "running:", True, 0, "True")
     assert steps[2][0] == 2.0
+
+
+def test_initialized_names_the_init_containers_still_incomplete():
+    # Upstream recomputes the message on every status: after `a` exited 0 only `b` is incomplete; the
+    # condition stays False since the start (its transition time does not move).
+    steps = drive(new_pod({"sim.kubeferry.io/startup-seconds": "1"}, init=("a", "b")), 10)
+    messages = [
+        (t, condition(p, "Initialized")["message"], condition(p, "Initialized")["lastTransitionTime"])
+        for t, p, _, _ in steps
+        if condition(p, "Initialized")["status"] == "False"
+    ]
+    assert messages == [
+        (0.0, "containers with incomplete status: [a b]", stamp(0)),
+        (1.0, "containers with incomplete status: [b]", stamp(0)),
+    ]
 
 
 # --- crash-loop and backoff ---------------------------------------------------------------------------
@@ -218,6 +234,9 @@ def test_crash_loop_backoff_sequence():
         "back-off 10s restarting failed container=app pod=web-1_default(uid-1)"
     )
     assert app_status(backoff)["lastState"]["terminated"]["exitCode"] == 1
+    # The waiting container keeps its dead instance's id (upstream replaces only the state).
+    assert app_status(backoff)["containerID"] == app_status(backoff)["lastState"]["terminated"]["containerID"]
+    assert app_status(backoff)["containerID"] == app_status(steps[3][1])["containerID"]
     assert app_status(backoff)["lastState"]["terminated"]["startedAt"] == stamp(2)
     assert app_status(backoff)["lastState"]["terminated"]["finishedAt"] == stamp(3)
     assert steps[4][2] == [
@@ -240,12 +259,26 @@ def test_crash_loop_under_restart_policies(policy, phase, delay):
     assert next_delay == delay
 
 
+def test_a_failed_pod_is_not_ready_for_podfailed():
+    # status/generate.go: ContainersReady, and Ready after it, False for the terminal phase's reason.
+    pod, _, _, _ = look(new_pod({"sim.kubeferry.io/outcome": "crash-loop"}, restart_policy="Never"), 1)
+    assert pod["status"]["phase"] == "Failed"
+    for kind in ("Ready", "ContainersReady"):
+        assert (condition(pod, kind)["status"], condition(pod, kind)["reason"]) == ("False", "PodFailed")
+    assert "reason" not in condition(pod, "Initialized")
+
+
 def test_job_pod_completes_succeeded():
     steps = drive(new_pod(restart_policy="Never", owner="Job"), 10)
     final = steps[-1][1]
     assert final["status"]["phase"] == "Succeeded"
     assert app_status(final)["state"]["terminated"]["reason"] == "Completed"
     assert condition(final, "Ready")["reason"] == "PodCompleted"
+    assert (condition(final, "Initialized")["status"], condition(final, "Initialized")["reason"]) == (
+        "True",
+        "PodCompleted",
+    )
+    assert condition(final, "Initialized")["lastTransitionTime"] == stamp(0)
     assert steps[-1][3] is None
     assert look(final, 500)[3] == []
 
@@ -332,12 +365,12 @@ def test_deletion_stops_containers_then_deletes(annotations, grace, stop_after, 
     pod = deleting(pod, 10, grace)
     actions, delay = kubelet.reconcile(pod, NODE, at(10), rules=[], configmaps={}, secrets={})
     if stop_after:
-        ((update, killing),) = [actions]
-        assert condition(update.obj, "Ready")["status"] == "False"
-        assert app_status(update.obj)["ready"] is False
+        # The request changes no status: the container runs and stays ready until it stops (upstream
+        # probes readiness while a pod terminates; `kubectl get pods` shows 1/1 Terminating).
+        (killing,) = actions
         assert (killing.type, killing.reason, killing.message) == ("Normal", "Killing", "Stopping container app")
+        assert condition(pod, "Ready")["status"] == "True" and app_status(pod)["ready"] is True
         assert delay == stop_after
-        pod = update.obj
         actions, delay = kubelet.reconcile(pod, NODE, at(10 + stop_after), rules=[], configmaps={}, secrets={})
     update = actions[0]
     assert isinstance(update, UpdateStatus)
@@ -347,6 +380,40 @@ def test_deletion_stops_containers_then_deletes(annotations, grace, stop_after, 
     assert terminated["finishedAt"] == stamp(10 + stop_after)
     assert actions[-1] == DeleteObject("v1", "Pod", "default", "web-1", uid="uid-1", grace_period_seconds=0)
     assert delay is None
+
+
+@pytest.mark.parametrize(
+    ("stop_seconds", "grace", "exit_code", "phase"),
+    [
+        pytest.param("2", 30, 0, "Succeeded", id="stopped within grace"),
+        pytest.param("60", 10, 137, "Failed", id="killed at the deadline"),
+    ],
+)
+def test_a_terminal_status_is_never_rewritten(stop_seconds, grace, exit_code, phase):
+    # A finalizer keeps the pod after the kubelet's grace-0 delete, which moves deletionTimestamp to
+    # that moment with a grace of 0.  Upstream's kubelet never changes a terminal pod's status; a replay
+    # taking the deletion request from that delete would kill the container at the new deadline.
+    pod = new_pod({"sim.kubeferry.io/stop-seconds": stop_seconds})
+    pod["metadata"]["finalizers"] = ["example.com/keep"]
+    pod, _, _, _ = look(pod, 0)
+    pod = deleting(pod, 10, grace)
+    stopped_at = 10 + min(float(stop_seconds), grace)
+    pod, _, delay, _ = look(pod, 10)
+    pod, _, delay, actions = look(pod, stopped_at)
+    assert pod["status"]["phase"] == phase and delay is None
+    assert actions[-1] == DeleteObject("v1", "Pod", "default", "web-1", uid="uid-1", grace_period_seconds=0)
+    final = pod
+    # What the grace-0 delete leaves stored (the registry sets the deadline to now, grace 0).
+    pod = {
+        **pod,
+        "metadata": {**pod["metadata"], "deletionTimestamp": stamp(stopped_at), "deletionGracePeriodSeconds": 0},
+    }
+    assert look(pod, stopped_at)[3] == [] and look(pod, stopped_at + 100)[3] == []
+    terminated = app_status(final)["state"]["terminated"]
+    assert (terminated["exitCode"], terminated["finishedAt"]) == (exit_code, stamp(stopped_at))
+    # A terminal pod deleted later (a Job's pod) gets only its final delete.
+    later = deleting(final, 500, 30)
+    assert look(later, 500)[3] == [DeleteObject("v1", "Pod", "default", "web-1", uid="uid-1", grace_period_seconds=0)]
 
 
 def test_prestop_sleep_counts_towards_stop_time():

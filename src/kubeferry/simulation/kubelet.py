@@ -95,6 +95,7 @@ CONDITION_ORDER = (COND_READY_TO_START, COND_INITIALIZED, COND_READY, COND_CONTA
 REASON_CONTAINERS_NOT_READY = "ContainersNotReady"
 REASON_CONTAINERS_NOT_INITIALIZED = "ContainersNotInitialized"
 REASON_POD_COMPLETED = "PodCompleted"
+REASON_POD_FAILED = "PodFailed"
 
 WAIT_CONTAINER_CREATING = "ContainerCreating"
 WAIT_POD_INITIALIZING = "PodInitializing"
@@ -749,6 +750,23 @@ def _names(containers: list[_Container]) -> str:
     return "[" + " ".join(c.name for c in containers) + "]"
 
 
+def _not_initialized(model: _Model, at: _dt.datetime) -> None:
+    """Initialized False, naming the init containers still incomplete as upstream's kubelet does on every
+    status it makes: a regular one until it exited 0 (ready), a sidecar until it started."""
+    incomplete = [
+        c
+        for c in model.inits
+        if (c.state != "running" if c.sidecar else not (c.state == "terminated" and c.exit_code == 0))
+    ]
+    model.set_condition(
+        COND_INITIALIZED,
+        "False",
+        at,
+        REASON_CONTAINERS_NOT_INITIALIZED,
+        f"containers with incomplete status: {_names(incomplete)}",
+    )
+
+
 def _not_ready(model: _Model, at: _dt.datetime) -> None:
     message = model.unready
     if not message:
@@ -858,13 +876,7 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
         model.sandbox = True
         model.set_condition(COND_READY_TO_START, "True", at)
         if model.inits:
-            model.set_condition(
-                COND_INITIALIZED,
-                "False",
-                at,
-                REASON_CONTAINERS_NOT_INITIALIZED,
-                f"containers with incomplete status: {_names([c for c in model.inits if not c.sidecar] or model.inits)}",
-            )
+            _not_initialized(model, at)
         else:
             model.set_condition(COND_INITIALIZED, "True", at)
         _not_ready(model, at)
@@ -882,9 +894,12 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
         c = model.inits[model.init_index]
         if not c.sidecar:
             _terminate(c, at, 0, TERM_COMPLETED)
+            c.ready = True  # upstream: an init container that exited 0 is ready
         model.init_index += 1
         if model.init_index >= len(model.inits):
             model.set_condition(COND_INITIALIZED, "True", at)
+        else:
+            _not_initialized(model, at)
     elif next_state == "ContainerCreating":
         model.pull_started = at
         for c in model.containers:
@@ -982,19 +997,26 @@ def _complete(model: _Model, at: _dt.datetime, ctx: _Context) -> None:
     for c in model.inits:
         if c.sidecar and c.state == "running":
             _terminate(c, at, 0, TERM_COMPLETED)
+    # Upstream's status/generate.go: ContainersReady (and Ready after it) False for the terminal phase's
+    # reason; Initialized True for PodCompleted once the pod Succeeded.
+    reason = REASON_POD_COMPLETED if regular_ok else REASON_POD_FAILED
     model.set_condition(COND_READY_TO_START, "False", at)
-    model.set_condition(COND_READY, "False", at, REASON_POD_COMPLETED)
-    model.set_condition(COND_CONTAINERS_READY, "False", at, REASON_POD_COMPLETED)
+    if regular_ok:
+        model.set_condition(COND_INITIALIZED, "True", at, REASON_POD_COMPLETED)
+    model.set_condition(COND_READY, "False", at, reason)
+    model.set_condition(COND_CONTAINERS_READY, "False", at, reason)
     model.state = "PodCompleted"
 
 
 def _terminating(model: _Model, at: _dt.datetime) -> Events:
+    """The deletion request: the running containers are told to stop (Killing).  Readiness does not
+    change: upstream's kubelet goes on probing readiness while a pod terminates, and a container
+    without a readiness probe is ready while it runs, so `kubectl get pods` shows `1/1 Terminating`
+    and an EndpointSlice keeps the address as serving (endpoints drop it for its deletion)."""
     events: Events = []
     for c in [*model.inits, *model.containers]:
         if c.state == "running":
             events.append((NORMAL, EVENT_KILLING, f"Stopping container {c.name}", c.field_path))
-        c.ready = False
-    _not_ready(model, at)
     model.state = "Terminating"
     return events
 
@@ -1028,7 +1050,9 @@ def _phase(model: _Model) -> str:
 
 def _container_status(c: _Container) -> dict:
     status: dict[str, Any] = {}
-    if c.created and c.state != "waiting":
+    if c.created and (c.state != "waiting" or c.last):
+        # A container waiting to restart keeps its dead instance's id, as upstream's status does
+        # (only the state is replaced by the waiting reason).
         status["containerID"] = _container_id(c)
     status["image"] = c.image
     status["imageID"] = image_id(c.image) if c.pulled else ""
@@ -1984,6 +2008,28 @@ def _stale(last: _Snapshot, current: Mapping[str, Any], shown: dict | None) -> b
     return not last.matches(shown)
 
 
+def _terminal_look(meta: Mapping[str, Any]) -> list[Action]:
+    """A look at a pod whose stored phase is Succeeded or Failed: its status is final.
+
+    Upstream's kubelet never rewrites a terminal pod's status (its status manager refuses to move a
+    pod out of a terminal phase or to change a terminated container).  What is left is the final
+    delete of a pod being deleted, unless that delete was made already (a grace of 0: a finalizer
+    keeps the pod).  Replaying such a pod would take the deletion request from the grace-0 delete and
+    could turn a container that exited 0 into one killed at the deadline."""
+    if not meta.get("deletionTimestamp") or meta.get("deletionGracePeriodSeconds") == 0:
+        return []
+    return [
+        DeleteObject(
+            "v1",
+            "Pod",
+            meta.get("namespace", ""),
+            meta.get("name", ""),
+            uid=meta.get("uid", ""),
+            grace_period_seconds=0,
+        )
+    ]
+
+
 def reconcile(
     pod: dict,
     node: dict,
@@ -2007,11 +2053,9 @@ def reconcile(
     """
     del configmaps, secrets  # superseded by `history`; see the docstring
     now = _aware(now)
-    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and not (pod.get("metadata") or {}).get(
-        "deletionTimestamp"
-    ):
-        return [], None
     meta = pod.get("metadata") or {}
+    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return _terminal_look(meta), None
     profile = profile or _profiles.load_profile()
     if FAST_PATHS:
         quiet = _quiet_look(pod, node, now, rules, profile, history)
