@@ -143,3 +143,14 @@ def test_describe_node_matches_kubectl(node_server, target):
         return [POD_AGE.sub(r"\1AGE", line) for line in without_event_ages(text)]
 
     assert masked(ours.stdout) == masked(theirs.stdout)
+
+
+def test_events_of_one_instant_are_listed_in_the_order_they_happened(vserver):
+    # kubectl sorts a pod's events by lastTimestamp and keeps the listing's (name) order among equal
+    # ones; upstream's names end in the nanosecond each was made, and on the virtual clock ours count
+    # up within an instant, so one instant's events read as they happened.
+    described = vserver.kubectl("describe", "pod", "db-0")
+    assert described.returncode == 0, described.stderr
+    events = described.stdout.split("Events:", 1)[1].splitlines()
+    reasons = [line.split()[1] for line in events if line.startswith("  Normal") or line.startswith("  Warning")]
+    assert reasons == ["Scheduled", "Pulling", "Pulled", "Created", "Started"], described.stdout

@@ -67,7 +67,7 @@ class ReferenceRecorder(EventRecorder):
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": {
-                "name": f"{involved['name']}.{int(now.timestamp() * 1e9) + self.rng.randrange(1 << 20):x}",
+                "name": self._name(involved["name"], now),
                 "namespace": involved["namespace"] or "default",
             },
             "involvedObject": {k: v for k, v in involved.items() if v},
@@ -306,12 +306,40 @@ def test_owned_correlation_with_a_custom_spam_key_takes_the_plain_path():
         assert answer == (None if expected.skip else (expected.event, expected.patch)), i
 
 
-def test_event_names_draw_the_offsets_randrange_draws():
+def test_event_names_grow_in_the_order_events_are_made():
+    # The first name at an instant ends in its nanoseconds plus randrange(1 << 20), the next ones count
+    # up; a later instant starts afresh unless that would go below a number given before.
     recorder = EventRecorder(Store(), random.Random(11))
     reference = random.Random(11)
     nanos = int(T0.timestamp() * 1e9)
-    for i in range(200):
-        assert recorder._name(f"p{i}", T0) == f"p{i}.{nanos + reference.randrange(1 << 20):x}"
+    first = nanos + reference.randrange(1 << 20)
+    assert [recorder._name(f"p{i}", T0) for i in range(200)] == [f"p{i}.{first + i:x}" for i in range(200)]
+    later = T0 + timedelta(seconds=1)
+    start = int(later.timestamp() * 1e9) + reference.randrange(1 << 20)
+    assert recorder._name("q", later) == f"q.{start:x}"
+    # Instants 1 µs apart: a start below the numbers already given gives way to the count.
+    number = start
+    moment = later
+    for _ in range(50):
+        moment += timedelta(microseconds=1)
+        own = int(moment.timestamp() * 1e9) + reference.randrange(1 << 20)
+        number = max(own, number + 1)
+        assert recorder._name("r", moment) == f"r.{number:x}"
+
+
+def test_recorded_events_are_named_in_the_order_they_are_made():
+    store = Store()
+    recorder = EventRecorder(store, random.Random(5))
+    for reason in ("Scheduled", "Pulled", "Created", "Started"):
+        recorder.record(RecordEvent(POD_REF, "Normal", reason, reason), "kubelet", T0)
+    names = [call[1]["metadata"]["name"] for call in store.calls]
+    assert [call[1]["reason"] for call in sorted(store.calls, key=lambda c: c[1]["metadata"]["name"])] == [
+        "Scheduled",
+        "Pulled",
+        "Created",
+        "Started",
+    ]
+    assert len(set(names)) == 4
 
 
 def test_a_generator_of_its_own_is_asked_for_randrange():

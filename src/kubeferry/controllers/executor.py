@@ -44,7 +44,8 @@ def _time(moment: datetime) -> str:
 POD_EVENT_COMPONENTS = frozenset({"replicaset-controller", "daemonset-controller", "job-controller"})
 
 
-# An Event's name ends in the instant's nanoseconds plus a random offset below this.
+# An Event's name ends in a number from the instant's nanoseconds on: the first at an instant is those
+# plus a random offset below this, the next ones count up from it (`EventRecorder._number`).
 NAME_OFFSETS = 1 << 20
 _OFFSET_BITS = NAME_OFFSETS.bit_length()
 _PLAIN_RANDOM = random.Random
@@ -99,6 +100,7 @@ class EventRecorder:
         self._instant: datetime | None = None
         self._instant_text = ""
         self._instant_nanos = 0
+        self._next_number = 0  # the number the next Event's name ends in (`_number`)
         # Per component, the instant's Event with the fields every record shares (`_template`).
         self._templates: dict[str, dict] = {}
         # While held (`hold`): the records waiting for `flush`, each with the identity it was made as.
@@ -111,6 +113,13 @@ class EventRecorder:
             self._instant_nanos = int(now.timestamp() * 1e9)
             self._instant = now
             self._templates = {}
+            # Upstream names an Event after its object and the nanosecond it was made, so names grow in
+            # the order events are made, and `kubectl describe` / `get events` (sorted by lastTimestamp,
+            # then by name as listed) show events of one second in that order.  On a virtual clock
+            # thousands share an instant: the first takes the instant plus a random offset (a server
+            # restarted at the same instant starts elsewhere), the next ones count up from it, and no
+            # number is ever smaller than one given before.
+            self._next_number = max(self._instant_nanos + self._offset(), self._next_number)
 
     def _template(self, component: str) -> dict:
         """The Event `component` records at the current instant, its own fields left None: a record
@@ -146,11 +155,12 @@ class EventRecorder:
         return offset
 
     def _name(self, ref_name: str, now: datetime) -> str:
-        # Upstream's name is the object's name and the time in hex nanoseconds; on a virtual clock
-        # many events about one object share an instant, so a random offset keeps names apart.
+        # Upstream's name is the object's name and the time in hex nanoseconds (see `_at`).
         if now is not self._instant:
             self._at(now)
-        return f"{ref_name}.{self._instant_nanos + self._offset():x}"
+        number = self._next_number
+        self._next_number = number + 1
+        return f"{ref_name}.{number:x}"
 
     def correlator(self, component: str) -> events.EventCorrelator:
         found = self._correlators.get(component)
@@ -237,16 +247,9 @@ class EventRecorder:
         field_path = get("fieldPath")
         if now is not self._instant:
             self._at(now)
-        # The name's offset (`_offset`, written out for a plain generator).
-        rng = self.rng
-        if type(rng) is _PLAIN_RANDOM:
-            draw = rng.getrandbits
-            offset = draw(_OFFSET_BITS)
-            while offset >= NAME_OFFSETS:
-                offset = draw(_OFFSET_BITS)
-        else:
-            offset = rng.randrange(NAME_OFFSETS)
-        event_name = f"{name}.{self._instant_nanos + offset:x}"
+        number = self._next_number  # `_name`, written out
+        self._next_number = number + 1
+        event_name = f"{name}.{number:x}"
         event_namespace = namespace or "default"
         if kind and namespace and name and uid and api_version:
             involved = {"kind": kind, "namespace": namespace, "name": name, "uid": uid, "apiVersion": api_version}
