@@ -97,3 +97,29 @@ def test_logs_of_simulated_containers(vserver):
     assert "exited with code 1" in previous.stdout
     missing = vserver.kubectl("logs", crashing[0], "-c", "nope")
     assert missing.returncode == 1 and f"container nope is not valid for pod {crashing[0]}" in missing.stderr
+    # Waiting to restart (CrashLoopBackOff), the container serves its last instance's log, as the
+    # kubelet does, so `kubectl logs` shows the crash; --previous shows the same instance.
+    state = next(p for p in pods(vserver) if p["metadata"]["name"] == crashing[0])["status"]["containerStatuses"][0]
+    assert state["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+    current = vserver.kubectl("logs", crashing[0])
+    assert current.returncode == 0, current.stderr
+    assert current.stdout == previous.stdout and current.stdout.endswith("exited with code 1 (Error)\n")
+
+
+def test_logs_of_a_container_that_cannot_pull_its_image(vserver):
+    run = vserver.kubectl("run", "ipe", "--image=nginx:nope", "--annotations=sim.kubeferry.io/outcome=image-pull-error")
+    assert run.returncode == 0, run.stderr
+    vserver.kubectl("create", "--raw", "/kubeferry/v1/settle", "-f", "-", input="{}")
+    waiting = json.loads(vserver.kubectl("get", "pod", "ipe", "-o", "json").stdout)["status"]["containerStatuses"][0]
+    assert waiting["state"]["waiting"]["reason"] == "ErrImagePull"
+    pulling = vserver.kubectl("logs", "ipe")
+    assert pulling.returncode == 1
+    assert pulling.stderr.strip() == (
+        'Error from server (BadRequest): container "ipe" in pod "ipe" is waiting to start: image can\'t be pulled'
+    )
+    advance(vserver, 2)
+    backing_off = vserver.kubectl("logs", "ipe")
+    assert backing_off.stderr.strip() == (
+        'Error from server (BadRequest): container "ipe" in pod "ipe" is waiting to start: '
+        "trying and failing to pull image"
+    )

@@ -32,7 +32,10 @@ def routes(control) -> dict:
         body = await request.decoded()
         seconds = body.get("seconds") if isinstance(body, dict) else None
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-            raise st.bad_request('the body must be {"seconds": <number greater than 0>}', [{"reason": "FieldValueInvalid", "message": "must be a number greater than 0", "field": "seconds"}])
+            raise st.bad_request(
+                'the body must be {"seconds": <number greater than 0>}',
+                [{"reason": "FieldValueInvalid", "message": "must be a number greater than 0", "field": "seconds"}],
+            )
         if seconds > 10 * 365 * 24 * 3600:
             raise st.bad_request("seconds: may not be more than ten years")
         control.advance(float(seconds))
@@ -55,6 +58,19 @@ def routes(control) -> dict:
     return {"/kubeferry/v1/clock": clock, "/kubeferry/v1/clock/advance": advance, "/kubeferry/v1/settle": settle}
 
 
+# What the kubelet says of a container waiting for its image, in place of the waiting reason.
+_WAITING_WORDS = {"ErrImagePull": "image can't be pulled", "ImagePullBackOff": "trying and failing to pull image"}
+
+
+def _status_of(pod: dict, container: str) -> dict:
+    """The status of the named container or init container ({} when it has none)."""
+    status = pod.get("status") or {}
+    for found in (*(status.get("containerStatuses") or ()), *(status.get("initContainerStatuses") or ())):
+        if found.get("name") == container:
+            return found
+    return {}
+
+
 def log_route(control):
     """`GET pods/<name>/log`: the simulated containers' output, as the kubelet would serve it.
 
@@ -69,13 +85,15 @@ def log_route(control):
     def lines_for(pod: dict, container: str, previous: bool) -> list[tuple[str, str]]:
         found = kubelet.container_log_lines(pod, control.clock.now()).get(container, [])
         entries = [tuple(line.split(" ", 1)) if " " in line else (line, "") for line in found]
-        statuses = {s.get("name"): s for s in (pod.get("status") or {}).get("containerStatuses", []) + (pod.get("status") or {}).get("initContainerStatuses", [])}
-        status = statuses.get(container) or {}
-        if previous:
+        status = _status_of(pod, container)
+        current = status.get("state") or {}
+        if previous or not (current.get("running") or current.get("terminated")):
+            # The previous instance, which is also what a container waiting to restart serves (the
+            # kubelet reads the last terminated container's log: `kubectl logs` of a CrashLoopBackOff
+            # pod shows the crash).
             last = (status.get("lastState") or {}).get("terminated") or {}
             begin, end = last.get("startedAt") or "", last.get("finishedAt") or ""
-            return [e for e in entries if begin <= e[0] <= end]
-        current = status.get("state") or {}
+            return [e for e in entries if begin and begin <= e[0] <= end]
         started = (current.get("running") or current.get("terminated") or {}).get("startedAt")
         return [e for e in entries if started and e[0] >= started]
 
@@ -87,18 +105,21 @@ def log_route(control):
         container = request.param("container")
         if not container:
             if len(names) != 1:
-                raise st.bad_request(f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]")
+                raise st.bad_request(
+                    f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]"
+                )
             container = names[0]
         if container not in all_names:
             raise st.bad_request(f"container {container} is not valid for pod {name}")
         previous = request.flag("previous")
-        statuses = {s.get("name"): s for s in (pod.get("status") or {}).get("containerStatuses", []) + (pod.get("status") or {}).get("initContainerStatuses", [])}
-        status = statuses.get(container) or {}
+        status = _status_of(pod, container)
         if previous and not (status.get("lastState") or {}).get("terminated"):
             raise st.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
         waiting = (status.get("state") or {}).get("waiting")
         if not previous and (not status or waiting) and not (status.get("lastState") or {}).get("terminated"):
             reason = (waiting or {}).get("reason", "ContainerCreating")
+            # The kubelet words the two image-pull failures its own way.
+            reason = _WAITING_WORDS.get(reason, reason)
             raise st.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
         return container, previous
 
@@ -164,7 +185,14 @@ def log_route(control):
             if fresh:
                 text = "".join((f"{ts} {msg}\n" if request.flag("timestamps") else f"{msg}\n") for ts, msg in fresh)
                 await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
-            state = next((s.get("state") or {} for s in (pod.get("status") or {}).get("containerStatuses", []) if s.get("name") == container), {})
+            state = next(
+                (
+                    s.get("state") or {}
+                    for s in (pod.get("status") or {}).get("containerStatuses", [])
+                    if s.get("name") == container
+                ),
+                {},
+            )
             if state.get("terminated") and (pod.get("spec") or {}).get("restartPolicy") == "Never":
                 break
         listener.cancel()
