@@ -102,6 +102,8 @@ GET_CASES = [
     ),
     pytest.param(["get", "deploy", "-o", "custom-columns=A"], id="custom-columns-bad-spec"),
     pytest.param(["get", "deploy", "-o", "foo"], id="unknown-output-format"),
+    pytest.param(["get", "endpoints", "web"], id="get-deprecated-endpoints-warns"),
+    pytest.param(["get", "endpoints", "nope"], id="get-deprecated-endpoints-missing"),
     pytest.param(["describe", "deployment", "web"], id="describe-deployment"),
     pytest.param(["describe", "replicasets"], id="describe-replicasets"),
     pytest.param(["describe", "service", "web"], id="describe-service"),
@@ -162,3 +164,14 @@ def test_watch_prints_table_then_rows(server, app):
     assert first.split()[:2] == ["ADDED", "web"]
     assert event.split()[:2] == ["MODIFIED", "web"]
     assert event.startswith("MODIFIED   web    ")
+
+
+def test_endpoints_requests_carry_the_deprecation_warning(server, app):
+    # Upstream deprecated v1 Endpoints in 1.33: every request about them warns (EndpointSlices do not).
+    warning = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
+    listed = server.kubectl("-n", app, "get", "endpoints")
+    assert listed.returncode == 0 and listed.stderr.strip() == warning
+    missing = server.kubectl("-n", app, "get", "endpoints", "nope")
+    assert missing.returncode == 1 and missing.stderr.splitlines()[0] == warning
+    slices = server.kubectl("-n", app, "get", "endpointslices")
+    assert slices.returncode == 0 and slices.stderr == ""

@@ -29,6 +29,10 @@ ANONYMOUS_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
 NOT_FOUND_MESSAGE = "the server could not find the requested resource"
 DEFAULT_MAX_INFLIGHT = 400
 UNSERVED_SUBRESOURCES = frozenset({"exec", "attach", "portforward"})
+# Resources upstream has deprecated: (group, version, plural) -> (deprecated since, replacement).  Every
+# request about one carries a warning, as upstream's handlers add it (`kubectl get endpoints` prints
+# "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice").
+DEPRECATED_RESOURCES = {("", "v1", "endpoints"): ("1.33", "discovery.k8s.io/v1 EndpointSlice")}
 
 VERSION_INFO = {
     "major": "1",
@@ -263,6 +267,19 @@ class ApiServer:
         await self._resource(request, send, target)
 
     async def _resource(self, request: Request, send: Callable, target: routes.ResourcePath) -> None:
+        res = target.resource
+        assert res is not None
+        deprecated = DEPRECATED_RESOURCES.get((res.group, res.version, res.plural))
+        if deprecated is not None:
+            warned = _with_deprecation_warning(send, res, *deprecated)
+            try:
+                await self._serve_resource(request, warned, target)
+            except st.StatusError as e:  # refusals carry the warning too
+                await send_bytes(warned, e.code, status_body(e))
+            return
+        await self._serve_resource(request, send, target)
+
+    async def _serve_resource(self, request: Request, send: Callable, target: routes.ResourcePath) -> None:
         res = target.resource
         assert res is not None
         method = request.method
@@ -650,3 +667,19 @@ def _decode_continue(token: str) -> str:
         return str(data["start"])
     except Exception:  # noqa: BLE001 - any malformed token is the client's error
         raise st.bad_request("continue key is not valid: the token could not be decoded")
+
+
+def _with_deprecation_warning(send: Callable, res, since: str, replacement: str) -> Callable:
+    """`send` with upstream's deprecation warning on the response head (errors included)."""
+    from kubeferry.machinery.fieldcheck import warning_header
+
+    group_version = f"{res.group}/{res.version}" if res.group else res.version
+    text = f"{group_version} {res.kind} is deprecated in v{since}+; use {replacement}"
+    header = (b"warning", warning_header(text).encode())
+
+    async def warned(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), header]}
+        await send(message)
+
+    return warned
