@@ -358,7 +358,10 @@ class ApiServer:
                 )
             if request.query.get("force") is not None:  # only server-side apply may force
                 raise st.invalid_object(
-                    "PatchOptions", "meta.k8s.io", "", [st.forbidden("force", "may not be specified for non-apply patch")]
+                    "PatchOptions",
+                    "meta.k8s.io",
+                    "",
+                    [st.forbidden("force", "may not be specified for non-apply patch")],
                 )
             body = await request.decoded()
             warnings: list[str] = []
@@ -443,7 +446,9 @@ class ApiServer:
     def _validation_mode(request: Request) -> str:
         mode = request.query.get("fieldValidation", "Warn")
         if mode not in ("Strict", "Warn", "Ignore"):
-            raise st.bad_request(f'fieldValidation: Unsupported value: "{mode}": supported values: "Ignore", "Strict", "Warn"')
+            raise st.bad_request(
+                f'fieldValidation: Unsupported value: "{mode}": supported values: "Ignore", "Strict", "Warn"'
+            )
         return mode
 
     def _patch_checker(self, request: Request, res: Resource, patch_type: str, patch: object, warnings: list[str]):
@@ -454,7 +459,9 @@ class ApiServer:
             from kubeferry.machinery import fieldcheck, schema
 
             self._type_check(res, patched, original)
-            self.access.check_rbac_write(request.user, res.kind, (original.get("metadata") or {}).get("namespace", ""), patched)
+            self.access.check_rbac_write(
+                request.user, res.kind, (original.get("metadata") or {}).get("namespace", ""), patched
+            )
             self.access.admit_node_write(request.user, request.attrs, patched, original)
             node = schema.for_kind(res.group, res.version, res.kind)
             if node is None:
@@ -466,7 +473,11 @@ class ApiServer:
             if not errors:
                 return
             if mode == "Strict":
-                shown = fieldcheck.go_repr(patch) if patch_type.startswith("application/strategic") else orjson.dumps(patched).decode()
+                shown = (
+                    fieldcheck.go_repr(patch)
+                    if patch_type.startswith("application/strategic")
+                    else orjson.dumps(patched).decode()
+                )
                 raise fieldcheck.patch_error(shown, errors)
             fieldcheck.drop_unknown_fields(patched, node, original)
             warnings.extend(fieldcheck.warnings(errors))
@@ -635,7 +646,11 @@ def _check_list_versions(request: Request) -> None:
             "ListOptions",
             "meta.k8s.io",
             "",
-            [st.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")],
+            [
+                st.forbidden(
+                    "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"
+                )
+            ],
         )
 
 
