@@ -476,3 +476,43 @@ def test_container_log_lines_from_status():
         f"{stamp(3)} kubeferry-sim: container app exited with code 1 (Error)",
     ]
     assert kubelet.container_log_lines(pod, at(2))["app"] == lines[:3]
+
+
+# --- readiness gates ------------------------------------------------------------------------------------
+
+
+def with_condition(pod, kind, status, seconds):
+    conditions = [c for c in pod["status"]["conditions"] if c["type"] != kind]
+    conditions.append({"type": kind, "status": status, "lastTransitionTime": stamp(seconds)})
+    return {**pod, "status": {**pod["status"], "conditions": conditions}}
+
+
+def test_readiness_gates_hold_ready_until_their_conditions_are_true():
+    # status/generate.go GeneratePodReadyCondition: containers ready, then every gate's condition True.
+    pod = new_pod({"sim.kubeferry.io/ready-seconds": "2"})
+    pod["spec"]["readinessGates"] = [{"conditionType": "example.com/lb"}, {"conditionType": "example.com/dns"}]
+    pod, _, _, _ = look(pod, 0)
+    pod, _, _, _ = look(pod, 2)
+    ready = condition(pod, "Ready")
+    assert condition(pod, "ContainersReady")["status"] == "True"
+    assert (ready["status"], ready["reason"], ready["lastTransitionTime"]) == (
+        "False",
+        "ReadinessGatesNotReady",
+        stamp(0),
+    )
+    assert ready["message"] == (
+        'corresponding condition of pod readiness gate "example.com/lb" does not exist., '
+        'corresponding condition of pod readiness gate "example.com/dns" does not exist.'
+    )
+    pod = with_condition(with_condition(pod, "example.com/lb", "False", 5), "example.com/dns", "True", 5)
+    pod, _, _, _ = look(pod, 6)
+    assert (
+        condition(pod, "Ready")["message"]
+        == 'the status of pod readiness gate "example.com/lb" is not "True", but False'
+    )
+    assert condition(pod, "example.com/lb")["status"] == "False"  # others' conditions are kept as they are
+    pod = with_condition(pod, "example.com/lb", "True", 9)
+    pod, _, _, _ = look(pod, 10)
+    ready = condition(pod, "Ready")
+    assert (ready["status"], ready["lastTransitionTime"]) == ("True", stamp(9))
+    assert "reason" not in ready and "message" not in ready

@@ -69,6 +69,7 @@ import functools
 import hashlib
 import ipaddress
 import itertools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +97,7 @@ REASON_CONTAINERS_NOT_READY = "ContainersNotReady"
 REASON_CONTAINERS_NOT_INITIALIZED = "ContainersNotInitialized"
 REASON_POD_COMPLETED = "PodCompleted"
 REASON_POD_FAILED = "PodFailed"
+REASON_GATES_NOT_READY = "ReadinessGatesNotReady"
 
 WAIT_CONTAINER_CREATING = "ContainerCreating"
 WAIT_POD_INITIALIZING = "PodInitializing"
@@ -767,6 +769,42 @@ def _not_initialized(model: _Model, at: _dt.datetime) -> None:
     )
 
 
+def _ready_unless_gated(model: _Model, at: _dt.datetime, ctx: _Context) -> None:
+    """Ready once the containers are, unless a readiness gate's condition is missing or not True
+    (upstream's status/generate.go GeneratePodReadyCondition, its messages joined by ", ").
+
+    The gates' conditions are written by others and read as the pod has them now (a change of one
+    starts the replay again, `_fingerprint`); a gate that turned True after the containers became
+    ready makes the pod Ready at that condition's transition time."""
+    gates = (ctx.pod.get("spec") or {}).get("readinessGates") or ()
+    since = at
+    unready = []
+    if gates:
+        conditions = {existing.get("type"): existing for existing, _ in ctx.foreign_conditions}
+        for gate in gates:
+            kind = gate.get("conditionType") if isinstance(gate, dict) else None
+            found = conditions.get(kind)
+            if found is None:
+                unready.append(f"corresponding condition of pod readiness gate {_go_quote(kind)} does not exist.")
+            elif found.get("status") != "True":
+                unready.append(
+                    f'the status of pod readiness gate {_go_quote(kind)} is not "True", but {found.get("status") or ""}'
+                )
+            else:
+                turned = parse_time(found.get("lastTransitionTime"))
+                if turned is not None and turned > since:
+                    since = turned
+    if unready:
+        model.set_condition(COND_READY, "False", at, REASON_GATES_NOT_READY, ", ".join(unready))
+    else:
+        model.set_condition(COND_READY, "True", since)
+
+
+def _go_quote(text: object) -> str:
+    """Go's %q of a condition type (a plain string; anything else as its text)."""
+    return json.dumps(str(text or ""), ensure_ascii=False)
+
+
 def _not_ready(model: _Model, at: _dt.datetime) -> None:
     message = model.unready
     if not message:
@@ -944,7 +982,7 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
         for c in model.containers:
             c.ready = True
         model.set_condition(COND_CONTAINERS_READY, "True", at)
-        model.set_condition(COND_READY, "True", at)
+        _ready_unless_gated(model, at, ctx)
     elif next_state == "Unhealthy":
         probe = ctx.liveness
         detail = LIVENESS_HTTP_FAILURE
@@ -1839,7 +1877,12 @@ def _replay_cached(
         needs = _mounts.pod_needs(pod) if history is not None else None
         bound = _bound_at(pod, now)
         on_node = images_on_node(pod, node, bound, images, behaviour)
-        if needs is None and fingerprint is not None and not (pod.get("metadata") or {}).get("deletionTimestamp"):
+        if (
+            needs is None
+            and fingerprint is not None
+            and not (pod.get("metadata") or {}).get("deletionTimestamp")
+            and not (pod.get("spec") or {}).get("readinessGates")  # readiness reads the pod's own conditions
+        ):
             plan = _plan_for(pod, behaviour, profile, seed, on_node)
         facts = _facts(pod, behaviour, on_node) if plan is None else plan.facts
     else:
