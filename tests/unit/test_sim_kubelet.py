@@ -327,16 +327,23 @@ def test_liveness_fail_restarts_after_failure_threshold():
     )
     steps = drive(pod, 30)
     rows = [(t, summary(p), d) for t, p, _, d in steps[:6]]
+    # Failing liveness probes leave readiness alone: Ready until the kill (9 s: 5 + (3 - 1) x 2).
     assert rows == [
         (0.0, ("Running", "running:", True, 0, "True"), 5.0),
-        (5.0, ("Running", "running:", False, 0, "False"), 4.0),
+        (5.0, ("Running", "running:", True, 0, "True"), 4.0),
         (9.0, ("Running", "terminated:Error", False, 0, "False"), 1.0),
         (10.0, ("Running", "running:", True, 1, "True"), 5.0),
-        (15.0, ("Running", "running:", False, 1, "False"), 4.0),
+        (15.0, ("Running", "running:", True, 1, "True"), 4.0),
         (19.0, ("Running", "terminated:Error", False, 1, "False"), 1.0),
     ]
-    assert steps[1][2] == [("Warning", "Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500")]
-    assert steps[2][2] == [("Normal", "Killing", "Container app failed liveness probe, will be restarted")]
+    unhealthy = ("Warning", "Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500")
+    assert steps[1][2] == [unhealthy]
+    # One Unhealthy per failed probe (failureThreshold 3), the last two at the kill.
+    assert steps[2][2] == [
+        unhealthy,
+        unhealthy,
+        ("Normal", "Killing", "Container app failed liveness probe, will be restarted"),
+    ]
     assert app_status(steps[2][1])["state"]["terminated"]["exitCode"] == 137
     assert app_status(steps[3][1])["lastState"]["terminated"]["finishedAt"] == stamp(9)
     assert summary(steps[6][1])[1] == "waiting:CrashLoopBackOff"

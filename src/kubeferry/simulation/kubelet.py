@@ -984,18 +984,18 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
         model.set_condition(COND_CONTAINERS_READY, "True", at)
         _ready_unless_gated(model, at, ctx)
     elif next_state == "Unhealthy":
-        probe = ctx.liveness
-        detail = LIVENESS_HTTP_FAILURE
-        if probe.get("tcpSocket"):
-            detail = f"dial tcp {ctx.pod_ip}:{probe['tcpSocket'].get('port')}: connect: connection refused"
+        # The first failed liveness probe.  Readiness is not touched: upstream's prober keeps liveness
+        # and readiness apart, so the pod stays Ready until the container is killed.
         for c in model.containers:
-            c.ready = False
-            events.append((WARNING, EVENT_UNHEALTHY, f"Liveness probe failed: {detail}", c.field_path))
-        _not_ready(model, at)
+            events.append((WARNING, EVENT_UNHEALTHY, _liveness_failure(ctx), c.field_path))
     elif next_state == "Exited":
         killed = ctx.behaviour.outcome == _behaviour.OUTCOME_LIVENESS_FAIL
+        # The failed probes after the first, one period apart up to the threshold, end at the kill: they
+        # count on the first one's Event (recorded here, they make its count and lastTimestamp right).
+        repeats = max(0, int(ctx.liveness.get("failureThreshold") or DEFAULT_FAILURE_THRESHOLD) - 1) if killed else 0
         for c in model.containers:
             if killed:
+                events.extend([(WARNING, EVENT_UNHEALTHY, _liveness_failure(ctx), c.field_path)] * repeats)
                 message = f"Container {c.name} failed liveness probe, will be restarted"
                 events.append((NORMAL, EVENT_KILLING, message, c.field_path))
                 _terminate(c, at, EXIT_KILLED, TERM_ERROR)
@@ -1027,6 +1027,15 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
     else:
         raise _profiles.ProfileError(f"unknown state {next_state!r} in profile {ctx.profile.name!r}")
     return events
+
+
+def _liveness_failure(ctx: _Context) -> str:
+    """The Unhealthy message of a failed liveness probe (an HTTP probe answered 500, a TCP one refused)."""
+    probe = ctx.liveness
+    detail = LIVENESS_HTTP_FAILURE
+    if probe.get("tcpSocket"):
+        detail = f"dial tcp {ctx.pod_ip}:{probe['tcpSocket'].get('port')}: connect: connection refused"
+    return f"Liveness probe failed: {detail}"
 
 
 def _complete(model: _Model, at: _dt.datetime, ctx: _Context) -> None:
