@@ -523,3 +523,25 @@ def test_readiness_gates_hold_ready_until_their_conditions_are_true():
     ready = condition(pod, "Ready")
     assert (ready["status"], ready["lastTransitionTime"]) == ("True", stamp(9))
     assert "reason" not in ready and "message" not in ready
+
+
+def test_an_image_is_pulled_once_per_pod():
+    # The kubelet pulls one image at a time: the second init container on busybox and the second
+    # container on nginx find their image on the machine (upstream's image manager).
+    pod = new_pod({"sim.kubeferry.io/startup-seconds": "1"}, init=("i1", "i2"))
+    pod["spec"]["containers"].append({"name": "b", "image": "nginx:1.25"})
+    steps = drive(pod, 10)
+    pulls = [
+        (reason, message.split(" in ")[0])
+        for _, _, events, _ in steps
+        for _, reason, message in events
+        if reason.startswith("Pull")
+    ]
+    assert pulls == [
+        ("Pulling", 'Pulling image "busybox"'),
+        ("Pulled", 'Successfully pulled image "busybox"'),
+        ("Pulled", 'Container image "busybox" already present on machine'),
+        ("Pulling", 'Pulling image "nginx:1.25"'),
+        ("Pulled", 'Successfully pulled image "nginx:1.25"'),
+        ("Pulled", 'Container image "nginx:1.25" already present on machine'),
+    ]

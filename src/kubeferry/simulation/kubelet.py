@@ -816,8 +816,10 @@ def _not_ready(model: _Model, at: _dt.datetime) -> None:
 Events = list[tuple[str, str, str, str]]
 
 
-def _start_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None) -> Events:
-    events = _pull_events(c, ctx, at, pull_started)
+def _start_events(
+    c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None, model: _Model
+) -> Events:
+    events = _pull_events(c, ctx, at, pull_started, model)
     events.append((NORMAL, EVENT_CREATED, f"Created container: {c.name}", c.field_path))
     events.append((NORMAL, EVENT_STARTED, f"Started container {c.name}", c.field_path))
     return events
@@ -836,16 +838,29 @@ def _pull_policy(c: _Container, ctx: _Context) -> str | None:
 
 def _needs_pull(c: _Container, ctx: _Context, again: bool = False) -> bool:
     """Whether the container's start pulls its image: not when the image is there (the node has it —
-    another pod pulled it before this one was bound — or, `again`, this container pulled it before) and
-    the pull policy is not Always — upstream's IfNotPresent/Never."""
+    another pod pulled it before this one was bound — or, `again`, this container or one before it in
+    the pod pulled it) and the pull policy is not Always — upstream's IfNotPresent/Never."""
     return not (again or c.image in ctx.on_node) or _pull_policy(c, ctx) == "Always"
 
 
-def _pull_events(c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None) -> Events:
+def _pulled_in_pod(c: _Container, model: _Model) -> bool:
+    """Whether another container of the pod has pulled `c`'s image already: the kubelet pulls one image
+    at a time, so a container started after it (the next init container, a sibling later in the list)
+    finds the image on the machine."""
+    image = c.image
+    for other in (*model.inits, *model.containers):
+        if other is not c and other.image == image and (other.pulled or other.fetched):
+            return True
+    return False
+
+
+def _pull_events(
+    c: _Container, ctx: _Context, at: _dt.datetime, pull_started: _dt.datetime | None, model: _Model
+) -> Events:
     """Pulled (or Pulling and Pulled): the image step of every container start, also of one that fails later."""
     events: Events = []
     again = c.pulled or c.fetched  # a later start of this container: its pull step comes again
-    if not _needs_pull(c, ctx, again):
+    if not _needs_pull(c, ctx, again or _pulled_in_pod(c, model)):
         events.append((NORMAL, EVENT_PULLED, f'Container image "{c.image}" already present on machine', c.field_path))
     else:
         if pull_started is None or again:
@@ -925,7 +940,7 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
             c.reason = WAIT_POD_INITIALIZING
     elif next_state == "InitContainerRunning":
         c = model.inits[model.init_index]
-        events += _start_events(c, ctx, at, None)
+        events += _start_events(c, ctx, at, None, model)
         _run(c, at)
         c.ready = c.sidecar
     elif next_state == "InitContainerCompleted":
@@ -940,9 +955,11 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
             _not_initialized(model, at)
     elif next_state == "ContainerCreating":
         model.pull_started = at
+        pulling: set[str] = set()  # one pull per image (a later container of the pod finds it there)
         for c in model.containers:
             c.reason = WAIT_CONTAINER_CREATING
-            if _needs_pull(c, ctx):
+            if _needs_pull(c, ctx, c.image in pulling or _pulled_in_pod(c, model)):
+                pulling.add(c.image)
                 events.append((NORMAL, EVENT_PULLING, f'Pulling image "{c.image}"', c.field_path))
     elif next_state == "ErrImagePull":
         backoff = model.pull_backoff
@@ -975,7 +992,7 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
                 model.backoff = (min(2 * backoff[0], BACKOFF_MAX) if backoff else BACKOFF_INITIAL, at)
             model.exited_at = None
         for c in model.containers:
-            events += _start_events(c, ctx, at, None if restarting else model.pull_started)
+            events += _start_events(c, ctx, at, None if restarting else model.pull_started, model)
             _run(c, at)
         _not_ready(model, at)
     elif next_state == "Ready":
@@ -1475,7 +1492,7 @@ def _held(model: _Model, wait: str, failures: list, at: _dt.datetime, ctx: _Cont
         return events
     for c, why in failures:
         pull_started = model.pull_started if first and not c.init and model.exited_at is None else None
-        events += _pull_events(c, ctx, at, pull_started)
+        events += _pull_events(c, ctx, at, pull_started, model)
         events.append((WARNING, EVENT_FAILED, f"Error: {why}", c.field_path))
         c.fetched = True
         if c.state == "terminated":
