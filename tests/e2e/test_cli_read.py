@@ -175,3 +175,14 @@ def test_endpoints_requests_carry_the_deprecation_warning(server, app):
     assert missing.returncode == 1 and missing.stderr.splitlines()[0] == warning
     slices = server.kubectl("-n", app, "get", "endpointslices")
     assert slices.returncode == 0 and slices.stderr == ""
+
+
+def test_the_scale_subresource_prints_desired_and_available(server, app):
+    # Upstream's Scale printer: NAME, DESIRED (spec.replicas), AVAILABLE (status.replicas), AGE.
+    got = server.kubectl("-n", app, "get", "deploy", "web", "--subresource=scale")
+    assert got.returncode == 0, got.stderr
+    header, row = got.stdout.splitlines()
+    assert header.split() == ["NAME", "DESIRED", "AVAILABLE", "AGE"]
+    assert row.split()[:3] == ["web", "2", "2"]
+    as_json = server.kubectl("-n", app, "get", "deploy", "web", "--subresource=scale", "-o", "json")
+    assert '"kind": "Scale"' in as_json.stdout

@@ -329,7 +329,11 @@ class ApiServer:
         if method == "GET":
             entry = self.registry.get(res, namespace, name)
             if sub == "scale":
-                await send_bytes(send, 200, orjson.dumps(self.registry.scale_of(res, entry)))
+                scale = self.registry.scale_of(res, entry)
+                if request.wants_table():  # `kubectl get deploy web --subresource=scale`
+                    await self._send_object(request, send, SCALE_RESOURCE, scale, b"")
+                else:
+                    await send_bytes(send, 200, orjson.dumps(scale))
             else:
                 await self._send_object(request, send, res, entry.obj, entry.raw)
         elif method == "PUT":
@@ -628,6 +632,8 @@ def _default_access(registry: Registry, tokens: frozenset[str]):
 
 
 SCALE_API_VERSION = "autoscaling/v1"
+# The Scale a `scale` subresource answers with, as a kind of its own for its Table (Desired, Available).
+SCALE_RESOURCE = Resource("autoscaling", "v1", "Scale", "scale", True)
 OPTIONS_KIND = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions", "DELETE": "DeleteOptions"}
 CREATE_TYPES = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf")
 

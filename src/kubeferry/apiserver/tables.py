@@ -685,6 +685,15 @@ def _pdb_cells(obj: dict, now: _dt.datetime) -> Row:
     ]
 
 
+def _scale_cells(obj: dict, now: _dt.datetime) -> Row:
+    return [
+        _name(obj),
+        (obj.get("spec") or {}).get("replicas") or 0,
+        (obj.get("status") or {}).get("replicas") or 0,
+        _age(obj, now),
+    ]
+
+
 def _default_cells(obj: dict, now: _dt.datetime) -> Row:
     return [_name(obj), _age(obj, now)]
 
@@ -928,6 +937,15 @@ PRINTERS: dict[tuple[str, str], Printer] = {
         )
         for kind in ("RoleBinding", "ClusterRoleBinding")
     },
+    ("autoscaling", "Scale"): Printer(
+        (
+            _NAME,
+            Column("Desired", "integer", ("io.k8s.api.autoscaling.v1.ScaleSpec", "replicas")),
+            Column("Available", "integer", ("io.k8s.api.autoscaling.v1.ScaleStatus", "replicas")),
+            _AGE,
+        ),
+        _scale_cells,
+    ),
     ("storage.k8s.io", "StorageClass"): Printer(
         (
             _NAME,
