@@ -6,6 +6,7 @@
   updates;
 - DaemonSet `templateGeneration` (`deprecated.daemonset.template.generation`) follows template edits;
 - Namespace phase, finalizers and the `kubernetes.io/metadata.name` label;
+- a Job's selector and pod labels from its name and uid (unless `manualSelector`);
 - Service cluster IPs and node ports are carried over on updates that omit them.
 
 Pure functions over JSON dicts: each `prepare_*` mutates the new object in place.
@@ -62,6 +63,8 @@ def prepare_create(res: Resource, obj: dict) -> None:
         obj["status"] = {"phase": "Pending"}
     elif res.kind == "Pod":
         obj["status"] = {"phase": "Pending", "qosClass": _qos_class(obj.get("spec") or {})}
+    elif res.kind == "Job" and res.group == "batch":
+        _generate_job_selector(obj)
 
 
 def prepare_update(res: Resource, new: dict, old: dict) -> None:
@@ -145,6 +148,47 @@ def prepare_finalize_update(new: dict, old: dict) -> None:
 def spec_finalizers(obj: dict) -> list:
     """A Namespace's `spec.finalizers` (other kinds have none): the namespace controller's hold."""
     return list((obj.get("spec") or {}).get("finalizers") or []) if obj.get("kind") == "Namespace" else []
+
+
+# The labels a Job's pods get unless it chose its selector by hand (upstream's batch/v1 constants).
+JOB_NAME_LABELS = ("job-name", "batch.kubernetes.io/job-name")
+JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
+
+
+def _generate_job_selector(obj: dict) -> None:
+    """Upstream's generateSelector: unless `spec.manualSelector`, the pod template is labelled with the
+    Job's name and uid (labels the user set are kept) and the selector matches the uid label, which
+    makes the Job's pods its own alone.  A template or selector of the wrong shape is left for
+    validation to refuse."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict) or spec.get("manualSelector") is True:
+        return
+    template = spec.setdefault("template", {})
+    if not isinstance(template, dict):
+        return
+    template_meta = template.setdefault("metadata", {})
+    if not isinstance(template_meta, dict):
+        return
+    labels = template_meta.get("labels")
+    if labels is None:
+        labels = template_meta["labels"] = {}
+    if not isinstance(labels, dict):
+        return
+    meta = obj["metadata"]
+    for key in JOB_NAME_LABELS:
+        labels.setdefault(key, meta["name"])
+    for key in JOB_UID_LABELS:
+        labels.setdefault(key, meta["uid"])
+    selector = spec.get("selector")
+    if selector is None:
+        selector = spec["selector"] = {}
+    if not isinstance(selector, dict):
+        return
+    match = selector.get("matchLabels")
+    if match is None:
+        match = selector["matchLabels"] = {}
+    if isinstance(match, dict):
+        match.setdefault(JOB_UID_LABELS[1], meta["uid"])
 
 
 def _carry_service_allocations(new: dict, old: dict) -> None:
