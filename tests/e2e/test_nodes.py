@@ -46,6 +46,21 @@ def test_drain_respects_the_disruption_budget(vserver):
     live = [p for p in pods(vserver) if not p["metadata"].get("deletionTimestamp")]
     assert len(live) == 3 and node not in {p["spec"]["nodeName"] for p in live}
     assert vserver.kubectl("uncordon", node).stdout.strip() == f"node/{node} uncordoned"
+    # The node's kubelet saw the cordon and the uncordon at its heartbeats, as upstream's records them.
+    advance(vserver, 10)
+    events = vserver.kubectl(
+        "get", "events", "--field-selector", f"involvedObject.name={node}", "-o", "jsonpath={.items[*].reason}"
+    ).stdout.split()
+    assert events[:7] == [
+        "RegisteredNode",
+        "Starting",
+        "NodeAllocatableEnforced",
+        "NodeHasSufficientMemory",
+        "NodeHasNoDiskPressure",
+        "NodeHasSufficientPID",
+        "NodeReady",
+    ]
+    assert events[7:] == ["NodeNotSchedulable", "NodeSchedulable"]
 
 
 def test_stopped_heartbeat_makes_the_node_unreachable_and_its_pods_move(vserver):

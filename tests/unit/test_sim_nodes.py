@@ -94,3 +94,45 @@ def test_a_node_lists_its_fifty_largest_images_largest_first():
     assert [(i["sizeBytes"], i["names"][1]) for i in reported] == sizes[:50]
     assert all(i["names"][0] == kubelet.image_id(i["names"][1]) for i in reported)
     assert held.status_images("other") == []
+
+
+def reasons(events):
+    return [(e.reason, e.message) for e in events]
+
+
+def test_a_kubelet_starting_on_a_just_registered_node_records_its_startup_events():
+    node = nodes.make_node("n1", 0, T)
+    node["metadata"]["creationTimestamp"] = "2024-05-01T10:00:00Z"
+    events = nodes.kubelet_events(node, starting=True, was_unschedulable=False)
+    assert reasons(events) == [
+        ("Starting", "Starting kubelet."),
+        ("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"),
+        ("NodeHasSufficientMemory", "Node n1 status is now: NodeHasSufficientMemory"),
+        ("NodeHasNoDiskPressure", "Node n1 status is now: NodeHasNoDiskPressure"),
+        ("NodeHasSufficientPID", "Node n1 status is now: NodeHasSufficientPID"),
+        ("NodeReady", "Node n1 status is now: NodeReady"),
+    ]
+    assert events[0].regarding == {"kind": "Node", "name": "n1", "uid": "n1"} and events[0].type == "Normal"
+
+
+def test_later_heartbeats_record_transitions_and_cordons_only():
+    node = nodes.make_node("n1", 0, T)
+    node["metadata"]["creationTimestamp"] = "2024-05-01T09:00:00Z"  # registered long before: a restart
+    assert reasons(nodes.kubelet_events(node, starting=True, was_unschedulable=False))[2:] == []
+    assert nodes.kubelet_events(node, starting=False, was_unschedulable=False) == []
+    node["spec"]["unschedulable"] = True
+    assert reasons(nodes.kubelet_events(node, starting=False, was_unschedulable=False)) == [
+        ("NodeNotSchedulable", "Node n1 status is now: NodeNotSchedulable")
+    ]
+    assert nodes.kubelet_events(node, starting=False, was_unschedulable=True) == []
+    node["spec"]["unschedulable"] = False
+    assert reasons(nodes.kubelet_events(node, starting=False, was_unschedulable=True)) == [
+        ("NodeSchedulable", "Node n1 status is now: NodeSchedulable")
+    ]
+    # Back from Unknown (the node controller's mark while the heartbeat stopped): NodeReady again.
+    for c in node["status"]["conditions"]:
+        if c["type"] == "Ready":
+            c.update(status="Unknown", reason="NodeStatusUnknown")
+    assert reasons(nodes.kubelet_events(node, starting=False, was_unschedulable=False)) == [
+        ("NodeReady", "Node n1 status is now: NodeReady")
+    ]

@@ -287,13 +287,19 @@ def node_lifecycle_controller() -> Controller:
     def on_node(api_version: str, kind: str, obj: dict, prev: dict | None, event: str) -> list[Key]:
         return [] if event == "DELETED" else [("nodelifecycle", "", obj["metadata"]["name"])]
 
+    registered: set[str] = set()  # the nodes this controller has seen (upstream's knownNodeSet)
+
     def sync(_: str, name: str, transport: Transport, now: datetime) -> list:
         node = transport.get("v1", "Node", "", name)
         if node is None:
+            registered.discard(name)
             return []
         lease = transport.get("coordination.k8s.io/v1", "Lease", "kube-node-lease", name)
         pods = [p for p in transport.list("v1", "Pod") if (p.get("spec") or {}).get("nodeName") == name]
         actions, delay = nodelifecycle.reconcile(node, lease, pods, now)
+        if name not in registered:
+            registered.add(name)
+            actions.insert(0, nodelifecycle.registered_event(node))
         if delay is not None:
             actions.append(RequeueAfter(delay))
         return actions

@@ -239,6 +239,14 @@ def _node_ref(node: Mapping[str, Any]) -> dict:
     return {"apiVersion": "v1", "kind": "Node", "name": meta.get("name") or "", "uid": meta.get("uid") or ""}
 
 
+def registered_event(node: Mapping[str, Any]) -> RecordEvent:
+    """`RegisteredNode`, recorded when the controller first sees a node (also after its own restart)."""
+    name = _meta(node).get("name") or ""
+    return RecordEvent(
+        _node_ref(node), "Normal", "RegisteredNode", f"Node {name} event: Registered Node {name} in Controller"
+    )
+
+
 def _set_pod_condition(status: dict, condition: dict, now: _dt.datetime) -> None:
     conditions = [dict(c) for c in status.get("conditions") or ()]
     for existing in conditions:

@@ -446,12 +446,22 @@ sync_kubelet = kubelet_sync()
 def node_sync(images: kubelet.NodeImages):
     """The kubelet's node pass: the heartbeat (status, with the images its pods pulled there) and the Lease."""
 
+    # What this kubelet process remembers of each node, as upstream's kubelet keeps it in memory:
+    # whether it has posted a heartbeat yet, and the node's `spec.unschedulable` when it last looked.
+    started: set[str] = set()
+    unschedulable: dict[str, bool] = {}
+
     def sync(namespace: str, name: str, transport: Transport, now: datetime) -> list:
         node = transport.get("v1", "Node", "", name)
         if node is None:
+            started.discard(name)
+            unschedulable.pop(name, None)
             return []
         actions = list(nodes.heartbeat_actions(node, now, images.status_images(name)))
         if not nodes.heartbeat_stopped(node):
+            actions += nodes.kubelet_events(node, name not in started, unschedulable.get(name, False))
+            started.add(name)
+            unschedulable[name] = bool((node.get("spec") or {}).get("unschedulable"))
             lease = nodes.lease(name, now)
             current = transport.get("coordination.k8s.io/v1", "Lease", nodes.LEASE_NAMESPACE, name)
             if current is None:

@@ -12,6 +12,8 @@ Owns the shape of a kubeferry node and its heartbeat, as a kubelet v1.37 writes 
   `lastHeartbeatTime` is now, `lastTransitionTime` moves only when a status flips.  A node annotated
   `sim.kubeferry.io/heartbeat: stopped` posts nothing (so the node lifecycle controller can mark it
   NotReady).
+* `kubelet_events(node, starting, was_unschedulable)` — the node events a kubelet records with a heartbeat
+  (`Starting kubelet.`, NodeHasSufficientMemory … NodeReady, NodeNotSchedulable / NodeSchedulable).
 * `lease(node_name, now)` — the coordination.k8s.io/v1 Lease in `kube-node-lease` (renewTime in MicroTime,
   leaseDurationSeconds 40).
 
@@ -26,7 +28,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from kubeferry.controllers.actions import Action, UpdateStatus
+from kubeferry.controllers.actions import Action, RecordEvent, UpdateStatus
 from kubeferry.machinery.podutil import format_time
 
 KUBELET_VERSION = "v1.37.1"
@@ -158,6 +160,60 @@ def heartbeat_actions(node: dict, now: _dt.datetime, images: list[dict] | None =
     if images:
         status["images"] = images
     return [UpdateStatus(updated)]
+
+
+# The event a kubelet records when it sets a condition of its node to its healthy status (newly, or back).
+CONDITION_EVENTS = {
+    "MemoryPressure": "NodeHasSufficientMemory",
+    "DiskPressure": "NodeHasNoDiskPressure",
+    "PIDPressure": "NodeHasSufficientPID",
+    "Ready": "NodeReady",
+}
+
+
+def kubelet_node_ref(name: str) -> dict:
+    """The reference a kubelet records its node's events on: kind Node, the name, the name as uid."""
+    return {"kind": "Node", "name": name, "uid": name}
+
+
+def node_status_event(name: str, reason: str) -> RecordEvent:
+    """One of the kubelet's node status events: `Node n1 status is now: NodeReady`."""
+    return RecordEvent(kubelet_node_ref(name), "Normal", reason, f"Node {name} status is now: {reason}")
+
+
+def kubelet_events(node: Mapping[str, Any], starting: bool, was_unschedulable: bool) -> list[RecordEvent]:
+    """The events the node's kubelet records with a heartbeat, as upstream's does.
+
+    `starting`: the first heartbeat of this kubelet (the server's start): `Starting kubelet.` and the
+    allocatable enforcement, and — for a node that never posted status after it was registered — the
+    condition events of the registration.  Every heartbeat: a condition set back to its healthy status
+    (after the node controller made it Unknown), and `NodeNotSchedulable` / `NodeSchedulable` when
+    `spec.unschedulable` differs from `was_unschedulable` (cordon, uncordon)."""
+    meta = node.get("metadata") or {}
+    name = meta.get("name") or ""
+    spec = node.get("spec") or {}
+    events: list[RecordEvent] = []
+    if starting:
+        events.append(RecordEvent(kubelet_node_ref(name), "Normal", "Starting", "Starting kubelet."))
+        events.append(
+            RecordEvent(
+                kubelet_node_ref(name),
+                "Normal",
+                "NodeAllocatableEnforced",
+                "Updated Node Allocatable limit across pods",
+            )
+        )
+    created = meta.get("creationTimestamp")
+    current = {c.get("type"): c for c in (node.get("status") or {}).get("conditions") or ()}
+    for kind, healthy, *_ in HEALTHY_CONDITIONS:
+        found = current.get(kind)
+        registered_now = starting and found is not None and found.get("lastHeartbeatTime") == created
+        if found is None or found.get("status") != healthy or registered_now:
+            events.append(node_status_event(name, CONDITION_EVENTS[kind]))
+    unschedulable = bool(spec.get("unschedulable"))
+    if unschedulable != was_unschedulable:
+        events.append(node_status_event(name, "NodeNotSchedulable" if unschedulable else "NodeSchedulable"))
+    return events
 
 
 def micro_time(now: _dt.datetime) -> str:
