@@ -240,7 +240,7 @@ class _Snapshot:
     look that needs it).  Otherwise detaching takes a copy of the model.
     """
 
-    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx", "_steps", "_index", "_kinds", "_shape")
+    __slots__ = ("at", "events", "_status", "_managed", "_model", "_ctx", "_steps", "_index", "_same", "_shape")
 
     def __init__(self, at: _dt.datetime, status: dict | None, events: list[tuple[str, str, str, str]]) -> None:
         self.at = at
@@ -251,7 +251,9 @@ class _Snapshot:
         self._ctx: _Context | None = None
         self._steps: _Steps | None = None
         self._index = 0
-        self._kinds: dict[str, str] | None = None  # a deletion's Terminating snapshot: condition type -> status
+        # A deletion's Terminating snapshot: the snapshot before it, whose status it repeats (the request
+        # changes no status: readiness holds while a pod terminates; `_terminating`).
+        self._same: _Snapshot | None = None
         # A snapshot taken from a plan: (the plan step, the pod's bind-time offset from the plan's),
         # whose status shape (`_PlanStep.shape`) renders it without the model.
         self._shape: tuple[_PlanStep, _dt.timedelta] | None = None
@@ -272,6 +274,13 @@ class _Snapshot:
         snapshot._steps, snapshot._index = steps, index
         return snapshot
 
+    @classmethod
+    def repeating(cls, before: _Snapshot, at: _dt.datetime, events: list) -> _Snapshot:
+        """A snapshot at `at` recording `events` whose status is `before`'s (rendered only if asked for)."""
+        snapshot = cls(at, None, events)
+        snapshot._same = before
+        return snapshot
+
     def detach(self, model: _Model) -> None:
         """`model` is about to change: a snapshot still to be rendered from it replays or takes a copy."""
         if self._model is model:
@@ -285,24 +294,17 @@ class _Snapshot:
                 self._status = step.shape(delta).render(self._ctx.seed, self._ctx)
             elif self._model is not None:
                 self._status = _render(self._model, self._ctx)
-            elif self._kinds is not None:  # Terminating: the steps before it, then the deletion request
-                model = self._steps.materialize(self._index, self._ctx)
-                _terminating(model, self.at)
-                self._status = _render(model, self._ctx)
+            elif self._same is not None:
+                self._status = self._same.status
             else:
                 self._steps.materialize(self._index, self._ctx)
             self._model = self._ctx = self._steps = self._shape = None
         return self._status
 
     def matches(self, wanted: Mapping[str, Any]) -> bool:
-        """`managed == wanted`; a Terminating snapshot not rendered yet first compares its conditions'
-        statuses with `wanted`'s (a kubelet condition of another status there rules it out unrendered)."""
-        kinds = self._kinds
-        if kinds is not None and self._status is None:
-            for condition in wanted.get("conditions") or ():
-                status = kinds.get(condition.get("type"))
-                if status is not None and condition.get("status") != status:
-                    return False
+        """`managed == wanted` (a Terminating snapshot answers as the snapshot it repeats)."""
+        if self._same is not None and self._status is None:
+            return self._same.matches(wanted)
         if FAST_PATHS and self._managed is None:
             # A rendered phase is a non-empty string, which `_managed` keeps: another phase in `wanted`
             # rules the snapshot out without building its managed part (a look at a pod that moved on).
@@ -1355,13 +1357,12 @@ def _deletion_tail(
     steps: _Steps | None = None,
     planned: tuple[_Plan, _PlanStep, _dt.timedelta] | None = None,
 ) -> tuple[list[_Snapshot], _dt.datetime | None, bool]:
-    """Deletion: Ready goes False at the request; containers stop after preStop + stop-seconds or at the deadline.
+    """Deletion: the request records Killing and changes no status (readiness holds while a pod
+    terminates); containers stop after preStop + stop-seconds or at the deadline.
 
     Plays on `model`; with `keep` on a copy of it unless the answer deletes the pod now (the caller
-    then drops the model: only a pod still stopping needs it as it was for its next look).  When the
-    pod is deleted now and `steps` played every snapshot, the Terminating status (only ever compared
-    with the stored one, never written) is rendered only if that comparison gets past the
-    conditions' statuses (`_Snapshot.matches`), replayed from the steps.
+    then drops the model: only a pod still stopping needs it as it was for its next look).  The
+    Terminating snapshot repeats the status of the snapshot before it (`_Snapshot.repeating`).
 
     `planned` (the plan, its step and the pod's bind-time offset) says `model` is that step's model
     moved to the pod, as `_play_plan` left it: a pod deleted now then takes the Terminating events and
@@ -1372,28 +1373,23 @@ def _deletion_tail(
     fast = FAST_PATHS and planned is not None
     wanted = (planned[0].pre_stop() if fast else _pre_stop_seconds(ctx.pod)) + ctx.behaviour.stop_seconds
     stop_at = _plus(cut, min(wanted, grace))
-    if fast and stop_at <= now and steps is not None and len(steps.played) == len(snapshots):
-        events, kinds, shape = planned[1].stopped(planned[2], cut, stop_at, wanted > grace, ctx)
-        terminating = _Snapshot(cut, None, events)
-        terminating._steps, terminating._index, terminating._ctx = steps, len(snapshots) - 1, ctx
-        terminating._kinds = kinds
-        snapshots.append(terminating)
+    if fast and stop_at <= now and snapshots:
+        events, shape = planned[1].stopped(planned[2], cut, stop_at, wanted > grace, ctx)
+        snapshots.append(_Snapshot.repeating(snapshots[-1], cut, events))
         snapshots.append(_Snapshot(stop_at, shape.render(ctx.seed, ctx), []))
         return snapshots, None, True
     if keep and stop_at > now:
         model = model.clone()
     elif snapshots:
         snapshots[-1].detach(model)
-    terminating = _Snapshot(cut, None, _terminating(model, cut))
+    events = _terminating(model, cut)
+    if snapshots:
+        terminating = _Snapshot.repeating(snapshots[-1], cut, events)
+    else:
+        terminating = _Snapshot(cut, _render(model, ctx), events)
     snapshots.append(terminating)
     if stop_at > now:
-        terminating.status = _render(model, ctx)
         return snapshots, stop_at, False
-    if steps is not None and len(steps.played) == len(snapshots) - 1:
-        terminating._steps, terminating._index, terminating._ctx = steps, len(snapshots) - 2, ctx
-        terminating._kinds = {kind: found[0] for kind, found in model.conditions.items()}
-    else:
-        terminating.status = _render(model, ctx)
     _stopped(model, stop_at, wanted > grace, ctx)
     snapshots.append(_Snapshot(stop_at, _render(model, ctx), []))
     return snapshots, None, True
@@ -1583,21 +1579,19 @@ class _PlanStep:
 
     def stopped(
         self, delta: _dt.timedelta, cut: _dt.datetime, stop_at: _dt.datetime, killed: bool, ctx: _Context
-    ) -> tuple[tuple, dict[str, str], _Shape]:
+    ) -> tuple[tuple, _Shape]:
         """A pod deleted after the step (bound `delta` after the plan's pod, delete requested at `cut`,
-        containers stopped at `stop_at`, `killed` at the deadline): the Terminating events, the condition
-        statuses of the Terminating snapshot and the shape of the stopped status.  Neither the events
-        nor the statuses name the pod; `_terminating` and `_stopped` leave no `lastState`."""
+        containers stopped at `stop_at`, `killed` at the deadline): the Terminating events and the shape
+        of the stopped status.  Neither names the pod; `_terminating` and `_stopped` leave no `lastState`."""
         key = (delta, cut, stop_at, killed)
         found = self.stops.get(key)
         if found is None:
             twin = _rebased(self.model, delta, "")
             events = tuple(_terminating(twin, cut))
-            kinds = {kind: condition[0] for kind, condition in twin.conditions.items()}
             _stopped(twin, stop_at, killed, ctx)
             if len(self.stops) >= SHAPE_CACHE_LIMIT:
                 self.stops.clear()
-            found = self.stops[key] = (events, kinds, _Shape(twin))
+            found = self.stops[key] = (events, _Shape(twin))
         return found
 
 
@@ -1985,7 +1979,7 @@ def _quiet_look(
         return None
     last = snapshots[-1]
     reported = timeline.reported
-    if last.at > now or (reported is not None and last.at > reported) or last._kinds is not None:
+    if last.at > now or (reported is not None and last.at > reported) or last._same is not None:
         return None
     pending = timeline.pending
     if not timeline.finished and len(snapshots) < MAX_TRANSITIONS and (pending is None or pending[1] <= now):
@@ -2071,7 +2065,7 @@ def _stale(last: _Snapshot, current: Mapping[str, Any], shown: dict | None) -> b
     Without `shown` the stored status has no startTime, so a snapshot with one differs (`_managed` keeps
     every rendered startTime, a formatted time)."""
     if shown is None:
-        if last._kinds is None and "startTime" in last.status:
+        if "startTime" in last.status:
             return True
         shown = _managed(current)
     return not last.matches(shown)
