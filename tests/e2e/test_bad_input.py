@@ -236,3 +236,22 @@ def test_relist_after_410_with_the_python_client(server, ns, tmp_path):
         assert seen == [("MODIFIED", "10")]
     finally:
         small.stop()
+
+
+def test_kubectl_patch_leaving_a_field_mistyped_is_invalid(server, ns):
+    # kube-apiserver's patch handler: a 422 on `patch`, with Go's %+v of a strategic merge patch and the
+    # unstructured converter's words, or the patched object's JSON and the decoder's words for a merge patch.
+    status, _, data = call(server, "POST", DEPLOY.format(ns=ns), json.dumps(GOOD).encode())
+    assert status == 201, data
+    name = GOOD["metadata"]["name"]
+    strategic = server.kubectl("-n", ns, "patch", "deployment", name, "-p", '{"spec":{"replicas":"abc"}}')
+    assert strategic.returncode == 1
+    assert strategic.stderr.strip() == (
+        'The request is invalid: patch: Invalid value: "map[spec:map[replicas:abc]]": unrecognized type: int32'
+    )
+    merge = server.kubectl("-n", ns, "patch", "deployment", name, "--type=merge", "-p", '{"spec":{"replicas":"abc"}}')
+    assert merge.returncode == 1
+    assert merge.stderr.startswith('The request is invalid: patch: Invalid value: "{')
+    assert merge.stderr.strip().endswith(
+        ": json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"
+    )

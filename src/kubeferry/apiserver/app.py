@@ -420,6 +420,22 @@ class ApiServer:
         if mistyped:
             raise st.bad_request(f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: {mistyped}')
 
+    @staticmethod
+    def _patch_type_check(res: Resource, patch_type: str, patch: object, patched: dict, original: dict) -> None:
+        """Refuse a patch that leaves a field mistyped as kube-apiserver's patch handler does: a 422 on
+        `patch`, showing Go's `%+v` of a strategic merge patch with the unstructured converter's words,
+        or the patched object's JSON with the decoder's words for JSON and merge patches."""
+        from kubeferry.machinery import fieldcheck, typecheck
+
+        if patch_type.startswith("application/strategic"):
+            mistyped = typecheck.first_conversion_error(patched, res.group, res.version, res.kind, original)
+            shown = fieldcheck.go_repr(patch) if mistyped else ""
+        else:
+            mistyped = typecheck.first_type_error(patched, res.group, res.version, res.kind, original)
+            shown = orjson.dumps(patched).decode() if mistyped else ""
+        if mistyped:
+            raise st.invalid_object("", "", "", [st.invalid("patch", shown, mistyped)])
+
     def _field_validation(self, request: Request, res: Resource, body: object, sub: str) -> list[str]:
         """Apply `fieldValidation` to a create/update body: Strict → 400, Warn → warning texts."""
         if sub != "scale":
@@ -462,7 +478,7 @@ class ApiServer:
         def check(patched: dict, original: dict) -> None:
             from kubeferry.machinery import fieldcheck, schema
 
-            self._type_check(res, patched, original)
+            self._patch_type_check(res, patch_type, patch, patched, original)
             self.access.check_rbac_write(
                 request.user, res.kind, (original.get("metadata") or {}).get("namespace", ""), patched
             )

@@ -7,7 +7,8 @@ validation; it is a 400:
     string into Go struct field DeploymentSpec.spec.replicas of type int32
 
 `first_type_error` walks a decoded object with its schema and reports the first such mismatch
-in that wording.  Unknown fields are not its business (see `fieldcheck`).
+in that wording; `first_conversion_error` does the same in the words of the unstructured converter
+a strategic merge patch goes through.  Unknown fields are not their business (see `fieldcheck`).
 """
 
 from __future__ import annotations
@@ -154,6 +155,104 @@ def first_type_error(obj: dict, group: str, version: str, kind: str, baseline: d
     for key, item in obj.items():
         below = baseline.get(key) if baseline is not None else None
         found = _check(item, (node.get("properties") or {}).get(key), key, kind, below)
+        if found:
+            return found
+    return None
+
+
+# --- strategic merge patches: the unstructured converter's wording ---------------------------------------
+#
+# A strategic merge patch is applied to the object as a map and the result converted into the typed
+# object by apimachinery's unstructured converter, which words a mismatch by the Go kinds involved:
+# a scalar field given a value it cannot take is `unrecognized type: int32` (`string` for a list given
+# to a string field); a number it cannot convert exactly, `cannot convert float64 to int32`; an object
+# field given anything but an object, `cannot restore struct from: string`; a list field, `cannot
+# restore slice from map`; a map field (labels), `cannot restore map from slice`.  The JSON kinds are
+# Go's: string, bool, int64 (a whole number), float64, map, slice.
+
+_GO_KINDS = {dict: "map", list: "slice", str: "string", bool: "bool", int: "int64", float: "float64"}
+_OWN_DECODING = (
+    _INT_OR_STRING,
+    _QUANTITY,
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Time",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime",
+)
+
+
+def _go_kind(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return "int64"  # decoded with whole numbers kept as integers
+    return _GO_KINDS.get(type(value), "interface")
+
+
+def _scalar_kind(resolved: dict, kinds: frozenset[str]) -> str | None:
+    if "integer" in kinds:
+        return resolved.get("format") or "int64"
+    if "number" in kinds:
+        return "float64"
+    if "boolean" in kinds:
+        return "bool"
+    if "string" in kinds:
+        return "string"
+    return None
+
+
+def _convert(value: object, node: dict | None, base: object = None) -> str | None:
+    if node is None or value is None or (base is not None and value is base):
+        return None
+    ref, resolved, kinds = _info(node)
+    if ref in _OPEN or ref in _OWN_DECODING or not kinds:
+        return None  # types with their own decoding, or no declared type: not this walk's business
+    if "object" in kinds:
+        props = resolved.get("properties")
+        if not isinstance(value, dict):
+            what = "struct from:" if props is not None else "map from"
+            return f"cannot restore {what} {_go_kind(value)}"
+        if props is not None:
+            for key, item in value.items():
+                found = _convert(item, props.get(key), base.get(key) if isinstance(base, dict) else None)
+                if found:
+                    return found
+        elif isinstance(resolved.get("additionalProperties"), dict):
+            for item in value.values():
+                found = _convert(item, resolved["additionalProperties"])
+                if found:
+                    return found
+        return None
+    if "array" in kinds:
+        if not isinstance(value, list):
+            return f"cannot restore slice from {_go_kind(value)}"
+        items = resolved.get("items")
+        if isinstance(items, dict):
+            bases = base if isinstance(base, list) else ()
+            for index, item in enumerate(value):
+                found = _convert(item, items, bases[index] if index < len(bases) else None)
+                if found:
+                    return found
+        return None
+    target = _scalar_kind(resolved, kinds)
+    if target is None:
+        return None
+    source = _go_kind(value)
+    numeric = ("int32", "int64", "float64")
+    if source == target or (source == "int64" and target in numeric):
+        return None
+    if source == "float64" and target in numeric:
+        return None if target == "float64" else f"cannot convert float64 to {target}"
+    if source == "int64" and target == "string":
+        return "cannot convert int64 to string"  # Go converts integers to strings, the converter refuses
+    return f"unrecognized type: {target}"
+
+
+def first_conversion_error(obj: dict, group: str, version: str, kind: str, baseline: dict | None = None) -> str | None:
+    """The unstructured converter's complaint about the first mistyped field of `obj` (a strategic merge
+    patch applied), or None; subtrees left as `baseline` had them are skipped."""
+    node = schema.for_kind(group, version, kind)
+    if node is None:
+        return None
+    for key, item in obj.items():
+        below = baseline.get(key) if baseline is not None else None
+        found = _convert(item, (node.get("properties") or {}).get(key), below)
         if found:
             return found
     return None
