@@ -337,3 +337,46 @@ def test_multi_document_error_continues(server, ns, tmp_path):
     assert result.stderr.startswith('The ConfigMap "Bad_Name" is invalid') or result.stderr.startswith(
         f'Error from server (Invalid): error when creating "{tmp_path / "app.yaml"}": '
     )
+
+
+BAD_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad}
+spec:
+  replicas: -5
+  selector: {matchLabels: {app: bad}}
+  template:
+    metadata: {labels: {app: other}}
+    spec: {containers: [{name: c, image: nginx}]}
+"""
+TWO_BAD = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: Bad_Name}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: Also_Bad}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: fine}
+"""
+
+# A command's only error, when Invalid, is `The Deployment "bad" is invalid: …` (several causes on `* `
+# lines); several errors are each `Error from server (Invalid): error when creating …` (kubectl's checkErr).
+INVALID_CASES = [
+    pytest.param([], ["apply", "-f", "{dir}/bad.yaml"], id="apply-invalid-two-causes"),
+    pytest.param([], ["create", "-f", "{dir}/bad.yaml"], id="create-invalid"),
+    pytest.param([], ["create", "-f", "{dir}/two.yaml"], id="create-two-invalid-one-fine"),
+    pytest.param(CREATE, ["patch", "deployment", "my-app", "-p", '{"spec":{"replicas":-1}}'], id="patch-invalid"),
+    pytest.param(CREATE, ["patch", "deployment", "my-app", "-p", '{"spec":{"replicas":"x"}}'], id="patch-mistyped"),
+    pytest.param(CREATE, ["scale", "deployment", "my-app", "--replicas=-1"], id="scale-negative"),
+]
+
+
+@pytest.mark.parametrize(("setup", "argv"), INVALID_CASES)
+def test_invalid_errors_print_as_kubectl_prints_them(server, twins, tmp_path, setup, argv):
+    files = {"app.yaml": APP, "bad.yaml": BAD_DEPLOYMENT, "two.yaml": TWO_BAD}
+    ours, theirs = both(server, twins, tmp_path, argv, setup, files)
+    assert ours.returncode == theirs.returncode == 1
+    assert_same(server, twins, ours, theirs, kinds=("deployments", "configmaps"))

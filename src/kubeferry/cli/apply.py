@@ -230,7 +230,7 @@ def _apply(args, conn) -> int:
                 outcome.error(e, "patching", item.source)
                 continue
         outcome.ok(mu.result_line(res, item.name, "configured", mode))
-    return outcome.exit_code
+    return outcome.finish()
 
 
 def _server_side(args, conn, item, mode, validation, outcome) -> None:

@@ -74,7 +74,7 @@ def fail(error: BaseException) -> int:
     from kubeferry.machinery.status import StatusError
 
     if isinstance(error, StatusError):
-        print(server_error_line(error), file=sys.stderr)
+        print(only_error_text(error), file=sys.stderr)
         return EXIT_FAILED
     if isinstance(error, ConfigError):
         print(error.render(), file=sys.stderr)
@@ -91,11 +91,35 @@ def fail(error: BaseException) -> int:
     raise error
 
 
+def only_error_text(error, action: str = "", source: str = "") -> str:
+    """What kubectl prints when `error` is the one error of a command.
+
+    An Invalid error with details reads `The Deployment "web" is invalid: spec.replicas: Invalid
+    value: -5: …` (several causes each on a `* ` line after the first, repeats left out; `The
+    request is invalid` when the details name nothing) — the file it came from is not mentioned.
+    Any other server error is `server_error_line`'s."""
+    details = getattr(error, "details", None) or {}
+    if getattr(error, "reason", "") != "Invalid" or not details:
+        return server_error_line(error, action, source)
+    kind, name = details.get("kind") or "", details.get("name") or ""
+    prefix = f'The {kind} "{name}" is invalid' if kind or name else "The request is invalid"
+    causes: list[str] = []
+    for cause in details.get("causes") or ():
+        text = f"{cause.get('field', '')}: {cause.get('message', '')}"
+        if text not in causes:
+            causes.append(text)
+    if not causes:
+        return prefix
+    if len(causes) == 1:
+        return f"{prefix}: {causes[0]}"
+    return f"{prefix}: \n" + "\n".join(f"* {text}" for text in causes)
+
+
 def server_error_line(error, action: str = "", source: str = "") -> str:
     """`Error from server (NotFound): deployments.apps "x" not found`, with kubectl's variants.
 
-    `action`/`source` give the file form: `error when creating "app.yaml": <message>`.  A 422
-    with causes prints as kubectl prints an Invalid error.
+    `action`/`source` give the file form: `error when creating "app.yaml": <message>`.  This is how
+    kubectl prints each error of several; a command's only error prints as `only_error_text`.
     """
     reason = f" ({error.reason})" if error.reason else ""
     message = error.message

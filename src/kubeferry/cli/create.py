@@ -102,7 +102,7 @@ def _create(args, conn) -> int:
                 outcome.error(e, "creating", item.source)
                 continue
         outcome.ok(mu.result_line(item.resource, item.name, "created", mode))
-    return outcome.exit_code
+    return outcome.finish()
 
 
 # -- generators ----------------------------------------------------------------------------------

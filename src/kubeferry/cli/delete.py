@@ -137,7 +137,7 @@ def _delete(args, conn) -> int:
             if not wait_gone(conn.transport, res, namespace, name, deadline):
                 print(f"error: timed out waiting for the condition on {res.plural}/{name}", file=sys.stderr)
                 return mu.EXIT_FAILED
-    return outcome.exit_code
+    return outcome.finish()
 
 
 def wait_gone(transport, res, namespace: str | None, name: str, deadline: float) -> bool:

@@ -145,4 +145,4 @@ def run_meta(args, conn, verb: str) -> int:
             continue
         removed = bool(removals) and not args.overwrite and len(values) < len(current)
         outcome.ok(mu.result_line(res, name, result_verb(verb, changed, removed), mode))
-    return outcome.exit_code
+    return outcome.finish()

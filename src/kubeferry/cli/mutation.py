@@ -223,30 +223,39 @@ def write_params(mode: str, field_manager: str = "", field_validation: str = "")
 
 @dataclass
 class Outcome:
-    """Collects result lines and per-object failures; `exit_code` is 1 if anything failed."""
+    """Prints result lines as they come and keeps per-object failures for `finish`, as kubectl
+    gathers a command's errors and prints them when it is done."""
 
-    failed: bool = False
-    lines: list[str] = field(default_factory=list)
+    failures: list[tuple[BaseException, str, str]] = field(default_factory=list)
 
     def ok(self, line: str) -> None:
         print(line, flush=True)
 
     def error(self, error: BaseException, action: str = "", source: str = "") -> None:
-        """Print the line kubectl prints for `error` and carry on with the next object."""
-        self.failed = True
-        print(error_line(error, action, source), file=sys.stderr, flush=True)
+        """Keep `error` (made while `action`ing the object from `source`) and carry on with the next object."""
+        self.failures.append((error, action, source))
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_FAILED if self.failed else EXIT_OK
+    def failed(self) -> bool:
+        return bool(self.failures)
+
+    def finish(self) -> int:
+        """Print the failures as kubectl does (one alone in its own form, see `error_line`) and
+        return the exit code: 1 if anything failed."""
+        only = len(self.failures) == 1
+        for error, action, source in self.failures:
+            print(error_line(error, action, source, only=only), file=sys.stderr, flush=True)
+        return EXIT_FAILED if self.failures else EXIT_OK
 
 
-def error_line(error: BaseException, action: str = "", source: str = "") -> str:
-    from kubeferry.cli.connect import server_error_line
+def error_line(error: BaseException, action: str = "", source: str = "", only: bool = False) -> str:
+    """kubectl's line for one error of a command; `only`: the command's one error, whose Invalid form
+    differs (`connect.only_error_text`)."""
+    from kubeferry.cli.connect import only_error_text, server_error_line
     from kubeferry.machinery.status import StatusError
 
     if isinstance(error, StatusError):
-        return server_error_line(error, action, source)
+        return only_error_text(error, action, source) if only else server_error_line(error, action, source)
     return f"error: {error}"
 
 

@@ -93,4 +93,4 @@ def _patch(args, conn) -> int:
             continue
         verb = "patched (no change)" if after == before else "patched"
         outcome.ok(mu.result_line(res, name, verb, mode))
-    return outcome.exit_code
+    return outcome.finish()

@@ -80,7 +80,7 @@ def _replace(args, conn) -> int:
                 outcome.error(e, "replacing", item.source)
                 continue
         outcome.ok(mu.result_line(res, item.name, "replaced", mode))
-    return outcome.exit_code
+    return outcome.finish()
 
 
 def _without_last_applied(obj: dict) -> dict:

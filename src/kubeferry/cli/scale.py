@@ -82,4 +82,4 @@ def _scale(args, conn) -> int:
             outcome.error(e)
             continue
         outcome.ok(mu.result_line(res, name, "scaled", mode))
-    return outcome.exit_code
+    return outcome.finish()

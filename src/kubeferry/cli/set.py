@@ -203,4 +203,4 @@ def _set(args, conn, what: str) -> int:
             outcome.error(e)
             continue
         outcome.ok(mu.result_line(res, name, RESULT[what], mode))
-    return outcome.exit_code
+    return outcome.finish()
