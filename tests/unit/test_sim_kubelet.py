@@ -379,6 +379,11 @@ def test_deletion_stops_containers_then_deletes(annotations, grace, stop_after, 
         assert condition(pod, "Ready")["status"] == "True" and app_status(pod)["ready"] is True
         assert delay == stop_after
         actions, delay = kubelet.reconcile(pod, NODE, at(10 + stop_after), rules=[], configmaps={}, secrets={})
+    else:
+        # Deleted at once: the request's Killing is recorded with the stopped status (it changes no
+        # status of its own, so only the kept timeline tells that it was not recorded yet).
+        killing = [a for a in actions if isinstance(a, RecordEvent) and a.reason == "Killing"]
+        assert [(a.type, a.message) for a in killing] == [("Normal", "Stopping container app")]
     update = actions[0]
     assert isinstance(update, UpdateStatus)
     assert update.obj["status"]["phase"] == phase

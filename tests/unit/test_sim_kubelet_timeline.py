@@ -231,15 +231,18 @@ def test_a_status_matching_an_intermediate_snapshot_is_found_without_copies():
     assert running["status"]["containerStatuses"][0]["state"] == {"running": {"startedAt": stamp(2)}}
 
 
-def test_a_deleted_never_ready_pod_compares_its_unrendered_terminating_status():
-    """Not ready, a pod's Terminating status equals its stored one (no condition's status changes), so the
-    look that deletes it finds it written and records no Killing: the unrendered snapshot is rebuilt to
-    compare, with the answer a replay from scratch gives."""
+def test_a_pod_deleted_at_once_records_its_killing_from_the_kept_timeline():
+    """A deletion request changes no status, so the stored status shows the Terminating snapshot as well as
+    the one before it.  The look that deletes the pod (its timeline dropped by the replay) still knows
+    from what the timeline had reported that Killing is not recorded yet; a replay from nothing (a lost
+    timeline) counts it as recorded."""
     pod = new_pod({"sim.kubeferry.io/outcome": "never-ready"})
     kubelet._TIMELINES.clear()
     pod = next(a.obj for a in answer(pod, 0)[0] if isinstance(a, UpdateStatus))
     pod = deleting(pod, 5, 30)
     expected = fresh_answer(pod, 5)
     actions, delay = answer(pod, 5)
-    assert (actions, delay) == expected
-    assert [type(a).__name__ for a in actions] == ["UpdateStatus", "DeleteObject"]
+    assert [type(a).__name__ for a in actions] == ["UpdateStatus", "RecordEvent", "DeleteObject"]
+    assert (actions[1].reason, actions[1].message) == ("Killing", "Stopping container app")
+    assert ([actions[0], actions[2]], delay) == expected
+    assert answer(pod, 5) == expected  # a second look at the same pod records it no more

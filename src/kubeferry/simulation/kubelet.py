@@ -2124,13 +2124,18 @@ def reconcile(
         quiet = _quiet_look(pod, node, now, rules, profile, history)
         if quiet is not None:
             return quiet
+    key = (meta.get("namespace", ""), meta.get("name", ""))
+    kept = _TIMELINES.get(key)
     snapshots, next_at, delete_now, behaviour = _replay_cached(pod, node, now, rules, profile, history, images)
     current = pod.get("status") or {}
     # The stored status of a pod the kubelet never wrote has no startTime (`_written_index` is then -1
     # without reading it): its managed part is built only if the last snapshot has none either.
     shown = _managed(current) if not FAST_PATHS or current.get("startTime") is not None else None
-    timeline = _TIMELINES.get((meta.get("namespace", ""), meta.get("name", "")))
-    written = _written_index(current, snapshots, shown, timeline.reported if timeline is not None else None)
+    timeline = _TIMELINES.get(key)
+    # A pod deleted now has had its timeline dropped by the replay; what it had reported still tells
+    # whether the deletion request's events (which change no status) were recorded.
+    reported = timeline.reported if timeline is not None else kept.reported if kept is not None and delete_now else None
+    written = _written_index(current, snapshots, shown, reported)
     if timeline is not None and snapshots:
         timeline.reported = snapshots[-1].at
     actions: list[Action] = []
