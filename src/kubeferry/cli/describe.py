@@ -398,16 +398,23 @@ def _pod_template(w: Writer, template: dict, level: int = 0) -> None:
 
 
 def fetch_events(conn, obj: dict, kind: str) -> list[dict]:
+    """The object's Events, oldest first.  A Node's are looked up twice, as kubectl does: the
+    controllers record them on the node's uid, the kubelet on its name."""
     meta = obj.get("metadata") or {}
-    terms = [f"involvedObject.name={meta.get('name', '')}"]
-    if meta.get("namespace"):
-        terms.append(f"involvedObject.namespace={meta['namespace']}")
-    terms.append(f"involvedObject.kind={kind}")
-    if meta.get("uid"):
-        terms.append(f"involvedObject.uid={meta['uid']}")
-    items = conn.transport.list_objects(
-        "v1", "Event", meta.get("namespace") or None, field_selector=",".join(terms)
-    ).items
+    uids = [meta.get("uid") or ""]
+    if kind == "Node":
+        uids.append(meta.get("name", ""))
+    items: list[dict] = []
+    for uid in uids:
+        terms = [f"involvedObject.name={meta.get('name', '')}"]
+        if meta.get("namespace"):
+            terms.append(f"involvedObject.namespace={meta['namespace']}")
+        terms.append(f"involvedObject.kind={kind}")
+        if uid:
+            terms.append(f"involvedObject.uid={uid}")
+        items += conn.transport.list_objects(
+            "v1", "Event", meta.get("namespace") or None, field_selector=",".join(terms)
+        ).items
     return sorted(items, key=lambda e: e.get("lastTimestamp") or (e.get("eventTime") or ""))
 
 
@@ -1030,11 +1037,10 @@ DESCRIBERS = {
 
 
 def describe(conn, res, obj: dict, show_events: bool = True, named: bool = True) -> str:
-    """One object's description; `named` says the user gave its exact name (kubectl leaves an
-    empty Events section out of node descriptions found by listing or by a name prefix)."""
-    events = fetch_events(conn, obj, res.kind) if show_events else None
-    if res.kind == "Node" and not events and not named:
-        events = None
+    """One object's description; `named` says the user gave its exact name (kubectl 1.37 leaves the
+    Events section out of node descriptions found by listing or by a name prefix, even when the node
+    has events)."""
+    events = fetch_events(conn, obj, res.kind) if show_events and (named or res.kind != "Node") else None
     describer = DESCRIBERS.get(res.kind, describe_generic)
     return describer(conn, obj, events)
 
