@@ -550,3 +550,40 @@ def test_an_image_is_pulled_once_per_pod():
         ("Pulled", 'Successfully pulled image "nginx:1.25"'),
         ("Pulled", 'Container image "nginx:1.25" already present on machine'),
     ]
+
+
+def test_a_deletion_at_the_instant_of_a_played_transition_comes_after_it():
+    # Ready was played (and written) at 5 s; a delete requested at that same instant stops the ready pod
+    # (its Killing recorded, its last status not turned back to not-ready first).
+    pod, _, _, _ = look(new_pod({"sim.kubeferry.io/ready-seconds": "5", "sim.kubeferry.io/stop-seconds": "2"}), 0)
+    pod, _, _, _ = look(pod, 5)
+    assert condition(pod, "Ready")["status"] == "True"
+    deleted = deleting(pod, 5, 30)
+    _, events, delay, actions = look(deleted, 5)
+    assert events == [("Normal", "Killing", "Stopping container app")]
+    assert not any(isinstance(a, UpdateStatus) for a in actions) and delay == 2.0
+
+
+def test_killing_is_recorded_when_another_input_restarts_the_replay():
+    # A condition written by someone else (an eviction's DisruptionTarget) changes the timeline's inputs;
+    # what the dropped timeline had reported carries over, so the deletion's Killing is still recorded once.
+    pod, _, _, _ = look(new_pod({"sim.kubeferry.io/stop-seconds": "2"}), 0)
+    evicted = {
+        **pod,
+        "status": {
+            **pod["status"],
+            "conditions": [
+                *pod["status"]["conditions"],
+                {
+                    "type": "DisruptionTarget",
+                    "status": "True",
+                    "reason": "DeletionByTaintManager",
+                    "lastTransitionTime": stamp(10),
+                },
+            ],
+        },
+    }
+    deleted = deleting(evicted, 10, 30)
+    _, events, _, _ = look(deleted, 10)
+    assert events == [("Normal", "Killing", "Stopping container app")]
+    assert look(deleted, 11)[1] == []

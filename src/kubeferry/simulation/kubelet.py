@@ -1523,7 +1523,9 @@ class _Timeline:
     pending: tuple[_profiles.Stage, _dt.datetime] | None = None  # the next stage and when it is due
     finished: bool = False  # no stage matches: nothing more happens until the pod is deleted
     needs: _mounts.Needs | None = None
-    reported: _dt.datetime | None = None  # the newest snapshot whose events a look has recorded
+    # The newest snapshot whose events a look has recorded: (its time, how many snapshots at that time
+    # up to it), so that one played at the same instant after it — a deletion's — still counts as new.
+    reported: tuple[_dt.datetime, int] | None = None
     facts: tuple | None = None  # `_Context.facts`, read from the pod by the timeline's first look
     steps: _Steps | None = None  # what rebuilds a detached snapshot's model (None: snapshots copy it)
     # (plan, step, bind-time offset) while the model is the plan step's moved model (`_play_plan`)
@@ -1887,7 +1889,10 @@ def _replay_cached(
     host_ip = node_internal_ip(node)
     fingerprint = _fingerprint(pod, node, rules, profile, history, host_ip)
     timeline = _TIMELINES.get(key)
+    carried = None  # what a dropped timeline of the same pod had reported (`_written_index`)
     if timeline is not None and (fingerprint is None or timeline.fingerprint != fingerprint):
+        if fingerprint is not None and timeline.fingerprint[0] == fingerprint[0]:
+            carried = timeline.reported
         timeline = None
         del _TIMELINES[key]
     plan = None
@@ -1928,11 +1933,18 @@ def _replay_cached(
             facts=ctx.facts,
             steps=_Steps(pod, seed, snapshots) if needs is None else None,
         )
+        # The events recorded so far stay recorded when another input (a condition others wrote, an
+        # annotation) starts the replay again: a deletion request's Killing, which changes no status,
+        # is known unrecorded only from this.
+        timeline.reported = carried
         _TIMELINES[key] = timeline
     deletion = _deletion_request(pod)
     cut = None if deletion is None else min(deletion[0], now)
     played = timeline.snapshots
-    if cut is not None and played and played[-1].at >= cut:
+    # A deletion requested before transitions already played needs the replay; one at the very instant
+    # of the last played transition comes after it (that look may have written its status), though a
+    # transition not played yet at that instant comes after the request (`_extend`).
+    if cut is not None and played and played[-1].at > cut:
         return (*_replay(ctx, now), behaviour)  # the deletion came before transitions already played
     if cut is None and played and played[-1].at > now:
         # An earlier `now` than a previous look (the answer is still a prefix of the same timeline).
@@ -1979,7 +1991,9 @@ def _quiet_look(
         return None
     last = snapshots[-1]
     reported = timeline.reported
-    if last.at > now or (reported is not None and last.at > reported) or last._same is not None:
+    if last.at > now or last._same is not None:
+        return None
+    if reported is not None and _later(snapshots, len(snapshots) - 1, reported):
         return None
     pending = timeline.pending
     if not timeline.finished and len(snapshots) < MAX_TRANSITIONS and (pending is None or pending[1] <= now):
@@ -1990,7 +2004,7 @@ def _quiet_look(
     fingerprint = _fingerprint(pod, node, rules, profile, history, node_internal_ip(node))
     if fingerprint is None or timeline.fingerprint != fingerprint or not _shows(current, last.status):
         return None
-    timeline.reported = last.at
+    timeline.reported = _reported_mark(snapshots)
     next_at = _next_due(timeline)
     return [], None if next_at is None else max(0.0, (next_at - now).total_seconds())
 
@@ -2019,7 +2033,7 @@ def _written_index(
     current: Mapping[str, Any],
     snapshots: list[_Snapshot],
     wanted: dict | None = None,
-    reported: _dt.datetime | None = None,
+    reported: tuple[_dt.datetime, int] | None = None,
 ) -> int:
     """Index of the last snapshot the current status already shows (-1: none of them).
 
@@ -2034,7 +2048,7 @@ def _written_index(
     for index in range(len(snapshots) - 1, -1, -1):
         if snapshots[index].matches(wanted):
             if reported is not None:
-                while index > 0 and snapshots[index].at > reported and snapshots[index - 1].matches(wanted):
+                while index > 0 and _later(snapshots, index, reported) and snapshots[index - 1].matches(wanted):
                     index -= 1
             return index
     newest = _newest_time(current)
@@ -2045,6 +2059,30 @@ def _written_index(
         if snapshot.at <= newest:
             written = index
     return written
+
+
+def _reported_mark(snapshots: list[_Snapshot]) -> tuple[_dt.datetime, int]:
+    """`_Timeline.reported` for a look that recorded the events of all of `snapshots`."""
+    at = snapshots[-1].at
+    same = 0
+    for snapshot in reversed(snapshots):
+        if snapshot.at != at:
+            break
+        same += 1
+    return at, same
+
+
+def _later(snapshots: list[_Snapshot], index: int, reported: tuple[_dt.datetime, int]) -> bool:
+    """Whether `snapshots[index]` comes after the reported mark (see `_Timeline.reported`)."""
+    at, count = reported
+    moment = snapshots[index].at
+    if moment != at:
+        return moment > at
+    rank = 0
+    for earlier in snapshots[:index]:
+        if earlier.at == at:
+            rank += 1
+    return rank >= count
 
 
 def _reference(pod: Mapping[str, Any], field_path: str = "") -> dict:
@@ -2137,7 +2175,7 @@ def reconcile(
     reported = timeline.reported if timeline is not None else kept.reported if kept is not None and delete_now else None
     written = _written_index(current, snapshots, shown, reported)
     if timeline is not None and snapshots:
-        timeline.reported = snapshots[-1].at
+        timeline.reported = _reported_mark(snapshots)
     actions: list[Action] = []
     if written < 0 and snapshots:
         for problem in behaviour.problems:
