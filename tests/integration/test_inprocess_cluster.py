@@ -89,3 +89,17 @@ def test_leaving_a_served_cluster_finishes_its_server(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "left\n"
     assert result.stderr == ""
+
+
+def test_events_after_a_restart_at_the_same_instant_are_stored_too(tmp_path):
+    # Event names count up from the instant plus an offset drawn from the store's state at start, so a
+    # control plane started again at the same virtual instant does not reuse the names it gave before.
+    with Cluster(clock="virtual", nodes=1, data_dir=tmp_path / "c", serve=False) as c:
+        c.settle()
+        before = {e["metadata"]["name"] for e in c.list("v1", "Event", "default")}
+    with Cluster(clock="virtual", nodes=1, data_dir=tmp_path / "c", serve=False) as c:
+        c.settle()
+        events = c.list("v1", "Event", "default")
+    starting = [e for e in events if e["reason"] == "Starting"]
+    assert len(starting) == 2 and len(before) >= 7
+    assert before < {e["metadata"]["name"] for e in events}

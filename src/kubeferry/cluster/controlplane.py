@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from datetime import UTC, datetime
 
@@ -255,6 +256,10 @@ class ControlPlane:
         self.transport = InProcessTransport(registry)
         self.controller_transport = InProcessTransport(registry, authorizer, CONTROLLER_MANAGER if authorize else None)
         self.runner = Runner(self.controller_transport, clock, controllers)
+        # Event names end in the instant's nanoseconds plus an offset drawn once per instant: drawn from
+        # the store's state at start, a control plane started again at the same virtual instant names
+        # its Events apart from the ones stored before (the same inputs still give the same names).
+        self.runner.recorder.rng = random.Random(f"events/{registry.store.resource_version}")
         # storage key -> the runner's delivery to the mappers of the controllers watching that kind, and
         # the change types they answer; kinds nobody watches are absent, so their writes cost one look-up.
         self._routes = {}

@@ -45,7 +45,7 @@ POD_EVENT_COMPONENTS = frozenset({"replicaset-controller", "daemonset-controller
 
 
 # An Event's name ends in a number from the instant's nanoseconds on: the first at an instant is those
-# plus a random offset below this, the next ones count up from it (`EventRecorder._number`).
+# plus a random offset below this, the next ones count up from it (`EventRecorder._at`, `_name`).
 NAME_OFFSETS = 1 << 20
 _OFFSET_BITS = NAME_OFFSETS.bit_length()
 _PLAIN_RANDOM = random.Random
@@ -100,7 +100,7 @@ class EventRecorder:
         self._instant: datetime | None = None
         self._instant_text = ""
         self._instant_nanos = 0
-        self._next_number = 0  # the number the next Event's name ends in (`_number`)
+        self._next_number = 0  # the number the next Event's name ends in (`_at`, `_name`)
         # Per component, the instant's Event with the fields every record shares (`_template`).
         self._templates: dict[str, dict] = {}
         # While held (`hold`): the records waiting for `flush`, each with the identity it was made as.
@@ -116,9 +116,9 @@ class EventRecorder:
             # Upstream names an Event after its object and the nanosecond it was made, so names grow in
             # the order events are made, and `kubectl describe` / `get events` (sorted by lastTimestamp,
             # then by name as listed) show events of one second in that order.  On a virtual clock
-            # thousands share an instant: the first takes the instant plus a random offset (a server
-            # restarted at the same instant starts elsewhere), the next ones count up from it, and no
-            # number is ever smaller than one given before.
+            # thousands share an instant: the first takes the instant plus a random offset (the control
+            # plane seeds `rng` from the store's state, so one started again at the same instant starts
+            # elsewhere), the next ones count up from it, and no number is smaller than one given before.
             self._next_number = max(self._instant_nanos + self._offset(), self._next_number)
 
     def _template(self, component: str) -> dict:
