@@ -528,6 +528,15 @@ def test_readiness_gates_hold_ready_until_their_conditions_are_true():
     ready = condition(pod, "Ready")
     assert (ready["status"], ready["lastTransitionTime"]) == ("True", stamp(9))
     assert "reason" not in ready and "message" not in ready
+    # The gate back to False: Ready turned False when the gate did, not when the pod started.
+    pod = with_condition(pod, "example.com/dns", "False", 20)
+    pod, _, _, _ = look(pod, 21)
+    ready = condition(pod, "Ready")
+    assert (ready["status"], ready["reason"], ready["lastTransitionTime"]) == (
+        "False",
+        "ReadinessGatesNotReady",
+        stamp(20),
+    )
 
 
 def test_an_image_is_pulled_once_per_pod():

@@ -82,7 +82,8 @@ def log_route(control):
 
     from kubeferry.simulation import kubelet
 
-    def lines_for(pod: dict, container: str, previous: bool) -> list[tuple[str, str]]:
+    def lines_for(pod: dict, container: str, previous: bool) -> tuple[str, list[tuple[str, str]]]:
+        """(the start time of the container instance served, its lines)."""
         found = kubelet.container_log_lines(pod, control.clock.now()).get(container, [])
         entries = [tuple(line.split(" ", 1)) if " " in line else (line, "") for line in found]
         status = _status_of(pod, container)
@@ -93,9 +94,9 @@ def log_route(control):
             # pod shows the crash).
             last = (status.get("lastState") or {}).get("terminated") or {}
             begin, end = last.get("startedAt") or "", last.get("finishedAt") or ""
-            return [e for e in entries if begin and begin <= e[0] <= end]
-        started = (current.get("running") or current.get("terminated") or {}).get("startedAt")
-        return [e for e in entries if started and e[0] >= started]
+            return begin, [e for e in entries if begin and begin <= e[0] <= end]
+        started = (current.get("running") or current.get("terminated") or {}).get("startedAt") or ""
+        return started, [e for e in entries if started and e[0] >= started]
 
     def check(pod: dict, request: Request) -> tuple[str, bool]:
         name = pod["metadata"]["name"]
@@ -154,7 +155,7 @@ def log_route(control):
         pod_res = resources.by_gvk("", "v1", "Pod")
         pod = control.registry.get(pod_res, target.namespace or "", target.name).obj
         container, previous = check(pod, request)
-        entries = lines_for(pod, container, previous)
+        instance, entries = lines_for(pod, container, previous)
         if not request.flag("follow"):
             await send_bytes(send, 200, render(entries, request), "text/plain")
             return
@@ -179,7 +180,9 @@ def log_route(control):
                 pod = control.registry.get(pod_res, target.namespace or "", target.name).obj
             except st.StatusError:
                 break
-            entries = lines_for(pod, container, False)
+            served, entries = lines_for(pod, container, False)
+            if served != instance:  # a new instance of the container: all its lines are new
+                instance, seen = served, 0
             fresh = entries[seen:]
             seen = len(entries)
             if fresh:

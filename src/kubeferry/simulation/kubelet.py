@@ -28,7 +28,9 @@ the status").
 
 * Conditions in the order PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled;
   not-ready messages `containers with unready status: [a b]`, init `containers with incomplete status:
-  [init]`; terminal pods get reason `PodCompleted`.
+  [init]` (the init containers still incomplete); a Succeeded pod's Ready and ContainersReady get reason
+  `PodCompleted` (and Initialized True for `PodCompleted`), a Failed pod's `PodFailed`.  Readiness
+  gates hold Ready False (`ReadinessGatesNotReady`) until their conditions are True.
 * Phase: Pending until the init containers are done and a container has run; Running while a container
   runs or restarts; Succeeded / Failed once every container terminated and none will restart (a deleted
   pod ends terminal too: Succeeded when every container exited 0).
@@ -46,9 +48,10 @@ the status").
 * Image pull failures: a failed pull is `ErrImagePull` (Warning Failed `Failed to pull image "x": <error>` and
   `Error: ErrImagePull`), then `ImagePullBackOff` (Normal BackOff `Back-off pulling image "x"`, Warning
   Failed `Error: ImagePullBackOff`); the next attempt comes 10 s after the failure, doubling up to 300 s.
-* Liveness: failing `failureThreshold` (default 3) probes `periodSeconds` (default 10) apart → Warning
-  Unhealthy `Liveness probe failed: …`, Normal Killing `Container app failed liveness probe, will be
-  restarted`, then the container restarts under the same backoff.
+* Liveness: failing `failureThreshold` (default 3) probes `periodSeconds` (default 10) apart → a Warning
+  Unhealthy `Liveness probe failed: …` per failed probe, Normal Killing `Container app failed liveness
+  probe, will be restarted`, then the container restarts under the same backoff.  Readiness is not
+  touched until the kill.
 * Missing ConfigMaps/Secrets (not `optional`): a volume naming one keeps the pod in ContainerCreating
   without sandbox or IP (Warning FailedMount `MountVolume.SetUp failed for volume "cfg" : configmap
   "app-config" not found`, retried after 0.5 s, doubling up to 2m2s); an env source keeps the container
@@ -56,9 +59,11 @@ the status").
   default/app-config`, retried every 10 s).  The wait ends when the content history shows the data
   (see "waiting for ConfigMaps and Secrets" below).
 * Deletion: `deletionTimestamp` = request time + grace, so the request was at `deletionTimestamp -
-  deletionGracePeriodSeconds`.  Ready turns False at the request (the pod leaves endpoints), Killing
-  `Stopping container app` is recorded, and the containers stop after preStop (`sleep.seconds`) +
-  stop-seconds, or are killed at the grace deadline (exit 137).  Then the pod is deleted with grace 0.
+  deletionGracePeriodSeconds`.  The request changes no status (readiness probes go on while a pod
+  terminates; endpoints drop the pod for its deletionTimestamp), Killing `Stopping container app` is
+  recorded, and the containers stop after preStop (`sleep.seconds`) + stop-seconds, or are killed at
+  the grace deadline (exit 137).  Then the pod is deleted with grace 0.  A terminal status is never
+  rewritten.
 """
 
 from __future__ import annotations
@@ -755,8 +760,9 @@ def _names(containers: list[_Container]) -> str:
 
 
 def _not_initialized(model: _Model, at: _dt.datetime) -> None:
-    """Initialized False, naming the init containers still incomplete as upstream's kubelet does on every
-    status it makes: a regular one until it exited 0 (ready), a sidecar until it started."""
+    """Initialized False, naming the init containers still incomplete: a regular one until it exited 0
+    (ready), a sidecar until it started.  Upstream recomputes it on every status; here at the moments
+    the init containers move (accepted, one completed), so a sidecar started since is named until then."""
     incomplete = [
         c
         for c in model.inits
@@ -779,7 +785,8 @@ def _ready_unless_gated(model: _Model, at: _dt.datetime, ctx: _Context) -> None:
     starts the replay again, `_fingerprint`); a gate that turned True after the containers became
     ready makes the pod Ready at that condition's transition time."""
     gates = (ctx.pod.get("spec") or {}).get("readinessGates") or ()
-    since = at
+    since = at  # when Ready turned True: the containers' moment, or a gate's later turn
+    fell = None  # when a gate's condition turned from True after the containers were ready
     unready = []
     if gates:
         conditions = {existing.get("type"): existing for existing, _ in ctx.foreign_conditions}
@@ -788,18 +795,23 @@ def _ready_unless_gated(model: _Model, at: _dt.datetime, ctx: _Context) -> None:
             found = conditions.get(kind)
             if found is None:
                 unready.append(f"corresponding condition of pod readiness gate {_go_quote(kind)} does not exist.")
-            elif found.get("status") != "True":
+                continue
+            turned = parse_time(found.get("lastTransitionTime"))
+            if found.get("status") != "True":
                 unready.append(
                     f'the status of pod readiness gate {_go_quote(kind)} is not "True", but {found.get("status") or ""}'
                 )
-            else:
-                turned = parse_time(found.get("lastTransitionTime"))
-                if turned is not None and turned > since:
-                    since = turned
-    if unready:
-        model.set_condition(COND_READY, "False", at, REASON_GATES_NOT_READY, ", ".join(unready))
-    else:
+                if turned is not None and turned > at and (fell is None or turned > fell):
+                    fell = turned
+            elif turned is not None and turned > since:
+                since = turned
+    if not unready:
         model.set_condition(COND_READY, "True", since)
+    elif fell is not None:
+        # The gate went back to not True after the pod was Ready: Ready turned False then.
+        model.conditions[COND_READY] = ("False", REASON_GATES_NOT_READY, ", ".join(unready), fell)
+    else:
+        model.set_condition(COND_READY, "False", at, REASON_GATES_NOT_READY, ", ".join(unready))
 
 
 def _go_quote(text: object) -> str:
@@ -840,8 +852,8 @@ def _pull_policy(c: _Container, ctx: _Context) -> str | None:
 
 def _needs_pull(c: _Container, ctx: _Context, again: bool = False) -> bool:
     """Whether the container's start pulls its image: not when the image is there (the node has it —
-    another pod pulled it before this one was bound — or, `again`, this container or one before it in
-    the pod pulled it) and the pull policy is not Always — upstream's IfNotPresent/Never."""
+    another pod pulled it before this one was bound — or, `again`, this container or another of the pod
+    pulled it) and the pull policy is not Always — upstream's IfNotPresent/Never."""
     return not (again or c.image in ctx.on_node) or _pull_policy(c, ctx) == "Always"
 
 
