@@ -78,16 +78,21 @@ def test_virtual_time_survives_a_restart(tmp_path):
 def test_leaving_a_served_cluster_finishes_its_server(tmp_path):
     # The HTTPS server ends before the cluster's loop closes: leaving the `with` block prints nothing
     # (before, asyncio reported the server's task as destroyed while still pending).
+    # An open watch (kubectl get pods -w) ends with the server, not cancelled with an error.
     script = (
-        "import sys\n"
+        "import subprocess, sys, time\n"
         "from kubeferry import Cluster\n"
         f"with Cluster(clock='virtual', nodes=1, data_dir={str(tmp_path / 'c')!r}) as c:\n"
         "    assert c.url.startswith('https://')\n"
+        f"    watch = subprocess.Popen([{KUBECTL!r}, '--kubeconfig', str(c.kubeconfig), 'get', 'pods', '-w'],\n"
+        "                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+        "    time.sleep(1.5)\n"
         "print('left')\n"
+        "print(watch.wait(timeout=20), end='')\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "left\n"
+    assert result.stdout == "left\n0"
     assert result.stderr == ""
 
 

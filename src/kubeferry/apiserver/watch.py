@@ -137,7 +137,7 @@ async def serve(registry, request, send: Callable, res: Resource, namespace: str
         if send_initial:
             await send({"type": "http.response.body", "body": _bookmark(res, start_rv, True), "more_body": True})
         next_bookmark = loop.time() + BOOKMARK_INTERVAL
-        while not gone.is_set():
+        while not gone.is_set() and not watcher.closed:
             lines = []
             while watcher.queue:
                 event = watcher.queue.popleft()

@@ -170,12 +170,15 @@ def log_route(control):
             gone.set()
 
         listener = asyncio.ensure_future(listen())
-        while not gone.is_set():
+        store = control.registry.store
+        while not gone.is_set() and not store.closing:
             try:
-                await asyncio.wait_for(gone.wait(), timeout=1.0)
+                await asyncio.wait_for(gone.wait(), timeout=0.2 if store.closing else 1.0)
                 break
             except TimeoutError:
                 pass
+            if store.closing:  # the server is stopping: end the stream
+                break
             try:
                 pod = control.registry.get(pod_res, target.namespace or "", target.name).obj
             except st.StatusError:

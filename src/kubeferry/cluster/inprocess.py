@@ -163,6 +163,7 @@ class Cluster:
         if self._server is not None:
             # The server notices `should_exit` on its next tick (every 0.1 s) and then closes its
             # connections; waiting for it keeps the loop from closing under a still-pending task.
+            self.store.close_watches()  # open watches and log streams end instead of being cancelled
             self._server.should_exit = True
             if self._serving is not None:
                 await asyncio.wait({self._serving}, timeout=5)

@@ -46,16 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-inflight", type=int, default=400)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--nodes", type=int, default=3, help="simulated nodes to create on first start")
-    parser.add_argument("--clock", choices=["real", "virtual"], default=None, help="default: what the data dir last ran with, else real")
+    parser.add_argument(
+        "--clock", choices=["real", "virtual"], default=None, help="default: what the data dir last ran with, else real"
+    )
     parser.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second (real clock)")
-    parser.add_argument("--start-time", default=None, help="RFC 3339 start of virtual time (default: data dir creation)")
+    parser.add_argument(
+        "--start-time", default=None, help="RFC 3339 start of virtual time (default: data dir creation)"
+    )
     parser.add_argument(
         "--volume-sync-seconds",
         type=float,
         default=10.0,
         help="how long an edited ConfigMap/Secret takes to reach mounted volumes (the kubelet's sync period)",
     )
-    parser.add_argument("--no-controllers", action="store_true", help="serve the API only (benchmarks of the API server)")
+    parser.add_argument(
+        "--no-controllers", action="store_true", help="serve the API only (benchmarks of the API server)"
+    )
     parser.add_argument(
         "--audit-level",
         choices=["None", "Metadata", "Request", "RequestResponse"],
@@ -106,7 +112,9 @@ def serve(args: argparse.Namespace) -> int:
     )
     certs.ensure(data_dir, args.address)
     try:
-        store = Store(None if args.memory else str(data_dir / STATE_DB), durability=args.durability, history=args.watch_history)
+        store = Store(
+            None if args.memory else str(data_dir / STATE_DB), durability=args.durability, history=args.watch_history
+        )
     except StorageFault as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -130,7 +138,9 @@ def serve(args: argparse.Namespace) -> int:
         control = controlplane.ControlPlane(
             registry,
             clock,
-            catalog.workload_controllers() + cluster_controllers.cluster_controllers() + simulation.simulation_controllers()
+            catalog.workload_controllers()
+            + cluster_controllers.cluster_controllers()
+            + simulation.simulation_controllers()
             + [tokens.token_controller(authenticator, (data_dir / certs.CA_CERT).read_bytes())],
         )
         bootstrap.ensure_nodes(registry, args.nodes)
@@ -204,8 +214,13 @@ async def _run(app, sock: socket.socket, data_dir: Path) -> None:
     )
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        app.registry.store.close_watches()  # open watches and log streams end instead of being cancelled
+        server.should_exit = True
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+        loop.add_signal_handler(sig, stop)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     await server.serve(sockets=[sock])
 

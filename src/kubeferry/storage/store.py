@@ -369,6 +369,7 @@ class Store:
         self._objects: dict[str, dict[tuple[str, str], Entry]] = {}
         self._history: deque[Event] = deque(maxlen=max(1, history))
         self._watchers: dict[str, list[Watcher]] = {}
+        self.closing = False  # set by `close_watches`: long streams end
         self._rv = 0
         self._meta_mem: dict[str, str] = {}
         self._grouped = False
@@ -775,6 +776,17 @@ class Store:
         watchers = self._watchers.get(watcher.kind)
         if watchers and watcher in watchers:
             watchers.remove(watcher)
+
+    def close_watches(self) -> None:
+        """End every open watch (the server is stopping): each watcher is closed and woken, so its stream
+        ends cleanly instead of being cancelled; `closing` tells the log streams to end as well.  Call it
+        from the event loop the watchers wait on."""
+        self.closing = True
+        for watchers in self._watchers.values():
+            for watcher in watchers:
+                watcher.closed = True
+                if watcher.wakeup is not None:
+                    watcher.wakeup.set()
 
     def watcher_count(self) -> int:
         return sum(len(w) for w in self._watchers.values())
