@@ -87,6 +87,7 @@ def drive_and_compare(pod: dict, looks: list[float], delete_at: tuple[float, int
     """Look at each time in `looks` with the kept timeline and from scratch; returns how many looks wrote."""
     kubelet._TIMELINES.clear()
     writes = 0
+    extra_killing = extra_unhealthy = liveness_kills = 0
     for seconds in looks:
         if delete_at is not None and seconds >= delete_at[0] and not pod["metadata"].get("deletionTimestamp"):
             pod = deleting(pod, *delete_at)
@@ -103,6 +104,11 @@ def drive_and_compare(pod: dict, looks: list[float], delete_at: tuple[float, int
             assert extra and all(isinstance(a, RecordEvent) and a.reason in ("Killing", "Unhealthy") for a in extra), (
                 f"look at {seconds}s: {got} != {expected}"
             )
+            extra_killing += sum(a.reason == "Killing" for a in extra)
+            extra_unhealthy += sum(a.reason == "Unhealthy" for a in extra)
+        liveness_kills += sum(isinstance(a, RecordEvent) and "failed liveness probe" in a.message for a in got[0])
+        # Each such event once: one deletion's Killing, a first failed probe's Unhealthy once per kill.
+        assert extra_killing <= 1 and extra_unhealthy <= liveness_kills + 1, f"look at {seconds}s"
         for action in got[0]:
             if isinstance(action, UpdateStatus):
                 pod = action.obj
