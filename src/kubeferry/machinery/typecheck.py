@@ -48,16 +48,10 @@ def _json_name(value: object) -> str:
 
 
 def _go_type(node: dict) -> str:
-    kinds = schema.types_of(node)
-    fmt = (schema.resolve(node) or {}).get("format", "")
-    if "integer" in kinds:
-        return fmt or "int64"
-    if "number" in kinds:
-        return "float64"
-    if "boolean" in kinds:
-        return "bool"
-    if "string" in kinds:
-        return "string"
+    kinds = frozenset(schema.types_of(node))
+    scalar = _scalar_kind(schema.resolve(node) or {}, kinds)
+    if scalar is not None:
+        return scalar
     if "array" in kinds:
         return "[]" + _go_type(node.get("items") or {}) if isinstance(node.get("items"), dict) else "[]interface {}"
     return "map[string]interface {}"
@@ -186,6 +180,7 @@ def _go_kind(value: object) -> str:
 
 
 def _scalar_kind(resolved: dict, kinds: frozenset[str]) -> str | None:
+    """The Go kind of a scalar schema (`int32`, `int64`, `float64`, `bool`, `string`), else None."""
     if "integer" in kinds:
         return resolved.get("format") or "int64"
     if "number" in kinds:

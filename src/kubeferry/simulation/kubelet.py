@@ -2131,16 +2131,14 @@ def _terminal_look(meta: Mapping[str, Any]) -> list[Action]:
     could turn a container that exited 0 into one killed at the deadline."""
     if not meta.get("deletionTimestamp") or meta.get("deletionGracePeriodSeconds") == 0:
         return []
-    return [
-        DeleteObject(
-            "v1",
-            "Pod",
-            meta.get("namespace", ""),
-            meta.get("name", ""),
-            uid=meta.get("uid", ""),
-            grace_period_seconds=0,
-        )
-    ]
+    return [_final_delete(meta)]
+
+
+def _final_delete(meta: Mapping[str, Any]) -> DeleteObject:
+    """The kubelet's delete of a pod whose containers have stopped: grace 0, on its uid."""
+    return DeleteObject(
+        "v1", "Pod", meta.get("namespace", ""), meta.get("name", ""), uid=meta.get("uid", ""), grace_period_seconds=0
+    )
 
 
 def reconcile(
@@ -2212,16 +2210,7 @@ def reconcile(
         updated = {**pod, "metadata": dict(meta), "status": status}
         actions.insert(0, UpdateStatus(updated))
     if delete_now:
-        actions.append(
-            DeleteObject(
-                "v1",
-                "Pod",
-                meta.get("namespace", ""),
-                meta.get("name", ""),
-                uid=meta.get("uid", ""),
-                grace_period_seconds=0,
-            )
-        )
+        actions.append(_final_delete(meta))
         return actions, None
     delay = None if next_at is None else max(0.0, (next_at - now).total_seconds())
     return actions, delay
