@@ -596,3 +596,13 @@ def test_killing_is_recorded_when_another_input_restarts_the_replay():
     _, events, _, _ = look(deleted, 10)
     assert events == [("Normal", "Killing", "Stopping container app")]
     assert look(deleted, 11)[1] == []
+
+
+def test_an_init_container_stopped_gracefully_by_a_deletion_is_ready():
+    # It exited 0, which makes an init container ready (upstream's prober manager), as after completing.
+    pod, _, _, _ = look(new_pod({"sim.kubeferry.io/startup-seconds": "1"}, init=("migrate",)), 0)
+    assert pod["status"]["initContainerStatuses"][0]["state"].get("running")
+    _, _, _, actions = look(deleting(pod, 0.5, 30), 0.5)
+    stopped = next(a.obj for a in actions if isinstance(a, UpdateStatus))
+    init = stopped["status"]["initContainerStatuses"][0]
+    assert (init["state"]["terminated"]["exitCode"], init["ready"]) == (0, True)

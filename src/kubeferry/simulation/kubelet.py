@@ -1106,6 +1106,7 @@ def _stopped(model: _Model, at: _dt.datetime, killed: bool, ctx: _Context) -> No
                 _terminate(c, at, EXIT_KILLED, TERM_ERROR)
             else:
                 _terminate(c, at, 0, TERM_COMPLETED)
+                c.ready = c.init and not c.sidecar  # an init container that exited 0 is ready
         elif c.state == "waiting" and not (c.init and not c.created):
             # A container that is not running when the pod stops (ContainerCreating, image pull errors,
             # CrashLoopBackOff) is reported as unknown, exit 137; an init container that never ran stays waiting.
