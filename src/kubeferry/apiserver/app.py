@@ -425,15 +425,14 @@ class ApiServer:
         """Refuse a patch that leaves a field mistyped as kube-apiserver's patch handler does: a 422 on
         `patch`, showing Go's `%+v` of a strategic merge patch with the unstructured converter's words,
         or the patched object's JSON with the decoder's words for JSON and merge patches."""
-        from kubeferry.machinery import fieldcheck, typecheck
+        from kubeferry.machinery import typecheck
 
         if patch_type.startswith("application/strategic"):
             mistyped = typecheck.first_conversion_error(patched, res.group, res.version, res.kind, original)
-            shown = fieldcheck.go_repr(patch) if mistyped else ""
         else:
             mistyped = typecheck.first_type_error(patched, res.group, res.version, res.kind, original)
-            shown = orjson.dumps(patched).decode() if mistyped else ""
         if mistyped:
+            shown = _patch_shown(patch_type, patch, patched)
             raise st.invalid_object("", "", "", [st.invalid("patch", shown, mistyped)])
 
     def _field_validation(self, request: Request, res: Resource, body: object, sub: str) -> list[str]:
@@ -493,12 +492,7 @@ class ApiServer:
             if not errors:
                 return
             if mode == "Strict":
-                shown = (
-                    fieldcheck.go_repr(patch)
-                    if patch_type.startswith("application/strategic")
-                    else orjson.dumps(patched).decode()
-                )
-                raise fieldcheck.patch_error(shown, errors)
+                raise fieldcheck.patch_error(_patch_shown(patch_type, patch, patched), errors)
             fieldcheck.drop_unknown_fields(patched, node, original)
             warnings.extend(fieldcheck.warnings(errors))
 
@@ -704,6 +698,16 @@ def _decode_continue(token: str) -> str:
         return str(data["start"])
     except Exception:  # noqa: BLE001 - any malformed token is the client's error
         raise st.bad_request("continue key is not valid: the token could not be decoded")
+
+
+def _patch_shown(patch_type: str, patch: object, patched: dict) -> str:
+    """How kube-apiserver shows a refused patch in its 422: Go's `%+v` of a strategic merge patch
+    (`fieldcheck.go_repr`), the patched object's JSON for JSON and merge patches."""
+    from kubeferry.machinery import fieldcheck
+
+    if patch_type.startswith("application/strategic"):
+        return fieldcheck.go_repr(patch)
+    return orjson.dumps(patched).decode()
 
 
 def _with_deprecation_warning(send: Callable, res, since: str, replacement: str) -> Callable:

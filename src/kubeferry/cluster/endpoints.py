@@ -173,7 +173,7 @@ def log_route(control):
         store = control.registry.store
         while not gone.is_set() and not store.closing:
             try:
-                await asyncio.wait_for(gone.wait(), timeout=0.2 if store.closing else 1.0)
+                await asyncio.wait_for(gone.wait(), timeout=1.0)
                 break
             except TimeoutError:
                 pass

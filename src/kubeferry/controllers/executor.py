@@ -47,8 +47,6 @@ POD_EVENT_COMPONENTS = frozenset({"replicaset-controller", "daemonset-controller
 # An Event's name ends in a number from the instant's nanoseconds on: the first at an instant is those
 # plus a random offset below this, the next ones count up from it (`EventRecorder._at`, `_name`).
 NAME_OFFSETS = 1 << 20
-_OFFSET_BITS = NAME_OFFSETS.bit_length()
-_PLAIN_RANDOM = random.Random
 _SPAM_KEY = events.spam_key
 _AS_BUILT = events.AS_BUILT
 
@@ -144,15 +142,8 @@ class EventRecorder:
         return template
 
     def _offset(self) -> int:
-        """`self.rng.randrange(1 << 20)`: for a plain `random.Random` the same draw made directly (the
-        bits `randrange` asks `getrandbits` for: 21, redrawn while not below 1 << 20)."""
-        if type(self.rng) is not _PLAIN_RANDOM:
-            return self.rng.randrange(NAME_OFFSETS)
-        draw = self.rng.getrandbits
-        offset = draw(_OFFSET_BITS)
-        while offset >= NAME_OFFSETS:
-            offset = draw(_OFFSET_BITS)
-        return offset
+        """The random part of an instant's first Event name (drawn once per instant)."""
+        return self.rng.randrange(NAME_OFFSETS)
 
     def _name(self, ref_name: str, now: datetime) -> str:
         # Upstream's name is the object's name and the time in hex nanoseconds (see `_at`).
