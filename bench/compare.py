@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/compare.py d05dd87                 # ten runs each, SQLite
     .venv/bin/python bench/compare.py HEAD~3 --runs 6 -- --memory
+    .venv/bin/python bench/compare.py --python /tmp/other-venv/bin/python   # this checkout, two interpreters
 
 On a shared two-core machine the speed drifts by 10-20% within minutes, more than most changes
 move the rollout; runs of the two codes taken one after the other share the drift.  The revision's
@@ -9,7 +10,12 @@ move the rollout; runs of the two codes taken one after the other share the drif
 `./dev` compiles the checkout, and each run is a fresh `bench/rollout.py` process of one tree or the
 other.  Arguments after `--` go to `bench/rollout.py`.
 
-Per tree it prints the rollout's min, median and max, how many runs were over the 1.5 s goal and
+With `--python` the two sides are this checkout under this interpreter and under another one (a
+virtual environment with the project's dependencies installed: `python3.11 -m venv DIR` then
+`DIR/bin/pip install -e .`): the same code runs ~15% apart on two builds of one CPython version
+(`bench/rollout.py` prints which build ran).
+
+Per side it prints the rollout's min, median and max, how many runs were over the 1.5 s goal and
 the median ratio to the baseline measured in the same run.
 """
 
@@ -38,10 +44,10 @@ def extract(revision: str, into: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "src")], check=True)
 
 
-def run_once(tree: Path, args: list[str]) -> tuple[float, float]:
-    """(rollout, baseline) seconds of one `bench/rollout.py` run of `tree`."""
+def run_once(tree: Path, args: list[str], python: str = sys.executable) -> tuple[float, float]:
+    """(rollout, baseline) seconds of one `bench/rollout.py` run of `tree` under `python`."""
     done = subprocess.run(
-        [sys.executable, str(tree / "bench" / "rollout.py"), *args], capture_output=True, text=True, check=False
+        [python, str(tree / "bench" / "rollout.py"), *args], capture_output=True, text=True, check=False
     )
     rollout, baseline = _ROLLOUT.search(done.stdout), _BASELINE.search(done.stdout)
     if done.returncode != 0 or rollout is None or baseline is None:
@@ -64,20 +70,26 @@ def main() -> None:
     passed = argv[argv.index("--") + 1 :] if "--" in argv else []
     own = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("revision", help="a git revision of this repository")
+    parser.add_argument("revision", nargs="?", help="a git revision of this repository")
+    parser.add_argument("--python", help="instead of a revision: this checkout under this interpreter too")
     parser.add_argument("--runs", type=int, default=10, help="runs of each tree (default 10)")
     args = parser.parse_args(own)
     if "--phase" in passed or "--deployments" in passed:
         raise SystemExit("compare: only the single rollout with its baseline is compared")
+    if (args.revision is None) == (args.python is None):
+        raise SystemExit("compare: give a revision or --python, not both")
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
     with tempfile.TemporaryDirectory() as work:
-        other = Path(work)
-        extract(args.revision, other)
-        trees = {args.revision: other, "this checkout": ROOT}
-        results: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+        if args.python is not None:
+            sides = {sys.executable: (ROOT, sys.executable), args.python: (ROOT, args.python)}
+        else:
+            other = Path(work)
+            extract(args.revision, other)
+            sides = {args.revision: (other, sys.executable), "this checkout": (ROOT, sys.executable)}
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
         for i in range(args.runs):
-            for name, tree in trees.items():
-                rollout, baseline = run_once(tree, passed)
+            for name, (tree, python) in sides.items():
+                rollout, baseline = run_once(tree, passed, python)
                 results[name].append((rollout, baseline))
                 print(f"run {i + 1}/{args.runs} {name}: rollout {rollout:.3f} s, baseline {baseline:.3f} s", flush=True)
     for name, runs in results.items():

@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import copy
 import os
+import platform
 import sys
 import tempfile
 import time
@@ -172,6 +173,24 @@ def baseline(replicas: int, memory: bool, work: Path) -> float:
     return took
 
 
+def interpreter() -> str:
+    """The running Python: version, real executable and how it holds libpython.
+
+    The same code runs at quite different speeds on different builds of one CPython version: on the
+    two-core machine of docs/benchmarks.md the rollout took ~15% longer under an interpreter whose
+    executable loads libpython as a shared library and was configured without
+    `--enable-optimizations` (a default pyenv build) than under Debian's build of the same minor
+    version, which links libpython into the executable.  The line lets results name their build."""
+    maps = Path("/proc/self/maps")
+    if maps.exists():
+        shared = any("libpython" in line for line in maps.read_text().splitlines())
+        linkage = "libpython shared library" if shared else "libpython linked in"
+    else:
+        linkage = "libpython linkage unknown"
+    executable = os.path.realpath(sys.executable)
+    return f"{platform.python_implementation()} {platform.python_version()} at {executable} ({linkage})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--replicas", type=int, default=1000)
@@ -207,6 +226,7 @@ def main() -> None:
         setup, took = rollout(args.replicas, args.memory, Path(a))
         base = baseline(args.replicas, args.memory, Path(b))
     store = "memory" if args.memory else "sqlite (durability normal)"
+    print(f"python: {interpreter()}")
     print(f"store: {store}; replicas: {args.replicas}")
     print(f"initial scale-up to {args.replicas} available: {setup:.3f} s")
     print(f"rolling update of {args.replicas} replicas:   {took:.3f} s   (goal <= 1.5 s; CPU {ROLLOUT_CPU[-1]:.3f} s)")
