@@ -9,6 +9,7 @@ kubectl) is driven by the simulator's pod template annotations and an unschedula
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -444,6 +445,33 @@ def test_never_ready_deployment_reports_deadline_and_the_unready_pod(vserver, ns
     assert code == 1, (out, err)
     assert lines[0] == 'error: deployment "web" exceeded its progress deadline'
     assert lines[1].startswith('  pod "web-') and ": NotReady: " in lines[1]
+
+
+def test_never_ready_pod_with_a_readiness_probe_is_diagnosed_by_its_failing_probe(vserver, ns, tmp_path):
+    apply(vserver, ns, tmp_path, APP.format(name="web"))
+    advance(vserver, 10)
+    probe = {"httpGet": {"path": "/ready", "port": 80}, "initialDelaySeconds": 5, "periodSeconds": 10}
+    template = {
+        "metadata": {"annotations": {"sim.kubeferry.io/outcome": "never-ready"}},
+        "spec": {"containers": [{"name": "app", "readinessProbe": probe}]},
+    }
+    body = json.dumps({"spec": {"template": template}})
+    assert vserver.kubectl("patch", "-n", ns, "deployment/web", "-p", body).returncode == 0
+    code, out, err = during(vserver, kubeferry_argv("rollout", "status", "-n", ns, "deployment/web"), [30, 30, 30])
+    lines = err.splitlines()
+    assert code == 1, (out, err)
+    assert lines[0] == 'error: deployment "web" exceeded its progress deadline'
+    # The latest event is the probe's failure, counted up once a period (upstream's recorder aggregates it).
+    assert re.fullmatch(
+        r"  latest event: Warning Unhealthy \(x\d+\): Readiness probe failed: HTTP probe failed with statuscode: 500",
+        lines[2],
+    ), err
+    pod = lines[1].split('"')[1]
+    described = vserver.kubectl("describe", "pod", "-n", ns, pod)
+    unhealthy = (
+        r"Warning\s+Unhealthy\s+\S+ \(x\d+ over \S+\)\s+kubelet\s+spec.containers\{app\}: Readiness probe failed"
+    )
+    assert re.search(unhealthy, described.stdout), described.stdout
 
 
 def test_daemonset_client_side_progress_deadline_on_cluster_clock(vserver, ns, tmp_path):

@@ -349,6 +349,81 @@ def test_liveness_fail_restarts_after_failure_threshold():
     assert summary(steps[6][1])[1] == "waiting:CrashLoopBackOff"
 
 
+def test_liveness_exec_probe_failure_has_no_output():
+    pod = new_pod(
+        {"sim.kubeferry.io/outcome": "liveness-fail", "sim.kubeferry.io/fail-after-seconds": "5"},
+        probe={"livenessProbe": {"exec": {"command": ["cat", "/tmp/healthy"]}}},
+    )
+    steps = drive(pod, 5)
+    assert steps[1][2] == [("Warning", "Unhealthy", "Liveness probe failed: ")]
+
+
+# --- readiness probes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("probe", "message"),
+    [
+        pytest.param(
+            {"httpGet": {"path": "/ready", "port": 80}}, "HTTP probe failed with statuscode: 500", id="httpGet"
+        ),
+        pytest.param(
+            {"tcpSocket": {"port": 5432}},
+            "dial tcp {ip}:5432: connect: connection refused",
+            id="tcpSocket names the pod IP",
+        ),
+        pytest.param({"grpc": {"port": 9090}}, 'service unhealthy (responded with "NOT_SERVING")', id="grpc"),
+        pytest.param({"exec": {"command": ["test", "-f", "/tmp/ready"]}}, "", id="exec prints nothing"),
+    ],
+)
+def test_never_ready_readiness_probe_fails_once_a_period(probe, message):
+    probe = {**probe, "initialDelaySeconds": 5, "periodSeconds": 10}
+    pod = new_pod({"sim.kubeferry.io/outcome": "never-ready"}, probe={"readinessProbe": probe})
+    steps = drive(pod, 40)
+    ip = steps[0][1]["status"]["podIP"]
+    unhealthy = ("Warning", "Unhealthy", "Readiness probe failed: " + message.format(ip=ip))
+    # The first probe comes at the initial delay, the next ones a period apart; none passes.
+    assert [(t, events, delay) for t, _, events, delay in steps[1:]] == [
+        (5.0, [unhealthy], 10.0),
+        (15.0, [unhealthy], 10.0),
+        (25.0, [unhealthy], 10.0),
+        (35.0, [unhealthy], 10.0),
+    ]
+    assert [summary(p) for _, p, _, _ in steps] == [("Running", "running:", False, 0, "False")] * 5
+    assert condition(steps[-1][1], "Ready")["lastTransitionTime"] == stamp(0)
+
+
+def test_never_ready_without_a_readiness_probe_records_no_failures():
+    steps = drive(new_pod({"sim.kubeferry.io/outcome": "never-ready"}), 60)
+    assert [(t, delay) for t, _, _, delay in steps] == [(0.0, None)]
+    assert summary(steps[0][1]) == ("Running", "running:", False, 0, "False")
+
+
+def test_a_look_long_after_the_start_records_every_missed_failure_in_order():
+    probe = {"readinessProbe": {"httpGet": {"port": 80}, "periodSeconds": 3}}
+    pod, events, delay, _ = look(new_pod({"sim.kubeferry.io/outcome": "never-ready"}, probe=probe), 0)
+    assert [e[1] for e in events[-1:]] == ["Unhealthy"] and delay == 3.0  # initialDelaySeconds 0: at the start
+    pod, events, delay, _ = look(pod, 10)
+    assert [e[1] for e in events] == ["Unhealthy"] * 3 and delay == 2.0  # at 3, 6 and 9 s; the next at 12 s
+    _, events, _, _ = look(pod, 10)
+    assert events == []  # nothing recorded twice
+
+
+@pytest.mark.parametrize(
+    ("probe", "ready_at"),
+    [
+        pytest.param({"initialDelaySeconds": 5}, 5.0, id="first probe passes at the initial delay"),
+        pytest.param({"initialDelaySeconds": 5, "successThreshold": 3, "periodSeconds": 10}, 25.0, id="3 passes"),
+        pytest.param({"successThreshold": 2}, 10.0, id="default period 10 s"),
+    ],
+)
+def test_readiness_waits_for_success_threshold_probes(probe, ready_at):
+    pod = new_pod(probe={"readinessProbe": {"httpGet": {"port": 80}, **probe}})
+    steps = drive(pod, 60)
+    ((t, ready),) = [(t, p) for t, p, _, _ in steps if summary(p)[4] == "True"][:1]
+    assert t == ready_at and condition(ready, "Ready")["lastTransitionTime"] == stamp(ready_at)
+
+
 # --- deletion -------------------------------------------------------------------------------------------
 
 

@@ -3,7 +3,8 @@
 Owns the resolution DESIGN.md ("Simulated pods") specifies:
 
 1. defaults — outcome `ready`, startup 0 s, ready = the first container's readiness probe
-   `initialDelaySeconds` (else 0), stop 0 s, fail-after 10 s, http-response `{pod} {image} is running...`;
+   `initialDelaySeconds` (else 0; `periodSeconds` more for each success past the first its
+   `successThreshold` asks), stop 0 s, fail-after 10 s, http-response `{pod} {image} is running...`;
 2. image rules — the ConfigMap `kube-system/kubeferry-simulation`, key `rules.yaml`: a YAML list of
    `{image: <glob>, outcome, startup-seconds, ready-seconds, …}`; the first rule whose glob matches the
    image of one of the pod's containers (in order) wins;
@@ -48,6 +49,7 @@ OUTCOME_LIVENESS_FAIL = "liveness-fail"
 OUTCOMES = (OUTCOME_READY, OUTCOME_NEVER_READY, OUTCOME_CRASH_LOOP, OUTCOME_IMAGE_PULL_ERROR, OUTCOME_LIVENESS_FAIL)
 
 DEFAULT_FAIL_AFTER_SECONDS = 10.0
+DEFAULT_PROBE_PERIOD_SECONDS = 10  # a probe's periodSeconds when not given (as the API defaults it)
 DEFAULT_HTTP_RESPONSE = "{pod} {image} is running..."
 
 SIMULATION_CONFIGMAP_NAMESPACE = "kube-system"
@@ -205,11 +207,18 @@ def simulation_annotations(pod: Mapping[str, Any], template: Mapping[str, Any] |
 
 
 def default_ready_seconds(pod: Mapping[str, Any]) -> float:
-    """The first container's readiness probe `initialDelaySeconds` (with a probe but none: 0)."""
+    """When the first container's readiness probe has passed: its first probe comes `initialDelaySeconds`
+    after the start and `successThreshold` probes in a row must pass, `periodSeconds` apart (no probe: 0).
+
+    Worked example: initialDelaySeconds 5, successThreshold 3, periodSeconds 10 → probes pass at 5 s,
+    15 s and 25 s → Ready 25 s after running.  With the default threshold of 1 it is the initial delay."""
     for container in (pod.get("spec") or {}).get("containers") or ():
         probe = container.get("readinessProbe")
         if probe:
-            return float(probe.get("initialDelaySeconds") or 0)
+            more = max(0, int(probe.get("successThreshold") or 1) - 1)
+            return float(probe.get("initialDelaySeconds") or 0) + more * float(
+                probe.get("periodSeconds") or DEFAULT_PROBE_PERIOD_SECONDS
+            )
     return 0.0
 
 

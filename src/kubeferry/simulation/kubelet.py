@@ -52,6 +52,12 @@ the status").
   Unhealthy `Liveness probe failed: …` per failed probe, Normal Killing `Container app failed liveness
   probe, will be restarted`, then the container restarts under the same backoff.  Readiness is not
   touched until the kill.
+* Readiness probes: Ready comes once `successThreshold` probes in a row have passed, the first at
+  `initialDelaySeconds` (behaviour.py's default ready-seconds).  A never-ready container's probe fails
+  at its initial delay and then once a `periodSeconds`: a Warning Unhealthy `Readiness probe failed: …`
+  each time (the recorder counts them up on one Event).  Failed probes' outputs: HTTP `HTTP probe failed
+  with statuscode: 500`, TCP `dial tcp <pod IP>:<port>: connect: connection refused`, gRPC `service
+  unhealthy (responded with "NOT_SERVING")`, exec nothing (no command runs).
 * Missing ConfigMaps/Secrets (not `optional`): a volume naming one keeps the pod in ContainerCreating
   without sandbox or IP (Warning FailedMount `MountVolume.SetUp failed for volume "cfg" : configmap
   "app-config" not found`, retried after 0.5 s, doubling up to 2m2s); an env source keeps the container
@@ -123,7 +129,7 @@ BACKOFF_MAX = 300.0
 BACKOFF_RESET_AFTER = 2 * BACKOFF_MAX
 
 DEFAULT_GRACE_SECONDS = 30
-DEFAULT_PROBE_PERIOD = 10
+DEFAULT_PROBE_PERIOD = _behaviour.DEFAULT_PROBE_PERIOD_SECONDS
 DEFAULT_FAILURE_THRESHOLD = 3
 DEFAULT_POD_CIDR = "10.244.0.0/24"
 FIRST_POD_HOST = 2  # .0 is the network, .1 the bridge
@@ -133,10 +139,14 @@ SYNC_RETRY_SECONDS = 10.0
 MOUNT_RETRY_INITIAL = 0.5
 MOUNT_RETRY_MAX = 122.0
 MAX_TRANSITIONS = 20_000  # a replay guard; a 300 s crash loop makes ~36 transitions an hour
-LIVENESS_HTTP_FAILURE = "HTTP probe failed with statuscode: 500"
+# What failing probes answer (upstream's probe packages word them).
+HTTP_FAILURE = "HTTP probe failed with statuscode: 500"
+GRPC_FAILURE = 'service unhealthy (responded with "NOT_SERVING")'
 
 # Pod states with a status written (anything after Scheduled).
 STATE_SCHEDULED = "Scheduled"
+# A never-ready container's readiness probe has just failed (again); the status stays as it was.
+STATE_READINESS_FAILED = "ReadinessProbeFailed"
 
 # The shortcuts of the most frequent looks (see "the replay, kept between looks"); each gives the
 # answer of the general path, which the tests check by running seeded looks with it switched off.
@@ -566,6 +576,13 @@ def _liveness(pod: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
+def _readiness_probes(pod: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The readiness probe of each regular container that has one, by container name, in spec order."""
+    return {
+        c.get("name", ""): c["readinessProbe"] for c in _containers_spec(pod, "containers") if c.get("readinessProbe")
+    }
+
+
 # Upstream's kubelet lists at most this many images in node.status.images (nodeStatusMaxImages).
 NODE_STATUS_MAX_IMAGES = 50
 
@@ -728,13 +745,25 @@ def _next_stage(model: _Model, ctx: _Context) -> _profiles.Stage | None:
     init_pending = "true" if model.init_index < len(model.inits) else "false"
     job_pod = "true" if ctx.job_pod else "false"
     state = model.state
-    common = (
-        ("initPending", init_pending),
-        ("jobPod", job_pod),
-        ("outcome", ctx.behaviour.outcome),
-        ("restartPolicy", ctx.restart_policy),
-        ("state", state),
-    )
+    outcome = ctx.behaviour.outcome
+    if outcome == _behaviour.OUTCOME_NEVER_READY:  # the one outcome whose stages ask for the probe
+        probed = "true" if _readiness_probes(ctx.pod) else "false"
+        common: tuple = (
+            ("initPending", init_pending),
+            ("jobPod", job_pod),
+            ("outcome", outcome),
+            ("readinessProbe", probed),
+            ("restartPolicy", ctx.restart_policy),
+            ("state", state),
+        )
+    else:
+        common = (
+            ("initPending", init_pending),
+            ("jobPod", job_pod),
+            ("outcome", outcome),
+            ("restartPolicy", ctx.restart_policy),
+            ("state", state),
+        )
     if state == "Exited":
         backoff = "none" if model.restart_wait == 0 else "waiting"
         return ctx.profile.match_items((("backoff", backoff), ("exitCode", str(model.exit_code)), *common))
@@ -752,6 +781,14 @@ def _computed_delays(model: _Model, ctx: _Context, at: _dt.datetime) -> dict[str
     period = float(probe.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
     threshold = int(probe.get("failureThreshold") or DEFAULT_FAILURE_THRESHOLD)
     computed["liveness-kill"] = max(0, threshold - 1) * period
+    if ctx.behaviour.outcome == _behaviour.OUTCOME_NEVER_READY:
+        probes = _readiness_probes(ctx.pod)
+        if probes:
+            first = next(iter(probes.values()))
+            if model.state == STATE_READINESS_FAILED:
+                computed["readiness-probe"] = float(first.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
+            else:
+                computed["readiness-probe"] = float(first.get("initialDelaySeconds") or 0)
     return computed
 
 
@@ -1019,6 +1056,14 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
         # and readiness apart, so the pod stays Ready until the container is killed.
         for c in model.containers:
             events.append((WARNING, EVENT_UNHEALTHY, _liveness_failure(ctx), c.field_path))
+    elif next_state == STATE_READINESS_FAILED:
+        # One failed readiness probe of each probed container (the status stays not ready); upstream's
+        # prober records an Unhealthy event per failure, which the event recorder counts up.
+        probes = _readiness_probes(ctx.pod)
+        for c in model.containers:
+            probe = probes.get(c.name)
+            if probe is not None:
+                events.append((WARNING, EVENT_UNHEALTHY, _probe_failure("Readiness", probe, ctx), c.field_path))
     elif next_state == "Exited":
         killed = ctx.behaviour.outcome == _behaviour.OUTCOME_LIVENESS_FAIL
         # The failed probes after the first, one period apart up to the threshold, end at the kill: they
@@ -1061,12 +1106,23 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
 
 
 def _liveness_failure(ctx: _Context) -> str:
-    """The Unhealthy message of a failed liveness probe (an HTTP probe answered 500, a TCP one refused)."""
-    probe = ctx.liveness
-    detail = LIVENESS_HTTP_FAILURE
+    """The Unhealthy message of a failed liveness probe (`_probe_failure`)."""
+    return _probe_failure("Liveness", ctx.liveness, ctx)
+
+
+def _probe_failure(kind: str, probe: Mapping[str, Any], ctx: _Context) -> str:
+    """The Unhealthy message of a failed probe, as upstream's prober words it: `<kind> probe failed: ` and
+    the probe's output.  An HTTP probe is answered 500, a TCP one refused, a gRPC one NOT_SERVING; an exec
+    probe's command prints nothing (the simulation runs no command), so its message ends there."""
     if probe.get("tcpSocket"):
         detail = f"dial tcp {ctx.pod_ip}:{probe['tcpSocket'].get('port')}: connect: connection refused"
-    return f"Liveness probe failed: {detail}"
+    elif probe.get("grpc"):
+        detail = GRPC_FAILURE
+    elif probe.get("exec"):
+        detail = ""
+    else:
+        detail = HTTP_FAILURE
+    return f"{kind} probe failed: {detail}"
 
 
 def _complete(model: _Model, at: _dt.datetime, ctx: _Context) -> None:
@@ -1570,7 +1626,8 @@ _TIMELINES: dict[tuple[str, str], _Timeline] = {}
 
 PLAN_MAX_STEPS = 64  # steps one plan keeps; a pod's timeline plays any further ones itself
 PLAN_CACHE_LIMIT = 256  # plans kept; past it they are all dropped (a miss only costs one replay)
-_POD_NAMING_STATES = frozenset({"Unhealthy", "CrashLoopBackOff"})  # their events or messages name the pod
+# States whose events or messages name the pod (a TCP probe's failure names the pod IP).
+_POD_NAMING_STATES = frozenset({"Unhealthy", STATE_READINESS_FAILED, "CrashLoopBackOff"})
 
 
 class _PlanStep:
