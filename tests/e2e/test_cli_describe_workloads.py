@@ -154,3 +154,14 @@ def test_events_of_one_instant_are_listed_in_the_order_they_happened(vserver):
     events = described.stdout.split("Events:", 1)[1].splitlines()
     reasons = [line.split()[1] for line in events if line.startswith("  Normal") or line.startswith("  Warning")]
     assert reasons == ["Scheduled", "Pulling", "Pulled", "Created", "Started"], described.stdout
+
+
+def test_a_kubelets_events_show_its_node_as_their_source(vserver):
+    # upstream's kubelet records with source {component: kubelet, host: <node>}: `get events -o wide`
+    # shows it in SOURCE as "kubelet, <node>"; the scheduler's have no host.
+    node = vserver.kubectl("get", "pod", "db-0", "-o", "jsonpath={.spec.nodeName}").stdout
+    listed = vserver.kubectl("get", "events", "-o", "wide", "--field-selector", "involvedObject.name=db-0")
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split()[2]: line for line in listed.stdout.splitlines()[1:]}  # by REASON
+    assert f" kubelet, {node} " in rows["Started"], listed.stdout
+    assert " default-scheduler " in rows["Scheduled"] and "default-scheduler," not in rows["Scheduled"]

@@ -74,13 +74,13 @@ class ReferenceRecorder(EventRecorder):
             "reason": action.reason,
             "message": action.message,
             "type": action.type,
-            "source": {"component": component},
+            "source": {"component": component, "host": action.host} if action.host else {"component": component},
             "firstTimestamp": format_time(now),
             "lastTimestamp": format_time(now),
             "count": 1,
             "eventTime": None,
             "reportingComponent": component,
-            "reportingInstance": "",
+            "reportingInstance": action.host,
         }
         correlator = self.correlator(component)
         result = correlator.correlate(copy.deepcopy(event), now)
@@ -144,6 +144,16 @@ def scenario(name: str) -> list[tuple[RecordEvent, str, datetime]]:
             (RecordEvent(POD_REF, "Warning", "R0", "m"), "kubelet", T0),
             (RecordEvent({**POD_REF, "fieldPath": "spec.containers{side}"}, "Normal", "R0", "m"), "kubelet", T0),
         ]
+    if name == "two kubelets: their own sources and buckets":
+        # The same pod's events from two nodes' kubelets: one bucket each (the host is in the keys), so
+        # neither the burst of one rate-limits the other nor do their equal events count on one Event.
+        burst = [(RecordEvent(POD_REF, "Normal", f"R{i}", "m", "node-1"), "kubelet", T0) for i in range(26)]
+        return [
+            *burst,
+            (RecordEvent(POD_REF, "Normal", "R0", "m", "node-2"), "kubelet", T0),
+            (RecordEvent(POD_REF, "Normal", "R0", "m", "node-2"), "kubelet", T0),
+            (RecordEvent(POD_REF, "Normal", "R0", "m"), "kubelet", T0),
+        ]
     if name == "odd references":
         refs = [CLUSTER_OBJECT, EMPTY_META_NAMESPACE, FLAT_NO_UID, {"kind": "Pod"}]
         return [(RecordEvent(ref, "Normal", "Seen", "x"), "c", moments[i]) for i, ref in enumerate(refs)]
@@ -157,6 +167,7 @@ SCENARIOS = [
     "a burst is rate limited",
     "equal instants as separate objects",
     "a recreated object and a Warning have their own buckets",
+    "two kubelets: their own sources and buckets",
     "odd references",
 ]
 
@@ -361,3 +372,16 @@ def test_a_replaced_transport_receives_the_next_events():
     recorder.record(RecordEvent(FLAT_NO_UID, "Normal", "Seen", "y"), "c", T0)
     assert [c[1]["message"] for c in first.calls] == ["x"]
     assert [c[1]["message"] for c in second.calls] == ["y"]
+
+
+def test_a_kubelets_events_name_its_node_as_source_and_instance():
+    store = Store()
+    recorder = EventRecorder(store, random.Random(0))
+    for i in range(26):  # a burst past the spam filter's 25 from node-1's kubelet
+        recorder.record(RecordEvent(POD_REF, "Normal", f"R{i}", "m", "node-1"), "kubelet", T0)
+    recorder.record(RecordEvent(POD_REF, "Normal", "R0", "m", "node-2"), "kubelet", T0)
+    created = [call[1] for call in store.calls if call[0] == "create"]
+    assert len(created) == 26  # node-1's 26th is dropped; node-2's kubelet has a bucket of its own
+    assert created[-1]["source"] == {"component": "kubelet", "host": "node-2"}
+    assert created[-1]["reportingInstance"] == "node-2" and created[-1]["count"] == 1
+    assert created[0]["source"] == {"component": "kubelet", "host": "node-1"}

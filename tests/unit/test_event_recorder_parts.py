@@ -87,10 +87,11 @@ def stream(seed: int, length: int) -> list[tuple[RecordEvent, str, datetime]]:
     for _ in range(length):
         moment += timedelta(seconds=rng.choice([*[0] * 60, 1, 299, 301, 601]))
         message = rng.choice(["", "same", "refuse me", *[f"m{i}" for i in range(12)]])
-        action = RecordEvent(
-            rng.choice(refs), rng.choice(["Normal", "Normal", "Warning"]), rng.choice(["A", "A", "A", "B"]), message
-        )
-        out.append((action, rng.choice(["kubelet", "kubelet", "rs"]), moment))
+        regarding, type_, reason = rng.choice(refs), rng.choice(["Normal", "Normal", "Warning"]), rng.choice("AAAB")
+        component = rng.choice(["kubelet", "kubelet", "rs"])
+        # a kubelet reports from the node of the object (the node of p0, the node n1 itself, none for others)
+        host = {0: "n2", 1: "n2", 3: "n1"}.get(refs.index(regarding), "") if component == "kubelet" else ""
+        out.append((RecordEvent(regarding, type_, reason, message, host), component, moment))
     return out
 
 

@@ -70,12 +70,14 @@ class DeleteObject:
 
 @dataclass(slots=True)
 class RecordEvent:
-    """An Event about `regarding` (a full object or an ObjectReference-like dict)."""
+    """An Event about `regarding` (a full object or an ObjectReference-like dict).  `host`: the node
+    whose component records it (a kubelet's: its `source.host` and `reportingInstance`), else empty."""
 
     regarding: dict
     type: str
     reason: str
     message: str
+    host: str = ""
 
 
 @dataclass(slots=True)
@@ -86,4 +88,3 @@ class RequeueAfter:
 
 
 Action = CreateObject | UpdateObject | UpdateStatus | PatchObject | DeleteObject | RecordEvent | RequeueAfter
-

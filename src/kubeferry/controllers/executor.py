@@ -119,11 +119,12 @@ class EventRecorder:
             # elsewhere), the next ones count up from it, and no number is smaller than one given before.
             self._next_number = max(self._instant_nanos + self._offset(), self._next_number)
 
-    def _template(self, component: str) -> dict:
-        """The Event `component` records at the current instant, its own fields left None: a record
-        copies it (one copy of the whole dict costs less than building it key by key) and sets them."""
+    def _template(self, component: str, host: str = "") -> dict:
+        """The Event `component` (on `host`, if any) records at the current instant, its own fields left
+        None: a record copies it (one copy of the whole dict costs less than building it key by key) and
+        sets them."""
         stamp = self._instant_text
-        template = self._templates[component] = {
+        template = self._templates[component + "\0" + host if host else component] = {
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": None,
@@ -137,7 +138,7 @@ class EventRecorder:
             "count": 1,
             "eventTime": None,
             "reportingComponent": component,
-            "reportingInstance": "",
+            "reportingInstance": host,
         }
         return template
 
@@ -160,7 +161,7 @@ class EventRecorder:
         return found
 
     def record(self, action: RecordEvent, component: str, now: datetime) -> None:
-        self.record_about(action.regarding, action.type, action.reason, action.message, component, now)
+        self.record_about(action.regarding, action.type, action.reason, action.message, component, now, action.host)
 
     def hold(self) -> None:
         """Keep records until `flush` instead of writing each at once.
@@ -187,14 +188,14 @@ class EventRecorder:
         self.held = []
         writer = restore = None
         try:
-            for made_as, regarding, type_, reason, message, component, now in held:
+            for made_as, regarding, type_, reason, message, component, now, host in held:
                 try:
                     if act_as is not None and made_as is not None and made_as != writer:
                         previous = act_as(*made_as)
                         writer = made_as
                         if restore is None:
                             restore = previous
-                    self._record(regarding, type_, reason, message, component, now)
+                    self._record(regarding, type_, reason, message, component, now, host)
                 except Exception:  # noqa: BLE001 - one Event's failure must not lose the others
                     on_failure(component, reason, regarding)
         finally:
@@ -203,17 +204,19 @@ class EventRecorder:
         return len(held)
 
     def record_about(
-        self, regarding: dict, type_: str, reason: str, message: str, component: str, now: datetime
+        self, regarding: dict, type_: str, reason: str, message: str, component: str, now: datetime, host: str = ""
     ) -> None:
-        """`record` of a `RecordEvent(regarding, type_, reason, message)`, its parts given as they are
+        """`record` of a `RecordEvent(regarding, type_, reason, message, host)`, its parts given as they are
         (the recorder's own callers skip building the action); held for `flush` after `hold`."""
         held = self.held
         if held is None:
-            self._record(regarding, type_, reason, message, component, now)
+            self._record(regarding, type_, reason, message, component, now, host)
         else:
-            held.append((self.writer, regarding, type_, reason, message, component, now))
+            held.append((self.writer, regarding, type_, reason, message, component, now, host))
 
-    def _record(self, regarding: dict, type_: str, reason: str, message: str, component: str, now: datetime) -> None:
+    def _record(
+        self, regarding: dict, type_: str, reason: str, message: str, component: str, now: datetime, host: str = ""
+    ) -> None:
         """Write one record now (`record_about`).
 
         The correlator decides from the event's parts and keys (`EventCorrelator.correlate_parts`), so
@@ -257,10 +260,12 @@ class EventRecorder:
             uid = uid or ""
             api_version = api_version or ""
         # The event's spam, aggregate and full keys (`events.spam_key`, `aggregate_key`, `event_key`),
-        # from the parts it is built of (the source's host is empty).
-        base = "".join((component, kind, namespace, name, uid, api_version, type_))
-        group = base + reason + component
-        key = "".join((component, kind, namespace, name, field_path or "", uid, api_version, type_, reason, message))
+        # from the parts it is built of (the source's host is also the reporting instance).
+        base = "".join((component, host, kind, namespace, name, uid, api_version, type_))
+        group = base + reason + component + host
+        key = "".join(
+            (component, host, kind, namespace, name, field_path or "", uid, api_version, type_, reason, message)
+        )
         correlator = self._correlators.get(component) or self.correlator(component)
         stamp = self._instant_text
         if correlator.spam_key is _SPAM_KEY:
@@ -271,13 +276,14 @@ class EventRecorder:
             verdict = None
         if involved is None:
             involved = _involved(kind, namespace, name, uid, api_version, version, field_path)
-        event = (self._templates.get(component) or self._template(component)).copy()
+        template = self._templates.get(component + "\0" + host if host else component)
+        event = (template or self._template(component, host)).copy()
         event["metadata"] = {"name": event_name, "namespace": event_namespace}
         event["involvedObject"] = involved
         event["reason"] = reason
         event["message"] = message
         event["type"] = type_
-        event["source"] = {"component": component}
+        event["source"] = {"component": component, "host": host} if host else {"component": component}
         built = event
         if verdict is _AS_BUILT:
             # The dedupe log waits for what the write tells (`correlate_parts`).
@@ -379,7 +385,9 @@ def execute(
     while i < len(actions):
         action = actions[i]
         if isinstance(action, RecordEvent):  # the most frequent action (a kubelet's pass records several)
-            recorder.record_about(action.regarding, action.type, action.reason, action.message, component, now)
+            recorder.record_about(
+                action.regarding, action.type, action.reason, action.message, component, now, action.host
+            )
             i += 1
             continue
         if isinstance(action, CreateObject):

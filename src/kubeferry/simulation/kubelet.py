@@ -2245,9 +2245,10 @@ def reconcile(
     if timeline is not None and snapshots:
         timeline.reported = _reported_mark(snapshots)
     actions: list[Action] = []
+    host = (node.get("metadata") or {}).get("name") or ""  # the kubelet's events name its node as their source
     if written < 0 and snapshots:
         for problem in behaviour.problems:
-            actions.append(RecordEvent(_reference(pod), WARNING, problem.reason, problem.message))
+            actions.append(RecordEvent(_reference(pod), WARNING, problem.reason, problem.message, host))
     # One reference per field path: the recorder only reads it.
     references: dict[str, dict] = {}
     for snapshot in snapshots[written + 1 :]:
@@ -2255,7 +2256,7 @@ def reconcile(
             ref = references.get(field_path)
             if ref is None:
                 ref = references[field_path] = _reference(pod, field_path)
-            actions.append(RecordEvent(ref, kind, reason, message))
+            actions.append(RecordEvent(ref, kind, reason, message, host))
     if snapshots and _stale(snapshots[-1], current, shown):
         # The write shares the stored (read-only) spec and the snapshot's rendered parts, which neither
         # the kubelet nor the store changes once made (stored objects are never changed in place), so

@@ -178,7 +178,7 @@ def kubelet_node_ref(name: str) -> dict:
 
 def node_status_event(name: str, reason: str) -> RecordEvent:
     """One of the kubelet's node status events: `Node n1 status is now: NodeReady`."""
-    return RecordEvent(kubelet_node_ref(name), "Normal", reason, f"Node {name} status is now: {reason}")
+    return RecordEvent(kubelet_node_ref(name), "Normal", reason, f"Node {name} status is now: {reason}", name)
 
 
 def kubelet_events(node: Mapping[str, Any], starting: bool, was_unschedulable: bool) -> list[RecordEvent]:
@@ -194,13 +194,14 @@ def kubelet_events(node: Mapping[str, Any], starting: bool, was_unschedulable: b
     spec = node.get("spec") or {}
     events: list[RecordEvent] = []
     if starting:
-        events.append(RecordEvent(kubelet_node_ref(name), "Normal", "Starting", "Starting kubelet."))
+        events.append(RecordEvent(kubelet_node_ref(name), "Normal", "Starting", "Starting kubelet.", name))
         events.append(
             RecordEvent(
                 kubelet_node_ref(name),
                 "Normal",
                 "NodeAllocatableEnforced",
                 "Updated Node Allocatable limit across pods",
+                name,
             )
         )
     created = meta.get("creationTimestamp")
