@@ -474,6 +474,40 @@ def test_never_ready_pod_with_a_readiness_probe_is_diagnosed_by_its_failing_prob
     assert re.search(unhealthy, described.stdout), described.stdout
 
 
+@pytest.mark.parametrize(
+    ("probe", "shown", "failure"),
+    [
+        ("grpc: {port: 9090}", "grpc <pod>:9090 ", 'service unhealthy (responded with "NOT_SERVING")'),
+        ("tcpSocket: {port: web}", "tcp-socket :web ", "dial tcp {ip}:8081: connect: connection refused"),
+        ("tcpSocket: {port: 81, host: 10.9.9.9}", "tcp-socket 10.9.9.9:81 ", "dial tcp 10.9.9.9:81: connect: connection refused"),
+    ],
+    ids=["grpc-no-service", "tcp-named-port", "tcp-host"],
+)  # fmt: skip
+def test_probe_in_describe(vserver, ns, tmp_path, probe, shown, failure):
+    # A gRPC probe's service defaults to "" (kubectl describe dereferences it); a TCP probe dials the
+    # container port a name stands for, on the probe's host when it names one.
+    manifest = f"""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: probed
+          annotations: {{sim.kubeferry.io/outcome: never-ready}}
+        spec:
+          containers:
+          - name: app
+            image: alpine:3.5
+            ports: [{{name: web, containerPort: 8081}}]
+            readinessProbe: {{{probe}, initialDelaySeconds: 1, periodSeconds: 5}}
+        """
+    apply(vserver, ns, tmp_path, manifest)
+    advance(vserver, 12)
+    described = vserver.kubectl("describe", "pod", "-n", ns, "probed")
+    assert described.returncode == 0, described.stderr
+    assert re.search(r"Readiness:\s+" + re.escape(shown), described.stdout), described.stdout
+    ip = get(vserver, ns, "pod", "probed")["status"]["podIP"]
+    assert f"Readiness probe failed: {failure.format(ip=ip)}" in described.stdout, described.stdout
+
+
 def test_daemonset_client_side_progress_deadline_on_cluster_clock(vserver, ns, tmp_path):
     apply(vserver, ns, tmp_path, DS.format(name="agent"))
     advance(vserver, 10)

@@ -184,6 +184,18 @@ CASES = [
         },
     ),
     (
+        "probe-grpc-service",  # kubectl describe dereferences the service: a probe without one crashed it
+        obj("apps/v1", "Deployment", {"template": template(readinessProbe={"grpc": {"port": 9090}})}),
+        "spec.template.spec.containers.0.readinessProbe.grpc",
+        {"port": 9090, "service": ""},
+    ),
+    (
+        "probe-grpc-service-kept",
+        obj("apps/v1", "Deployment", {"template": template(startupProbe={"grpc": {"port": 9090, "service": "h"}})}),
+        "spec.template.spec.containers.0.startupProbe.grpc",
+        {"port": 9090, "service": "h"},
+    ),
+    (
         "volume-empty-dir",
         obj("apps/v1", "Deployment", {"template": {"spec": {"volumes": [{"name": "v"}], "containers": []}}}),
         "spec.template.spec.volumes.0",

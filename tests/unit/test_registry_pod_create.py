@@ -364,3 +364,17 @@ def test_deleting_a_pod_leaves_the_stored_object_as_it_was(grace):
     assert entry.obj["metadata"]["deletionTimestamp"] == registry_module.rfc3339(
         NOW + timedelta(seconds=entry.obj["metadata"]["deletionGracePeriodSeconds"])
     )
+
+
+@pytest.mark.parametrize("found", [False, True], ids=["first pod of a spec", "spec found"])
+def test_priority_admission_gives_priority_0_and_its_preemption_policy(found):
+    # No default PriorityClass: upstream's Priority admission sets priority 0 and PreemptLowerPriority.
+    reg = _registry(0)
+    spec = {"containers": [{"name": "c", "image": "nginx"}]}
+    pod = resources.by_gvk("", "v1", "Pod")
+    for i in range(2 if found else 1):
+        made = reg.create(pod, "default", {"metadata": {"name": f"p{i}"}, "spec": copy.deepcopy(spec)}).entry.obj
+    assert (made["spec"]["priority"], made["spec"]["preemptionPolicy"]) == (0, "PreemptLowerPriority")
+    never = {**spec, "preemptionPolicy": "Never"}
+    kept = reg.create(pod, "default", {"metadata": {"name": "n"}, "spec": never}).entry.obj
+    assert kept["spec"]["preemptionPolicy"] == "Never"

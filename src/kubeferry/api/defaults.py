@@ -63,6 +63,9 @@ def _default_probe(probe: dict | None) -> None:
     for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1), ("failureThreshold", 3)):
         if not probe.get(key):
             probe[key] = value
+    grpc = probe.get("grpc")
+    if isinstance(grpc, dict) and grpc.get("service") is None:
+        grpc["service"] = ""  # upstream defaults the pointer to "" (kubectl describe dereferences it)
     _default_handler(probe)
 
 

@@ -17,6 +17,7 @@ from kubeferry.storage.store import Store
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 DEFAULT_TOLERATION_SECONDS = 300
+PREEMPT_LOWER_PRIORITY = "PreemptLowerPriority"
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
@@ -62,7 +63,9 @@ def _admit_pod(pod: dict) -> None:
                 {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": DEFAULT_TOLERATION_SECONDS}
             )
     if "priority" not in spec and not spec.get("priorityClassName"):
+        # Priority admission with no default PriorityClass: priority 0, and the policy that goes with it
         spec["priority"] = 0
+        spec.setdefault("preemptionPolicy", PREEMPT_LOWER_PRIORITY)
 
 
 def _tolerates(toleration: dict, key: str) -> bool:

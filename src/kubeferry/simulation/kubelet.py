@@ -1113,9 +1113,15 @@ def _liveness_failure(ctx: _Context) -> str:
 def _probe_failure(kind: str, probe: Mapping[str, Any], ctx: _Context) -> str:
     """The Unhealthy message of a failed probe, as upstream's prober words it: `<kind> probe failed: ` and
     the probe's output.  An HTTP probe is answered 500, a TCP one refused, a gRPC one NOT_SERVING; an exec
-    probe's command prints nothing (the simulation runs no command), so its message ends there."""
-    if probe.get("tcpSocket"):
-        detail = f"dial tcp {ctx.pod_ip}:{probe['tcpSocket'].get('port')}: connect: connection refused"
+    probe's command prints nothing (the simulation runs no command), so its message ends there.  A TCP
+    probe dials its `host` (else the pod IP) at the port number, a port name resolved among the ports of
+    the container the probe belongs to."""
+    tcp = probe.get("tcpSocket")
+    if tcp:
+        port = tcp.get("port")
+        if isinstance(port, str):
+            port = _named_port(ctx.pod, probe, port)
+        detail = f"dial tcp {tcp.get('host') or ctx.pod_ip}:{port}: connect: connection refused"
     elif probe.get("grpc"):
         detail = GRPC_FAILURE
     elif probe.get("exec"):
@@ -1123,6 +1129,16 @@ def _probe_failure(kind: str, probe: Mapping[str, Any], ctx: _Context) -> str:
     else:
         detail = HTTP_FAILURE
     return f"{kind} probe failed: {detail}"
+
+
+def _named_port(pod: Mapping[str, Any], probe: Mapping[str, Any], name: str) -> int | str:
+    """The containerPort named `name` in the container `probe` belongs to (the name itself when none is)."""
+    for container in _containers_spec(pod, "containers"):
+        if probe is container.get("livenessProbe") or probe is container.get("readinessProbe"):
+            for port in container.get("ports") or ():
+                if port.get("name") == name:
+                    return port.get("containerPort", name)
+    return name
 
 
 def _complete(model: _Model, at: _dt.datetime, ctx: _Context) -> None:
