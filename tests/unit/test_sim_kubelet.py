@@ -410,6 +410,30 @@ def test_a_look_long_after_the_start_records_every_missed_failure_in_order():
 
 
 @pytest.mark.parametrize(
+    ("ready_seconds", "probe", "failures", "ready_at"),
+    [
+        pytest.param("30", {"periodSeconds": 5}, [0.0, 5.0, 10.0, 15.0, 20.0, 25.0], 30.0, id="ready 30 s, period 5"),
+        pytest.param("12", {"initialDelaySeconds": 4, "periodSeconds": 5}, [4.0, 9.0], 12.0, id="between probes"),
+        pytest.param(
+            "40", {"periodSeconds": 10, "successThreshold": 3}, [0.0, 10.0], 40.0, id="the last 3 probes pass"
+        ),
+        pytest.param("5", {"initialDelaySeconds": 5}, [], 5.0, id="ready at the first probe: none fails"),
+    ],
+)
+def test_a_slow_start_fails_the_readiness_probes_before_it(ready_seconds, probe, failures, ready_at):
+    # The app answers after ready-seconds; upstream's probes before then fail, one Unhealthy each.
+    pod = new_pod(
+        {"sim.kubeferry.io/ready-seconds": ready_seconds},
+        probe={"readinessProbe": {"httpGet": {"port": 80}, **probe}},
+    )
+    steps = drive(pod, 60)
+    unhealthy = ("Warning", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 500")
+    assert [t for t, _, events, _ in steps for e in events if e == unhealthy] == failures
+    ((t, ready),) = [(t, p) for t, p, _, _ in steps if summary(p)[4] == "True"][:1]
+    assert t == ready_at and condition(ready, "Ready")["lastTransitionTime"] == stamp(ready_at)
+
+
+@pytest.mark.parametrize(
     ("probe", "ready_at"),
     [
         pytest.param({"initialDelaySeconds": 5}, 5.0, id="first probe passes at the initial delay"),

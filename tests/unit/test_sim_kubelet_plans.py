@@ -313,6 +313,7 @@ def test_a_restarted_containers_first_start_counts():
 def test_the_rebase_moves_every_time_the_model_holds():
     """`_rebased` names the model's fields it moves: a new time-valued field must be added there too."""
     moved_model = {"start_time", "conditions", "pull_started", "exited_at", "pull_failed_at", "backoff", "pull_backoff"}
+    moved_model.add("probed_at")
     plain_model = {"state", "inits", "containers", "init_index", "terminal_phase", "exit_code", "restart_wait"}
     plain_model |= {"pull_attempts", "sandbox", "hold", "unready"}
     assert {f.name for f in dataclasses.fields(kubelet._Model)} == moved_model | plain_model

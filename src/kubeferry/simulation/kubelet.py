@@ -53,9 +53,10 @@ the status").
   probe, will be restarted`, then the container restarts under the same backoff.  Readiness is not
   touched until the kill.
 * Readiness probes: Ready comes once `successThreshold` probes in a row have passed, the first at
-  `initialDelaySeconds` (behaviour.py's default ready-seconds).  A never-ready container's probe fails
-  at its initial delay and then once a `periodSeconds`: a Warning Unhealthy `Readiness probe failed: …`
-  each time (the recorder counts them up on one Event).  Failed probes' outputs: HTTP `HTTP probe failed
+  `initialDelaySeconds` (behaviour.py's default ready-seconds).  A probe before that window fails: a
+  never-ready container's at its initial delay and then once a `periodSeconds`, a slow one's (ready-seconds
+  past the initial delay) until the app answers, the pod turning Ready at ready-seconds all the same.
+  Each failure is a Warning Unhealthy `Readiness probe failed: …` (the recorder counts them up on one Event).  Failed probes' outputs: HTTP `HTTP probe failed
   with statuscode: 500`, TCP `dial tcp <pod IP>:<port>: connect: connection refused`, gRPC `service
   unhealthy (responded with "NOT_SERVING")`, exec nothing (no command runs).
 * Missing ConfigMaps/Secrets (not `optional`): a volume naming one keeps the pod in ContainerCreating
@@ -201,6 +202,7 @@ class _Model:
     pull_attempts: int = 0
     sandbox: bool = True  # False while volumes wait: no pod IP, PodReadyToStartContainers False
     hold: _Hold | None = None  # a transition held back by a missing ConfigMap/Secret
+    probed_at: _dt.datetime | None = None  # the last failed readiness probe
     unready: str = ""  # the containers-not-ready message, made on first use (the containers never change)
 
     def set_condition(self, kind: str, status: str, at: _dt.datetime, reason: str = "", message: str = "") -> None:
@@ -756,6 +758,16 @@ def _next_stage(model: _Model, ctx: _Context) -> _profiles.Stage | None:
             ("restartPolicy", ctx.restart_policy),
             ("state", state),
         )
+    elif state in _PROBING_STATES and outcome in _READY_OUTCOMES and _readiness_probes(ctx.pod):
+        failing = "true" if _next_probe_fails(model, ctx) else "false"
+        common = (
+            ("initPending", init_pending),
+            ("jobPod", job_pod),
+            ("outcome", outcome),
+            ("readinessFailing", failing),
+            ("restartPolicy", ctx.restart_policy),
+            ("state", state),
+        )
     else:
         common = (
             ("initPending", init_pending),
@@ -781,15 +793,49 @@ def _computed_delays(model: _Model, ctx: _Context, at: _dt.datetime) -> dict[str
     period = float(probe.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
     threshold = int(probe.get("failureThreshold") or DEFAULT_FAILURE_THRESHOLD)
     computed["liveness-kill"] = max(0, threshold - 1) * period
-    if ctx.behaviour.outcome == _behaviour.OUTCOME_NEVER_READY:
+    if model.state in _PROBING_STATES:
         probes = _readiness_probes(ctx.pod)
         if probes:
             first = next(iter(probes.values()))
             if model.state == STATE_READINESS_FAILED:
                 computed["readiness-probe"] = float(first.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
+                ready_at = _ready_at(model, ctx)
+                if ready_at is not None:
+                    computed["readiness-remaining"] = max(0.0, (ready_at - at).total_seconds())
             else:
                 computed["readiness-probe"] = float(first.get("initialDelaySeconds") or 0)
     return computed
+
+
+# The states a readiness probe runs in before the pod is Ready, and the outcomes whose probes come to pass.
+_PROBING_STATES = frozenset({"Running", "ReadinessProbeFailed"})
+_READY_OUTCOMES = frozenset({_behaviour.OUTCOME_READY, _behaviour.OUTCOME_LIVENESS_FAIL})
+
+
+def _ready_at(model: _Model, ctx: _Context) -> _dt.datetime | None:
+    """When the running containers turn Ready: their start plus the behaviour's ready-seconds."""
+    started = model.containers[0].started_at if model.containers else None
+    return None if started is None else _plus(started, ctx.behaviour.ready_seconds)
+
+
+def _next_probe_fails(model: _Model, ctx: _Context) -> bool:
+    """Whether the first probed container's next readiness probe fails: it comes before the app answers,
+    i.e. before the `successThreshold` passes that end at ready-seconds begin.
+
+    Worked example: ready-seconds 30, initialDelaySeconds 0, periodSeconds 5, successThreshold 1 → probes
+    at 0, 5, … 25 s fail, the one at 30 s passes.  With the default ready-seconds (the initial delay plus
+    a period per further success) the first probe already passes."""
+    probe = next(iter(_readiness_probes(ctx.pod).values()))
+    ready_at = _ready_at(model, ctx)
+    if ready_at is None:
+        return False
+    period = float(probe.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
+    if model.state == STATE_READINESS_FAILED and model.probed_at is not None:
+        next_probe = _plus(model.probed_at, period)
+    else:
+        next_probe = _plus(ready_at, float(probe.get("initialDelaySeconds") or 0) - ctx.behaviour.ready_seconds)
+    passes = max(1, int(probe.get("successThreshold") or 1))
+    return next_probe < _plus(ready_at, -(passes - 1) * period)
 
 
 def _names(containers: list[_Container]) -> str:
@@ -1059,6 +1105,7 @@ def _transition(model: _Model, next_state: str, at: _dt.datetime, ctx: _Context)
     elif next_state == STATE_READINESS_FAILED:
         # One failed readiness probe of each probed container (the status stays not ready); upstream's
         # prober records an Unhealthy event per failure, which the event recorder counts up.
+        model.probed_at = at
         probes = _readiness_probes(ctx.pod)
         for c in model.containers:
             probe = probes.get(c.name)
@@ -1812,6 +1859,8 @@ def _rebased(model: _Model, delta: _dt.timedelta, seed: str) -> _Model:
             twin.exited_at += delta
         if twin.pull_failed_at is not None:
             twin.pull_failed_at += delta
+        if twin.probed_at is not None:
+            twin.probed_at += delta
         if twin.backoff is not None:
             twin.backoff = (twin.backoff[0], twin.backoff[1] + delta)
         if twin.pull_backoff is not None:

@@ -36,7 +36,7 @@ from typing import Any
 DEFAULT_PROFILE = "default"
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 BEHAVIOUR_DELAYS = ("startup-seconds", "ready-seconds", "fail-after-seconds")
-COMPUTED_DELAYS = ("crash-backoff", "image-backoff", "liveness-kill", "readiness-probe")
+COMPUTED_DELAYS = ("crash-backoff", "image-backoff", "liveness-kill", "readiness-probe", "readiness-remaining")
 _HASH_SPACE = 2**64
 MATCH_CACHE_LIMIT = 4096  # distinct fact sets remembered per profile (a handful occur in practice)
 
