@@ -56,9 +56,10 @@ the status").
   `initialDelaySeconds` (behaviour.py's default ready-seconds).  A probe before that window fails: a
   never-ready container's at its initial delay and then once a `periodSeconds`, a slow one's (ready-seconds
   past the initial delay) until the app answers, the pod turning Ready at ready-seconds all the same.
-  Each failure is a Warning Unhealthy `Readiness probe failed: …` (the recorder counts them up on one Event).  Failed probes' outputs: HTTP `HTTP probe failed
-  with statuscode: 500`, TCP `dial tcp <pod IP>:<port>: connect: connection refused`, gRPC `service
-  unhealthy (responded with "NOT_SERVING")`, exec nothing (no command runs).
+  Each failure is a Warning Unhealthy `Readiness probe failed: …` (the recorder counts them up on one
+  Event).  Failed probes' outputs: HTTP `HTTP probe failed with statuscode: 500`, TCP `dial tcp <host or
+  pod IP>:<port>: connect: connection refused`, gRPC `service unhealthy (responded with "NOT_SERVING")`,
+  exec nothing (no command runs).
 * Missing ConfigMaps/Secrets (not `optional`): a volume naming one keeps the pod in ContainerCreating
   without sandbox or IP (Warning FailedMount `MountVolume.SetUp failed for volume "cfg" : configmap
   "app-config" not found`, retried after 0.5 s, doubling up to 2m2s); an env source keeps the container
@@ -146,7 +147,8 @@ GRPC_FAILURE = 'service unhealthy (responded with "NOT_SERVING")'
 
 # Pod states with a status written (anything after Scheduled).
 STATE_SCHEDULED = "Scheduled"
-# A never-ready container's readiness probe has just failed (again); the status stays as it was.
+# A readiness probe has just failed (again): a never-ready container's, or one before a slow start has
+# passed; the status stays as it was.
 STATE_READINESS_FAILED = "ReadinessProbeFailed"
 
 # The shortcuts of the most frequent looks (see "the replay, kept between looks"); each gives the
@@ -748,34 +750,16 @@ def _next_stage(model: _Model, ctx: _Context) -> _profiles.Stage | None:
     job_pod = "true" if ctx.job_pod else "false"
     state = model.state
     outcome = ctx.behaviour.outcome
-    if outcome == _behaviour.OUTCOME_NEVER_READY:  # the one outcome whose stages ask for the probe
-        probed = "true" if _readiness_probes(ctx.pod) else "false"
-        common: tuple = (
-            ("initPending", init_pending),
-            ("jobPod", job_pod),
-            ("outcome", outcome),
-            ("readinessProbe", probed),
-            ("restartPolicy", ctx.restart_policy),
-            ("state", state),
-        )
+    # The readiness probe's fact, for the stages that ask (it sorts between outcome and restartPolicy).
+    probe_fact = None
+    if outcome == _behaviour.OUTCOME_NEVER_READY:
+        probe_fact = ("readinessProbe", "true" if _readiness_probes(ctx.pod) else "false")
     elif state in _PROBING_STATES and outcome in _READY_OUTCOMES and _readiness_probes(ctx.pod):
-        failing = "true" if _next_probe_fails(model, ctx) else "false"
-        common = (
-            ("initPending", init_pending),
-            ("jobPod", job_pod),
-            ("outcome", outcome),
-            ("readinessFailing", failing),
-            ("restartPolicy", ctx.restart_policy),
-            ("state", state),
-        )
-    else:
-        common = (
-            ("initPending", init_pending),
-            ("jobPod", job_pod),
-            ("outcome", outcome),
-            ("restartPolicy", ctx.restart_policy),
-            ("state", state),
-        )
+        probe_fact = ("readinessFailing", "true" if _next_probe_fails(model, ctx) else "false")
+    common: tuple = (("initPending", init_pending), ("jobPod", job_pod), ("outcome", outcome))
+    if probe_fact is not None:
+        common += (probe_fact,)
+    common += (("restartPolicy", ctx.restart_policy), ("state", state))
     if state == "Exited":
         backoff = "none" if model.restart_wait == 0 else "waiting"
         return ctx.profile.match_items((("backoff", backoff), ("exitCode", str(model.exit_code)), *common))
@@ -808,7 +792,7 @@ def _computed_delays(model: _Model, ctx: _Context, at: _dt.datetime) -> dict[str
 
 
 # The states a readiness probe runs in before the pod is Ready, and the outcomes whose probes come to pass.
-_PROBING_STATES = frozenset({"Running", "ReadinessProbeFailed"})
+_PROBING_STATES = frozenset({"Running", STATE_READINESS_FAILED})
 _READY_OUTCOMES = frozenset({_behaviour.OUTCOME_READY, _behaviour.OUTCOME_LIVENESS_FAIL})
 
 
@@ -826,16 +810,16 @@ def _next_probe_fails(model: _Model, ctx: _Context) -> bool:
     at 0, 5, … 25 s fail, the one at 30 s passes.  With the default ready-seconds (the initial delay plus
     a period per further success) the first probe already passes."""
     probe = next(iter(_readiness_probes(ctx.pod).values()))
-    ready_at = _ready_at(model, ctx)
-    if ready_at is None:
+    started = model.containers[0].started_at if model.containers else None
+    if started is None:
         return False
     period = float(probe.get("periodSeconds") or DEFAULT_PROBE_PERIOD)
     if model.state == STATE_READINESS_FAILED and model.probed_at is not None:
         next_probe = _plus(model.probed_at, period)
     else:
-        next_probe = _plus(ready_at, float(probe.get("initialDelaySeconds") or 0) - ctx.behaviour.ready_seconds)
+        next_probe = _plus(started, float(probe.get("initialDelaySeconds") or 0))
     passes = max(1, int(probe.get("successThreshold") or 1))
-    return next_probe < _plus(ready_at, -(passes - 1) * period)
+    return next_probe < _plus(started, ctx.behaviour.ready_seconds - (passes - 1) * period)
 
 
 def _names(containers: list[_Container]) -> str:
