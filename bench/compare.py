@@ -12,7 +12,7 @@ other.  Arguments after `--` go to `bench/rollout.py`.
 
 With `--python` the two sides are this checkout under this interpreter and under another one (a
 virtual environment with the project's dependencies installed: `python3.11 -m venv DIR` then
-`DIR/bin/pip install -e .`): the same code runs ~15% apart on two builds of one CPython version
+`DIR/bin/pip install -e .`): the same code ran ~25% slower under one build of CPython 3.11 than another
 (`bench/rollout.py` prints which build ran).
 
 Per side it prints the rollout's min, median and max, how many runs were over the 1.5 s goal and

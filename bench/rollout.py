@@ -177,7 +177,7 @@ def interpreter() -> str:
     """The running Python: version, real executable and how it holds libpython.
 
     The same code runs at quite different speeds on different builds of one CPython version: on the
-    two-core machine of docs/benchmarks.md the rollout took ~15% longer under an interpreter whose
+    two-core machine of docs/benchmarks.md the rollout took ~25% longer under an interpreter whose
     executable loads libpython as a shared library and was configured without
     `--enable-optimizations` (a default pyenv build) than under Debian's build of the same minor
     version, which links libpython into the executable.  The line lets results name their build."""
