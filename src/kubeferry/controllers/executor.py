@@ -78,6 +78,11 @@ def _involved(kind, namespace, name, uid, api_version, version, field_path) -> d
     return involved
 
 
+def _template_key(component: str, host: str) -> str:
+    """Where `EventRecorder._templates` keeps the template of `component` on `host` (most have no host)."""
+    return component + "\0" + host if host else component
+
+
 class EventRecorder:
     """Writes controllers' Events through one `EventCorrelator` per component, as upstream's
     per-process recorders do: repeats bump one Event's count, similar events combine, and a
@@ -124,7 +129,7 @@ class EventRecorder:
         None: a record copies it (one copy of the whole dict costs less than building it key by key) and
         sets them."""
         stamp = self._instant_text
-        template = self._templates[component + "\0" + host if host else component] = {
+        template = self._templates[_template_key(component, host)] = {
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": None,
@@ -276,7 +281,7 @@ class EventRecorder:
             verdict = None
         if involved is None:
             involved = _involved(kind, namespace, name, uid, api_version, version, field_path)
-        template = self._templates.get(component + "\0" + host if host else component)
+        template = self._templates.get(_template_key(component, host))
         event = (template or self._template(component, host)).copy()
         event["metadata"] = {"name": event_name, "namespace": event_namespace}
         event["involvedObject"] = involved

@@ -754,8 +754,11 @@ def _next_stage(model: _Model, ctx: _Context) -> _profiles.Stage | None:
     probe_fact = None
     if outcome == _behaviour.OUTCOME_NEVER_READY:
         probe_fact = ("readinessProbe", "true" if _readiness_probes(ctx.pod) else "false")
-    elif state in _PROBING_STATES and outcome in _READY_OUTCOMES and _readiness_probes(ctx.pod):
-        probe_fact = ("readinessFailing", "true" if _next_probe_fails(model, ctx) else "false")
+    elif state in _PROBING_STATES and outcome in _READY_OUTCOMES:
+        probes = _readiness_probes(ctx.pod)
+        if probes:
+            failing = _next_probe_fails(model, ctx, next(iter(probes.values())))
+            probe_fact = ("readinessFailing", "true" if failing else "false")
     common: tuple = (("initPending", init_pending), ("jobPod", job_pod), ("outcome", outcome))
     if probe_fact is not None:
         common += (probe_fact,)
@@ -802,14 +805,13 @@ def _ready_at(model: _Model, ctx: _Context) -> _dt.datetime | None:
     return None if started is None else _plus(started, ctx.behaviour.ready_seconds)
 
 
-def _next_probe_fails(model: _Model, ctx: _Context) -> bool:
-    """Whether the first probed container's next readiness probe fails: it comes before the app answers,
-    i.e. before the `successThreshold` passes that end at ready-seconds begin.
+def _next_probe_fails(model: _Model, ctx: _Context, probe: Mapping[str, Any]) -> bool:
+    """Whether the next readiness probe (`probe`, the first probed container's) fails: it comes before the
+    app answers, i.e. before the `successThreshold` passes that end at ready-seconds begin.
 
     Worked example: ready-seconds 30, initialDelaySeconds 0, periodSeconds 5, successThreshold 1 → probes
     at 0, 5, … 25 s fail, the one at 30 s passes.  With the default ready-seconds (the initial delay plus
     a period per further success) the first probe already passes."""
-    probe = next(iter(_readiness_probes(ctx.pod).values()))
     started = model.containers[0].started_at if model.containers else None
     if started is None:
         return False

@@ -176,9 +176,14 @@ def kubelet_node_ref(name: str) -> dict:
     return {"kind": "Node", "name": name, "uid": name}
 
 
+def kubelet_node_event(name: str, reason: str, message: str) -> RecordEvent:
+    """A Normal event the node's kubelet records on its node (with the node as the event's source)."""
+    return RecordEvent(kubelet_node_ref(name), "Normal", reason, message, name)
+
+
 def node_status_event(name: str, reason: str) -> RecordEvent:
     """One of the kubelet's node status events: `Node n1 status is now: NodeReady`."""
-    return RecordEvent(kubelet_node_ref(name), "Normal", reason, f"Node {name} status is now: {reason}", name)
+    return kubelet_node_event(name, reason, f"Node {name} status is now: {reason}")
 
 
 def kubelet_events(node: Mapping[str, Any], starting: bool, was_unschedulable: bool) -> list[RecordEvent]:
@@ -194,16 +199,8 @@ def kubelet_events(node: Mapping[str, Any], starting: bool, was_unschedulable: b
     spec = node.get("spec") or {}
     events: list[RecordEvent] = []
     if starting:
-        events.append(RecordEvent(kubelet_node_ref(name), "Normal", "Starting", "Starting kubelet.", name))
-        events.append(
-            RecordEvent(
-                kubelet_node_ref(name),
-                "Normal",
-                "NodeAllocatableEnforced",
-                "Updated Node Allocatable limit across pods",
-                name,
-            )
-        )
+        events.append(kubelet_node_event(name, "Starting", "Starting kubelet."))
+        events.append(kubelet_node_event(name, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"))
     created = meta.get("creationTimestamp")
     current = {c.get("type"): c for c in (node.get("status") or {}).get("conditions") or ()}
     for kind, healthy, *_ in HEALTHY_CONDITIONS:
